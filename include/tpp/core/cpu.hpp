@@ -1,0 +1,127 @@
+// CPU feature detection and ISA levels, with a cap (environment variable TPP_ISA or set_isa_cap).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "tpp/core/error.hpp"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <cpuid.h>
+#define TPP_X86_64 1
+#endif
+
+namespace tpp {
+
+// Ordered: each level includes everything below it. `ref` = scalar reference kernels only.
+//   avx2        AVX2 + FMA + F16C, ymm state enabled by the OS
+//   avx512      AVX-512 F/BW/DQ/VL, zmm and opmask state enabled by the OS
+//   avx512_bf16 + AVX512_BF16 (vcvtneps2bf16, vdpbf16ps)
+//   avx512_fp16 + AVX512_FP16 (Sapphire Rapids and later; these CPUs also have AVX512_BF16)
+enum class isa : std::uint8_t { ref = 0, avx2, avx512, avx512_bf16, avx512_fp16 };
+
+constexpr const char* name(isa level) {
+  switch (level) {
+    case isa::ref: return "ref";
+    case isa::avx2: return "avx2";
+    case isa::avx512: return "avx512";
+    case isa::avx512_bf16: return "avx512_bf16";
+    case isa::avx512_fp16: return "avx512_fp16";
+  }
+  return "?";
+}
+
+// "avx2" -> isa::avx2; throws tpp::error naming the accepted values.
+inline isa parse_isa(const std::string& s) {
+  for (isa l : {isa::ref, isa::avx2, isa::avx512, isa::avx512_bf16, isa::avx512_fp16})
+    if (s == name(l)) return l;
+  detail::fail("TPP_ISA = \"", s, "\" is not an ISA level; use one of ref, avx2, avx512, ",
+               "avx512_bf16, avx512_fp16");
+}
+
+namespace detail {
+
+struct cpu_features {
+  bool avx2 = false, fma = false, f16c = false;
+  bool avx512f = false, avx512bw = false, avx512dq = false, avx512vl = false;
+  bool avx512_bf16 = false, avx512_fp16 = false;
+  bool os_ymm = false, os_zmm = false;  // XCR0 says the OS saves these registers
+};
+
+#if TPP_X86_64
+inline std::uint64_t xgetbv0() {
+  std::uint32_t lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return (static_cast<std::uint64_t>(hi) << 32) | lo;
+}
+#endif
+
+inline cpu_features read_cpu_features() {
+  cpu_features f;
+#if TPP_X86_64
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return f;
+  const bool osxsave = c & (1u << 27), avx = c & (1u << 28);
+  f.fma = c & (1u << 12);
+  f.f16c = c & (1u << 29);
+  if (osxsave && avx) {
+    const std::uint64_t xcr0 = xgetbv0();
+    f.os_ymm = (xcr0 & 0x6) == 0x6;            // SSE + AVX state
+    f.os_zmm = f.os_ymm && (xcr0 & 0xE0) == 0xE0;  // opmask + ZMM_Hi256 + Hi16_ZMM
+  }
+  if (__get_cpuid_max(0, nullptr) >= 7) {
+    __cpuid_count(7, 0, a, b, c, d);
+    f.avx2 = b & (1u << 5);
+    f.avx512f = b & (1u << 16);
+    f.avx512dq = b & (1u << 17);
+    f.avx512bw = b & (1u << 30);
+    f.avx512vl = b & (1u << 31);
+    f.avx512_fp16 = d & (1u << 23);
+    const unsigned max_sub = a;
+    if (max_sub >= 1) {
+      __cpuid_count(7, 1, a, b, c, d);
+      f.avx512_bf16 = a & (1u << 5);
+    }
+  }
+#endif
+  return f;
+}
+
+inline isa level_of(const cpu_features& f) {
+  if (!(f.os_ymm && f.avx2 && f.fma && f.f16c)) return isa::ref;
+  if (!(f.os_zmm && f.avx512f && f.avx512bw && f.avx512dq && f.avx512vl)) return isa::avx2;
+  if (f.avx512_fp16 && f.avx512_bf16) return isa::avx512_fp16;
+  if (f.avx512_bf16) return isa::avx512_bf16;
+  return isa::avx512;
+}
+
+inline std::atomic<int>& isa_cap_slot() {
+  static std::atomic<int> cap{[] {
+    const char* env = std::getenv("TPP_ISA");
+    return static_cast<int>(env && *env ? parse_isa(env) : isa::avx512_fp16);
+  }()};
+  return cap;
+}
+
+}  // namespace detail
+
+// The best level this CPU and OS support (detected once).
+inline isa detected_isa() {
+  static const isa level = detail::level_of(detail::read_cpu_features());
+  return level;
+}
+
+// Caps the level kernels are generated for (tests use it to run every level the machine has).
+// Kernels already dispatched keep working; new dispatches see the new cap.
+inline void set_isa_cap(isa cap) { detail::isa_cap_slot().store(static_cast<int>(cap)); }
+inline isa isa_cap() { return static_cast<isa>(detail::isa_cap_slot().load()); }
+
+// min(detected, cap): the level dispatch generates code for.
+inline isa active_isa() {
+  const isa d = detected_isa(), c = isa_cap();
+  return d < c ? d : c;
+}
+
+}  // namespace tpp

@@ -1,0 +1,49 @@
+// The internal, canonical key of an element-wise kernel: both families lowered to one POD with
+// every default resolved, so equal kernels have equal bytes (hashed and compared as bytes).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "tpp/core/cpu.hpp"
+#include "tpp/core/operand.hpp"
+#include "tpp/ops/eltwise_ops.hpp"
+
+namespace tpp::detail {
+
+enum class family : std::uint8_t { unary = 0, binary = 1 };
+
+struct operand_desc {
+  dtype type = dtype::none;
+  broadcast bcast = broadcast::none;
+  std::uint16_t pad = 0;
+  std::int32_t ld = 0;  // resolved: elements (bits for dtype::bit) between rows; 0 if one row
+};
+
+// src[0] = in / a, src[1] = fwd / b, dst = out, mask = relu's bitmask output (type none if off).
+struct eltwise_desc {
+  family fam = family::unary;
+  std::uint8_t op = 0;
+  isa level = isa::ref;
+  std::uint8_t pad = 0;
+  std::int32_t rows = 0, cols = 0;
+  operand_desc src[2], dst, mask;
+  float alpha = 0;
+
+  unary_op uop() const { return static_cast<unary_op>(op); }
+  binary_op bop() const { return static_cast<binary_op>(op); }
+  const char* op_name() const { return fam == family::unary ? name(uop()) : name(bop()); }
+};
+static_assert(std::has_unique_object_representations_v<operand_desc>, "no padding in keys");
+static_assert(sizeof(eltwise_desc) == 4 + 8 + 4 * sizeof(operand_desc) + 4, "no padding in keys");
+
+// The pointers a kernel is called with (the JIT kernels read this struct through rdi / x0).
+struct eltwise_args {
+  const void* src0;
+  const void* src1;
+  void* dst;
+  void* mask;
+};
+
+}  // namespace tpp::detail

@@ -1,0 +1,143 @@
+// Loads and stores between memory of any element-wise dtype and f32 vector registers, full
+// vectors or tails of n < lanes elements. Tails never touch memory past the n-th element:
+// AVX-512 uses opmask k1 (fault-suppressing), AVX2 uses vmaskmovps for 32-bit elements and an
+// exact sequence of 8/4/2-byte moves for 16-bit ones (n is known when the kernel is generated).
+#pragma once
+
+#include <xbyak/xbyak.h>
+
+#include "tpp/core/dtype.hpp"
+#include "tpp/jit/x86/const_table.hpp"
+#include "tpp/jit/x86/vec.hpp"
+
+namespace tpp::jit::x86 {
+
+template <class V>
+class io {
+  using half = typename vec<V>::half;
+  static constexpr int L = vec<V>::lanes;
+  static constexpr bool avx512 = vec<V>::avx512;
+
+ public:
+  // tail_mask: AVX2 register holding all-ones in lanes < tail (used by vmaskmovps); AVX-512 uses k1.
+  io(Xbyak::CodeGenerator& g, const_table& c, bool native_bf16, V tail_mask)
+      : g_(g), c_(c), native_bf16_(native_bf16), tail_mask_(tail_mask) {}
+
+  // v <- n elements of type t at a (n == L: a full vector)
+  void load(const V& v, dtype t, const Xbyak::RegExp& a, int n) {
+    const bool full = n == L;
+    if constexpr (avx512) {
+      const V dst = full ? v : V(v | Xbyak::Opmask(1) | Xbyak::util::T_z);
+      if (t == dtype::f32) g_.vmovups(dst, g_.ptr[a]);
+      else if (t == dtype::f16) g_.vcvtph2ps(dst, g_.ptr[a]);
+      else {
+        g_.vpmovzxwd(dst, g_.ptr[a]);
+        g_.vpslld(v, v, 16);
+      }
+    } else {
+      if (t == dtype::f32) {
+        if (full) g_.vmovups(v, g_.ptr[a]);
+        else g_.vmaskmovps(v, tail_mask_, g_.ptr[a]);
+        return;
+      }
+      const Xbyak::Xmm h(v.getIdx());
+      if (full) {
+        if (t == dtype::f16) g_.vcvtph2ps(v, g_.ptr[a]);
+        else g_.vpmovzxwd(v, g_.ptr[a]);
+      } else {
+        g_.vpxor(h, h, h);
+        int o = 0;
+        if (n >= 4) { g_.vmovq(h, g_.ptr[a]); o = 4; }
+        if (n - o >= 2) { g_.vpinsrd(h, h, g_.ptr[a + 2 * o], o / 2); o += 2; }
+        if (n - o == 1) g_.vpinsrw(h, h, g_.ptr[a + 2 * o], o);
+        if (t == dtype::f16) g_.vcvtph2ps(v, h);
+        else g_.vpmovzxwd(v, h);
+      }
+      if (t == dtype::bf16) g_.vpslld(v, v, 16);
+    }
+  }
+
+  // v <- the element of type t at a, in every lane
+  void load_broadcast(const V& v, dtype t, const Xbyak::RegExp& a, const Xbyak::Reg32& scratch) {
+    const Xbyak::Xmm x(v.getIdx());
+    if (t == dtype::f32) {
+      g_.vbroadcastss(v, g_.ptr[a]);
+      return;
+    }
+    g_.movzx(scratch, g_.word[a]);
+    if (t == dtype::bf16) g_.shl(scratch, 16);
+    g_.vmovd(x, scratch);
+    if (t == dtype::f16) g_.vcvtph2ps(x, x);
+    g_.vbroadcastss(v, x);
+  }
+
+  // n elements of v -> type t at a. Clobbers v and, for emulated bf16 rounding, t0 and t1.
+  void store(const V& v, dtype t, const Xbyak::RegExp& a, int n, const V& t0, const V& t1) {
+    const bool full = n == L;
+    const auto mem = [&]() -> Xbyak::Address {
+      return full ? g_.ptr[a] : g_.ptr[a] | Xbyak::Opmask(1);
+    };
+    if (t == dtype::f32) {
+      if constexpr (avx512) g_.vmovups(mem(), v);
+      else if (full) g_.vmovups(g_.ptr[a], v);
+      else g_.vmaskmovps(g_.ptr[a], tail_mask_, v);
+      return;
+    }
+    const half h(v.getIdx());
+    if (t == dtype::f16) {
+      if constexpr (avx512) {
+        g_.vcvtps2ph(mem(), v, 0);
+        return;
+      }
+      g_.vcvtps2ph(h, v, 0);  // imm 0: round to nearest even
+    } else if (avx512 && native_bf16_) {
+      g_.vcvtneps2bf16(h, v);
+      g_.vmovdqu16(mem(), h);
+      return;
+    } else {
+      round_to_bf16(v, t0, t1);
+      if constexpr (avx512) {
+        g_.vpmovdw(mem(), v);
+        return;
+      }
+      g_.vpackusdw(v, v, v);
+      g_.vpermq(v, v, 0x08);
+    }
+    // AVX2, 16-bit results in the low 128 bits of v
+    const Xbyak::Xmm x(v.getIdx());
+    if (full) {
+      g_.vmovdqu(g_.ptr[a], x);
+      return;
+    }
+    int o = 0;
+    if (n >= 4) { g_.vmovq(g_.ptr[a], x); o = 4; }
+    if (n - o >= 2) { g_.vpextrd(g_.ptr[a + 2 * o], x, o / 2); o += 2; }
+    if (n - o == 1) g_.vpextrw(g_.ptr[a + 2 * o], x, o);
+  }
+
+ private:
+  // f32 bits -> bf16 bits in the low half of each 32-bit lane, round to nearest even; NaN made
+  // quiet (same rule as tpp::to_bf16 and vcvtneps2bf16).
+  void round_to_bf16(const V& v, const V& t0, const V& t1) {
+    g_.vpsrld(t0, v, 16);
+    g_.vpand(t0, t0, c_.u32(1));
+    g_.vpaddd(t0, t0, c_.u32(0x7FFF));
+    g_.vpaddd(t0, t0, v);
+    if constexpr (avx512) {
+      g_.vcmpps(Xbyak::Opmask(2), v, v, 0x03 /*UNORD_Q*/);
+      g_.vpord(t0 | Xbyak::Opmask(2), v, c_.u32(0x00400000u));
+    } else {
+      g_.vcmpps(t1, v, v, 0x03 /*UNORD_Q*/);
+      g_.vpor(v, v, c_.u32(0x00400000u));
+      g_.vblendvps(t0, t0, v, t1);
+    }
+    g_.vpsrld(v, t0, 16);
+  }
+
+  Xbyak::CodeGenerator& g_;
+  const_table& c_;
+  bool native_bf16_;
+  V tail_mask_;
+};
+
+}  // namespace tpp::jit::x86

@@ -1,0 +1,306 @@
+// Transcendental injectors: each call emits code that replaces a register with f(register), for a
+// list of lanes at once (every step is emitted for all lanes before the next, so independent
+// lanes overlap in the pipeline). A lane names its value register and the temporaries it may
+// clobber; `temps_needed` says how many each function uses. Constants live in the kernel's
+// const_table. Maximum errors (measured over the whole float range by tests/jit/math_accuracy)
+// are listed in tpp/ops/math_bounds.hpp.
+#pragma once
+
+#include <array>
+#include <initializer_list>
+#include <cfloat>
+#include <vector>
+
+#include <xbyak/xbyak.h>
+
+#include "tpp/jit/x86/const_table.hpp"
+#include "tpp/jit/x86/vec.hpp"
+
+namespace tpp::jit::x86 {
+
+template <class V>
+struct lane {
+  V v;                    // value in, result out
+  std::array<V, 6> t;     // temporaries the function may clobber
+};
+
+// Coefficients derived by scripts/fit_erf.cpp (Chebyshev interpolation, monomials in u).
+// erf(x) = x * P(u), u = 2x^2 - 1, for 0 <= x <= 1
+constexpr float erf_p[] = {9.654687643e-01f, -1.405360848e-01f, 1.985249855e-02f,
+                           -2.285485622e-03f, 2.175119880e-04f, -1.753691504e-05f,
+                           1.231639544e-06f, -7.552378634e-08f};
+// erfc(x) = exp(-x^2) * Q(u) / x, u = 2/x - 1, for x >= 1
+constexpr float erfc_q[] = {5.107913613e-01f, -8.360549062e-02f, -9.158377536e-03f,
+                            1.486996748e-02f, -6.795550697e-03f, 1.329960185e-03f,
+                            6.223240634e-04f, -8.161215228e-04f, 5.148752825e-04f,
+                            -1.805453649e-04f, -5.434409832e-05f, 9.923132893e-05f,
+                            -3.370587001e-05f};
+
+template <class V>
+class math {
+  static constexpr bool avx512 = vec<V>::avx512;
+
+ public:
+  using lanes_t = std::vector<lane<V>>;
+  math(Xbyak::CodeGenerator& g, const_table& c) : g_(g), c_(c) {}
+
+  // A lane from a value register and its temporaries (unnamed temporaries repeat v: unused).
+  static lane<V> make_lane(const V& v, std::initializer_list<V> t) {
+    lane<V> l{v, {v, v, v, v, v, v}};
+    std::size_t i = 0;
+    for (const V& r : t) l.t[i++] = r;
+    return l;
+  }
+
+  // ---- exp: 2 temps -------------------------------------------------------------------------
+  // e^x = 2^n * p(r), n = round(x log2 e), r = x - n ln2 (two-constant Cody-Waite), p = degree-7
+  // Taylor. 2^n is applied as 2^(n/2) * 2^(n - n/2) so results in the subnormal range round
+  // correctly and x > 88.73 overflows to +Inf. x is clamped to [-104, 89] (NaN passes through).
+  void exp(const lanes_t& ls) {
+    clamp(ls, -104.0f, 89.0f);
+    reduce_ln2(ls);  // v = r, t0 = n (float)
+    for (auto& l : ls) g_.vmovaps(l.t[1], c_.f(1.0f / 5040));
+    static constexpr float c[] = {1.0f / 720, 1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f, 1.0f, 1.0f};
+    for (float k : c) for (auto& l : ls) g_.vfmadd213ps(l.t[1], l.v, c_.f(k));
+    for (auto& l : ls) g_.vcvtps2dq(l.t[0], l.t[0]);
+    for (auto& l : ls) g_.vpsrad(l.v, l.t[0], 1);
+    for (auto& l : ls) g_.vpsubd(l.t[0], l.t[0], l.v);
+    for (auto& l : ls) pow2_of_int(l.v);
+    for (auto& l : ls) pow2_of_int(l.t[0]);
+    for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], l.v);
+    for (auto& l : ls) g_.vmulps(l.v, l.t[1], l.t[0]);
+  }
+
+  // ---- expm1: 2 temps -----------------------------------------------------------------------
+  // e^x - 1 = 2^n (r q(r)) + (2^n - 1): no cancellation near 0. Clamped to [-30, 88].
+  void expm1(const lanes_t& ls) {
+    clamp(ls, -30.0f, 88.0f);
+    reduce_ln2(ls);
+    for (auto& l : ls) g_.vmovaps(l.t[1], c_.f(1.0f / 40320));
+    static constexpr float c[] = {1.0f / 5040, 1.0f / 720, 1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f, 1.0f};
+    for (float k : c) for (auto& l : ls) g_.vfmadd213ps(l.t[1], l.v, c_.f(k));
+    for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], l.v);   // r q(r) = p(r) - 1
+    for (auto& l : ls) g_.vcvtps2dq(l.t[0], l.t[0]);
+    for (auto& l : ls) pow2_of_int(l.t[0]);
+    for (auto& l : ls) g_.vsubps(l.v, l.t[0], c_.f(1.0f));
+    for (auto& l : ls) g_.vfmadd231ps(l.v, l.t[0], l.t[1]);
+  }
+
+  // ---- tanh: 3 temps ------------------------------------------------------------------------
+  // tanh|x| = m / (m + 2), m = expm1(2|x|), |x| clamped to 9 (tanh 9 rounds to 1); sign restored.
+  void tanh(const lanes_t& ls) {
+    for (auto& l : ls) g_.vandps(l.t[2], l.v, c_.u32(0x80000000u));
+    for (auto& l : ls) g_.vandps(l.v, l.v, c_.u32(0x7FFFFFFFu));
+    for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(9.0f));
+    for (auto& l : ls) g_.vminps(l.v, l.t[0], l.v);
+    for (auto& l : ls) g_.vaddps(l.v, l.v, l.v);
+    expm1(ls);
+    for (auto& l : ls) g_.vaddps(l.t[0], l.v, c_.f(2.0f));
+    for (auto& l : ls) g_.vdivps(l.v, l.v, l.t[0]);
+    for (auto& l : ls) g_.vorps(l.v, l.v, l.t[2]);
+  }
+
+  // ---- sigmoid: 3 temps ---------------------------------------------------------------------
+  // z = e^-|x|, s = 1/(1+z); x >= 0 -> s, x < 0 -> z s. Never overflows; subnormal results kept.
+  void sigmoid(const lanes_t& ls) {
+    for (auto& l : ls) g_.vmovaps(l.t[2], l.v);
+    for (auto& l : ls) g_.vorps(l.v, l.v, c_.u32(0x80000000u));
+    exp(ls);
+    for (auto& l : ls) g_.vaddps(l.t[0], l.v, c_.f(1.0f));
+    for (auto& l : ls) g_.vmovaps(l.t[1], c_.f(1.0f));
+    for (auto& l : ls) g_.vdivps(l.t[1], l.t[1], l.t[0]);
+    for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[1]);
+    for (auto& l : ls) select_by_sign(l.v, l.t[1], l.v, l.t[2]);
+  }
+
+  // ---- gelu_tanh: 4 temps -------------------------------------------------------------------
+  // x * sigmoid(2u), u = sqrt(2/pi)(x + 0.044715 x^3): the same function as 0.5x(1 + tanh u)
+  // without its cancellation for negative x. x = -Inf gives -0 (its limit).
+  void gelu_tanh(const lanes_t& ls) {
+    for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(-FLT_MAX));
+    for (auto& l : ls) g_.vmaxps(l.t[3], l.t[0], l.v);
+    gelu_tanh_arg(ls, 3);
+    sigmoid(ls);
+    for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[3]);
+  }
+
+  // ---- erf / erfc core: 4 temps -------------------------------------------------------------
+  // For a = |v| * scale (scale 1 or 1/sqrt 2): t[0] = erf(a), t[2] = erfc(a), each to a few ulp.
+  // a <= 1: erf = a P(2a^2 - 1). a > 1: erfc = e^(-a^2) Q(2/a - 1) / a, with a^2 taken from v
+  // exactly (hi + lo by FMA) because e^(-a^2) magnifies any error in a^2. Clobbers v.
+  void erf_erfc(const lanes_t& ls, bool scale_by_rsqrt2) {
+    const float k = scale_by_rsqrt2 ? 0.70710678118654752f : 1.0f;
+    for (auto& l : ls) g_.vandps(l.t[3], l.v, c_.u32(0x7FFFFFFFu));
+    if (scale_by_rsqrt2) for (auto& l : ls) g_.vmulps(l.t[3], l.t[3], c_.f(k));
+    for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(10.5f / k));  // erfc(10.5) underflows f32
+    for (auto& l : ls) g_.vminps(l.v, l.t[0], l.v);
+    for (auto& l : ls) g_.vmaxps(l.v, l.v, c_.f(-10.5f / k));
+    for (auto& l : ls) g_.vmulps(l.t[0], l.v, l.v);                 // hi
+    for (auto& l : ls) g_.vfmsub213ps(l.v, l.v, l.t[0]);            // lo = v*v - hi
+    if (scale_by_rsqrt2) for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], c_.f(0.5f));
+    if (scale_by_rsqrt2) for (auto& l : ls) g_.vmulps(l.v, l.v, c_.f(0.5f));
+    for (auto& l : ls) g_.vxorps(l.t[0], l.t[0], c_.u32(0x80000000u));
+    lanes_t e;
+    for (auto& l : ls) e.push_back(make_lane(l.t[0], {l.t[1], l.t[2]}));
+    exp(e);                                                          // t0 = e^-hi
+    for (auto& l : ls) g_.vfnmadd231ps(l.t[0], l.t[0], l.v);         // * (1 - lo)
+    for (auto& l : ls) g_.vmovaps(l.v, c_.f(1.0f));
+    for (auto& l : ls) g_.vdivps(l.v, l.v, l.t[3]);                  // w = 1/a
+    for (auto& l : ls) g_.vaddps(l.v, l.v, l.v);
+    for (auto& l : ls) g_.vsubps(l.v, l.v, c_.f(1.0f));              // u = 2w - 1
+    horner(ls, 1, erfc_q, sizeof(erfc_q) / sizeof(float));
+    for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], l.t[0]);
+    for (auto& l : ls) g_.vdivps(l.t[1], l.t[1], l.t[3]);            // t1 = erfc, large a
+    for (auto& l : ls) g_.vaddps(l.v, l.t[3], l.t[3]);
+    for (auto& l : ls) g_.vfmsub213ps(l.v, l.t[3], c_.f(1.0f));      // u = 2a^2 - 1
+    horner(ls, 0, erf_p, sizeof(erf_p) / sizeof(float));
+    for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], l.t[3]);            // t0 = erf, small a
+    for (auto& l : ls) g_.vmovaps(l.t[2], c_.f(1.0f));
+    for (auto& l : ls) g_.vsubps(l.t[2], l.t[2], l.t[0]);            // 1 - erf_small
+    for (auto& l : ls) g_.vmovaps(l.v, c_.f(1.0f));
+    for (auto& l : ls) g_.vsubps(l.v, l.v, l.t[1]);                  // 1 - erfc_large
+    // a > 1 (or NaN) takes the large-a pair
+    for (auto& l : ls) {
+      if constexpr (avx512) {
+        g_.vcmpps(Xbyak::Opmask(7), l.t[3], c_.f(1.0f), 0x1E /*GT_OQ*/);
+        g_.vcmpps(Xbyak::Opmask(6), l.t[3], l.t[3], 0x03 /*UNORD_Q*/);
+        g_.korw(Xbyak::Opmask(7), Xbyak::Opmask(7), Xbyak::Opmask(6));
+        g_.vmovaps(l.t[2] | Xbyak::Opmask(7), l.t[1]);
+        g_.vmovaps(l.t[0] | Xbyak::Opmask(7), l.v);
+      } else {
+        g_.vcmpps(l.t[3], l.t[3], c_.f(1.0f), 0x1A /*GT_UQ*/);
+        g_.vblendvps(l.t[2], l.t[2], l.t[1], l.t[3]);
+        g_.vblendvps(l.t[0], l.t[0], l.v, l.t[3]);
+      }
+    }
+  }
+
+  // ---- erf: 5 temps -------------------------------------------------------------------------
+  void erf(const lanes_t& ls) {
+    for (auto& l : ls) g_.vandps(l.t[4], l.v, c_.u32(0x80000000u));
+    erf_erfc(ls, false);
+    for (auto& l : ls) g_.vorps(l.v, l.t[0], l.t[4]);
+  }
+
+  // ---- gelu_erf: 5 temps --------------------------------------------------------------------
+  // x Phi(x); Phi = 0.5 + 0.5 erf(|x|/sqrt2) for x >= 0, 0.5 erfc(|x|/sqrt2) for x < 0.
+  void gelu_erf(const lanes_t& ls) {
+    for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(-FLT_MAX));
+    for (auto& l : ls) g_.vmaxps(l.t[4], l.t[0], l.v);
+    phi(ls);
+    for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[4]);
+  }
+
+  // ---- gelu_tanh backward: v = dy, t[4] = x (clobbered); 4 temps besides t[4] -----------------
+  // dy * (s + 2 sqrt(2/pi) x s (1 - s)(1 + 3 0.044715 x^2)), s = sigmoid(2u); |x| clamped to 20,
+  // beyond which the derivative is exactly 0 or 1 in f32.
+  void gelu_tanh_inv(const lanes_t& ls) {
+    clamp_reg(ls, 4, -20.0f, 20.0f);
+    lanes_t s;  // sigmoid(2u) computed in t[3], with t[0..2] as its temps
+    for (auto& l : ls) s.push_back(make_lane(l.t[3], {l.t[0], l.t[1], l.t[2]}));
+    for (auto& l : ls) g_.vmovaps(l.t[3], l.t[4]);
+    gelu_tanh_arg(s, -1);
+    sigmoid(s);
+    for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(1.0f));
+    for (auto& l : ls) g_.vsubps(l.t[0], l.t[0], l.t[3]);
+    for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], l.t[3]);        // s(1-s)
+    for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], l.t[4]);
+    for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], c_.f(2 * 0.7978845608028654f));
+    for (auto& l : ls) g_.vmulps(l.t[1], l.t[4], l.t[4]);
+    for (auto& l : ls) g_.vmovaps(l.t[2], c_.f(3 * 0.044715f));
+    for (auto& l : ls) g_.vfmadd213ps(l.t[2], l.t[1], c_.f(1.0f));
+    for (auto& l : ls) g_.vfmadd213ps(l.t[0], l.t[2], l.t[3]);    // s + ...
+    for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[0]);
+  }
+
+  // ---- gelu_erf backward: v = dy, t[4] = x (clobbered); t[0..3] and t[5] as temps -----------
+  // dy * (Phi(x) + x phi(x)), phi(x) = e^(-x^2/2) / sqrt(2 pi); |x| clamped to 20.
+  void gelu_erf_inv(const lanes_t& ls) {
+    clamp_reg(ls, 4, -20.0f, 20.0f);
+    lanes_t p;  // Phi(x) into t0, reading x from t4
+    for (auto& l : ls) p.push_back(make_lane(l.t[0], {l.t[1], l.t[2], l.t[3], l.t[5], l.t[4]}));
+    phi(p);
+    for (auto& l : ls) g_.vmulps(l.t[1], l.t[4], l.t[4]);
+    for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], c_.f(-0.5f));
+    lanes_t e;
+    for (auto& l : ls) e.push_back(make_lane(l.t[1], {l.t[2], l.t[3]}));
+    exp(e);
+    for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], l.t[4]);
+    for (auto& l : ls) g_.vfmadd231ps(l.t[0], l.t[1], c_.f(0.3989422804014327f));
+    for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[0]);
+  }
+
+ private:
+  // Phi(x) for x in t[4] (kept) -> v; uses v, t0..t3.
+  void phi(const lanes_t& ls) {
+    for (auto& l : ls) g_.vmovaps(l.v, l.t[4]);
+    erf_erfc(ls, true);
+    for (auto& l : ls) g_.vmulps(l.v, l.t[2], c_.f(0.5f));           // x < 0
+    for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], c_.f(0.5f));
+    for (auto& l : ls) g_.vaddps(l.t[0], l.t[0], c_.f(0.5f));          // x >= 0
+    for (auto& l : ls) select_by_sign(l.v, l.t[0], l.v, l.t[4]);
+  }
+
+  // v <- min(hi, max(lo, v)), NaN passes through (the register operand is the second source).
+  void clamp(const lanes_t& ls, float lo, float hi) {
+    for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(hi));
+    for (auto& l : ls) g_.vminps(l.v, l.t[0], l.v);
+    for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(lo));
+    for (auto& l : ls) g_.vmaxps(l.v, l.t[0], l.v);
+  }
+  void clamp_reg(const lanes_t& ls, int which, float lo, float hi) {
+    for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(hi));
+    for (auto& l : ls) g_.vminps(l.t[which], l.t[0], l.t[which]);
+    for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(lo));
+    for (auto& l : ls) g_.vmaxps(l.t[which], l.t[0], l.t[which]);
+  }
+  // v = x -> t0 = n = round(x log2e), v = r = x - n ln2
+  void reduce_ln2(const lanes_t& ls) {
+    for (auto& l : ls) g_.vmulps(l.t[0], l.v, c_.f(1.44269504088896341f));
+    for (auto& l : ls) {
+      if constexpr (avx512) g_.vrndscaleps(l.t[0], l.t[0], 0);
+      else g_.vroundps(l.t[0], l.t[0], 0);
+    }
+    for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[0], c_.f(0.693145751953125f));
+    for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[0], c_.f(1.428606765330187e-06f));
+  }
+  // integer n in r -> float 2^n in r (n in [-126, 127])
+  void pow2_of_int(const V& r) {
+    g_.vpaddd(r, r, c_.u32(127));
+    g_.vpslld(r, r, 23);
+  }
+  // t[src] = x -> v = 2u = 2 sqrt(2/pi) x (1 + 0.044715 x^2); src < 0 means x is in v.
+  void gelu_tanh_arg(const lanes_t& ls, int src) {
+    for (auto& l : ls) {
+      const V& x = src < 0 ? l.v : l.t[src];
+      g_.vmulps(l.t[0], x, x);
+      g_.vmovaps(l.t[1], c_.f(0.044715f));
+      g_.vfmadd213ps(l.t[1], l.t[0], c_.f(1.0f));
+      g_.vmulps(l.v, l.t[1], x);
+      g_.vmulps(l.v, l.v, c_.f(2 * 0.7978845608028654f));
+    }
+  }
+  // t[acc] = poly(v) by Horner, coefficients low to high
+  void horner(const lanes_t& ls, int acc, const float* c, int n) {
+    for (auto& l : ls) g_.vmovaps(l.t[acc], c_.f(c[n - 1]));
+    for (int i = n - 2; i >= 0; --i)
+      for (auto& l : ls) g_.vfmadd213ps(l.t[acc], l.v, c_.f(c[i]));
+  }
+
+ public:
+  // dst = sign(s) set ? neg : pos  (dst may alias pos or neg)
+  void select_by_sign(const V& dst, const V& pos, const V& neg, const V& s) {
+    if constexpr (avx512) {
+      g_.vpmovd2m(Xbyak::Opmask(7), s);
+      g_.vblendmps(dst | Xbyak::Opmask(7), pos, neg);
+    } else {
+      g_.vblendvps(dst, pos, neg, s);
+    }
+  }
+
+ private:
+  Xbyak::CodeGenerator& g_;
+  const_table& c_;
+};
+
+}  // namespace tpp::jit::x86

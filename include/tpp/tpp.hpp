@@ -1,0 +1,14 @@
+// tpp: Tensor Processing Primitives. Include this one header.
+#pragma once
+
+// core: types, operands, errors, CPU levels
+#include "tpp/version.hpp"
+#include "tpp/core/cpu.hpp"
+#include "tpp/core/dtype.hpp"
+#include "tpp/core/error.hpp"
+#include "tpp/core/operand.hpp"
+
+// element-wise TPPs: unary and binary ops
+#include "tpp/ops/eltwise.hpp"
+#include "tpp/ops/eltwise_ops.hpp"
+#include "tpp/ops/eltwise_params.hpp"
