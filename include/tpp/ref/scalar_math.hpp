@@ -50,7 +50,7 @@ inline float unary_backward(unary_op op, float dyf, float ff, float alpha) {
   const double dy = dyf, f = ff;
   // Beyond |x| = 1e4 the gelu derivatives are exactly 1 or 0 in double; clamping keeps
   // inf * 0 out of the formula at x = +-inf.
-  const double xc = std::fmax(-1e4, std::fmin(1e4, f));
+  const double xc = std::isnan(f) ? f : std::fmax(-1e4, std::fmin(1e4, f));
   switch (op) {
     case unary_op::relu_inv: return ff > 0 ? dyf : 0.0f;
     case unary_op::leaky_relu_inv: return ff > 0 ? dyf : dyf * alpha;

@@ -168,7 +168,7 @@ class math {
         g_.vmovaps(l.t[2] | Xbyak::Opmask(7), l.t[1]);
         g_.vmovaps(l.t[0] | Xbyak::Opmask(7), l.v);
       } else {
-        g_.vcmpps(l.t[3], l.t[3], c_.f(1.0f), 0x1A /*GT_UQ*/);
+        g_.vcmpps(l.t[3], l.t[3], c_.f(1.0f), 0x16 /*NLE_UQ: a > 1 or NaN*/);
         g_.vblendvps(l.t[2], l.t[2], l.t[1], l.t[3]);
         g_.vblendvps(l.t[0], l.t[0], l.v, l.t[3]);
       }
@@ -192,24 +192,30 @@ class math {
   }
 
   // ---- gelu_tanh backward: v = dy, t[4] = x (clobbered); 4 temps besides t[4] -----------------
-  // dy * (s + 2 sqrt(2/pi) x s (1 - s)(1 + 3 0.044715 x^2)), s = sigmoid(2u); |x| clamped to 20,
-  // beyond which the derivative is exactly 0 or 1 in f32.
+  // dy * (s + 2 sqrt(2/pi) x s (1 - s)(1 + 3 0.044715 x^2)), s = sigmoid(2u). s(1 - s) is taken
+  // as z r^2 (z = e^-|2u|, r = 1/(1+z)), never as 1 - s, which cancels for large |x|. |x| is
+  // clamped to 20, beyond which the derivative is exactly 0 or 1 in f32.
   void gelu_tanh_inv(const lanes_t& ls) {
     clamp_reg(ls, 4, -20.0f, 20.0f);
-    lanes_t s;  // sigmoid(2u) computed in t[3], with t[0..2] as its temps
-    for (auto& l : ls) s.push_back(make_lane(l.t[3], {l.t[0], l.t[1], l.t[2]}));
+    lanes_t u;  // 2u, then z, in t3
+    for (auto& l : ls) u.push_back(make_lane(l.t[3], {l.t[0], l.t[1]}));
     for (auto& l : ls) g_.vmovaps(l.t[3], l.t[4]);
-    gelu_tanh_arg(s, -1);
-    sigmoid(s);
-    for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(1.0f));
-    for (auto& l : ls) g_.vsubps(l.t[0], l.t[0], l.t[3]);
-    for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], l.t[3]);        // s(1-s)
+    gelu_tanh_arg(u, -1);
+    for (auto& l : ls) g_.vorps(l.t[3], l.t[3], c_.u32(0x80000000u));
+    exp(u);
+    for (auto& l : ls) g_.vaddps(l.t[0], l.t[3], c_.f(1.0f));
+    for (auto& l : ls) g_.vmovaps(l.t[2], c_.f(1.0f));
+    for (auto& l : ls) g_.vdivps(l.t[0], l.t[2], l.t[0]);            // r
+    for (auto& l : ls) g_.vmulps(l.t[1], l.t[3], l.t[0]);            // z r
+    for (auto& l : ls) select_by_sign(l.t[1], l.t[0], l.t[1], l.t[4]);  // s
+    for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], l.t[0]);
+    for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], l.t[3]);            // s (1 - s) = z r^2
     for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], l.t[4]);
     for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], c_.f(2 * 0.7978845608028654f));
-    for (auto& l : ls) g_.vmulps(l.t[1], l.t[4], l.t[4]);
-    for (auto& l : ls) g_.vmovaps(l.t[2], c_.f(3 * 0.044715f));
-    for (auto& l : ls) g_.vfmadd213ps(l.t[2], l.t[1], c_.f(1.0f));
-    for (auto& l : ls) g_.vfmadd213ps(l.t[0], l.t[2], l.t[3]);    // s + ...
+    for (auto& l : ls) g_.vmulps(l.t[2], l.t[4], l.t[4]);
+    for (auto& l : ls) g_.vmovaps(l.t[3], c_.f(3 * 0.044715f));
+    for (auto& l : ls) g_.vfmadd213ps(l.t[3], l.t[2], c_.f(1.0f));
+    for (auto& l : ls) g_.vfmadd213ps(l.t[0], l.t[3], l.t[1]);     // s + ...
     for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[0]);
   }
 

@@ -1,0 +1,125 @@
+// Every unary TPP vs the reference: every ISA level this machine has, every dtype pair, the
+// shape grid (tails, ld > cols), broadcast inputs, guard pages on both sides of every operand.
+#include <string>
+
+#include "eltwise_check.hpp"
+
+using namespace tpp_test;
+using tpp::dtype;
+using tpp::unary_op;
+
+namespace {
+
+value_range input_range(unary_op op) {
+  switch (op) {
+    case unary_op::sqrt: case unary_op::rsqrt: return {-1, 9};
+    case unary_op::exp: return {-90, 90};  // reaches overflow and the subnormal range
+    case unary_op::elu: case unary_op::gelu_tanh: case unary_op::gelu_erf: case unary_op::erf: return {-6, 6};
+    default: return {-4, 4};
+  }
+}
+value_range fwd_range(unary_op op) {
+  switch (op) {
+    case unary_op::tanh_inv: return {-1, 1};
+    case unary_op::sigmoid_inv: return {0, 1};
+    default: return {-6, 6};
+  }
+}
+
+const std::pair<dtype, dtype> dtype_pairs[] = {
+    {dtype::f32, dtype::f32},  {dtype::bf16, dtype::bf16}, {dtype::f16, dtype::f16},
+    {dtype::f32, dtype::bf16}, {dtype::bf16, dtype::f32},  {dtype::f16, dtype::f32},
+    {dtype::f32, dtype::f16}};
+
+std::string describe(const tpp::unary_params& p, tpp::isa level, bool flush_end) {
+  std::ostringstream os;
+  os << tpp::name(p.op) << " " << tpp::name(p.in.type) << "->" << tpp::name(p.out.type) << " " << p.rows
+     << "x" << p.cols << " in.ld=" << p.in.ld << " in.bcast=" << tpp::name(p.in.bcast)
+     << " fwd=" << tpp::name(p.fwd.type) << " mask=" << tpp::name(p.mask.type) << " level=" << tpp::name(level)
+     << (flush_end ? " (guard after)" : " (guard before)");
+  return os.str();
+}
+
+void check(const tpp::unary_params& p, std::mt19937& rng) {
+  for (tpp::isa level : levels()) {
+    isa_scope cap(level);
+    const tpp::unary_kernel k = tpp::unary(p);
+    REQUIRE(k.level() == level);
+    REQUIRE(k.jitted() == (level != tpp::isa::ref));
+    eltwise_case c;
+    c.d = tpp::detail::lower(p, tpp::isa::ref);
+    c.ops[0] = p.in;
+    c.ops[1] = p.fwd;
+    c.ops[2] = p.out;
+    c.ops[3] = p.mask;
+    c.ranges[0] = input_range(p.op);
+    c.ranges[1] = fwd_range(p.op);
+    c.tol = tpp::jit_accuracy(p.op);
+    for (bool flush_end : {true, false}) {
+      const outcome r = run_case(c, flush_end, rng, [&](const void* s0, const void* s1, void* out, void* mask) {
+        k({s0, out, s1, mask});
+      });
+      if (!r.ok) FAIL_CHECK(describe(p, level, flush_end) << ": " << r.why);
+    }
+  }
+}
+
+tpp::unary_params make(unary_op op, shape s, dtype in, dtype out) {
+  tpp::unary_params p;
+  p.op = op;
+  p.rows = s.rows;
+  p.cols = s.cols;
+  p.in = {in, s.ld_pad ? s.cols + s.ld_pad : 0};
+  p.out = {out, s.ld_pad ? s.cols + s.ld_pad + 1 : 0};
+  if (tpp::is_backward(op)) p.fwd = {in, s.ld_pad ? s.cols + s.ld_pad + 2 : 0};
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("unary ops match the reference on the shape grid", "[unary]") {
+  std::mt19937 rng(1234);
+  for (int o = 0; o < tpp::unary_op_count; ++o) {
+    const auto op = static_cast<unary_op>(o);
+    for (auto [in, out] : dtype_pairs)
+      for (shape s : shape_grid()) check(make(op, s, in, out), rng);
+  }
+}
+
+TEST_CASE("unary ops read broadcast inputs", "[unary][broadcast]") {
+  std::mt19937 rng(99);
+  for (int o = 0; o < tpp::unary_op_count; ++o) {
+    const auto op = static_cast<unary_op>(o);
+    for (auto b : {tpp::broadcast::row, tpp::broadcast::column, tpp::broadcast::scalar})
+      for (shape s : {shape{5, 19, 3}, shape{3, 16, 0}, shape{1, 9, 0}})
+        for (dtype t : {dtype::f32, dtype::bf16}) {
+          auto p = make(op, s, t, dtype::f32);
+          p.in.bcast = b;
+          if (b == tpp::broadcast::column) p.in.ld = s.ld_pad ? 4 : 0;
+          if (tpp::is_backward(op)) p.fwd.bcast = b == tpp::broadcast::row ? tpp::broadcast::column : tpp::broadcast::row;
+          check(p, rng);
+        }
+  }
+}
+
+TEST_CASE("relu writes its bitmask and relu_inv reads it", "[unary][mask]") {
+  std::mt19937 rng(7);
+  for (shape s : shape_grid())
+    for (auto [in, out] : dtype_pairs) {
+      auto p = make(unary_op::relu, s, in, out);
+      p.mask = {dtype::bit, s.ld_pad ? (s.cols + 7) / 8 * 8 + 16 : 0};
+      check(p, rng);
+      auto b = make(unary_op::relu_inv, s, in, out);
+      b.fwd = {dtype::bit, s.ld_pad ? (s.cols + 7) / 8 * 8 + 8 : 0};
+      check(b, rng);
+    }
+}
+
+TEST_CASE("leaky_relu and elu take alpha", "[unary]") {
+  std::mt19937 rng(5);
+  for (auto op : {unary_op::leaky_relu, unary_op::elu, unary_op::leaky_relu_inv, unary_op::elu_inv}) {
+    auto p = make(op, {3, 21, 2}, dtype::f32, dtype::f32);
+    p.alpha = 0.37f;
+    check(p, rng);
+  }
+}
