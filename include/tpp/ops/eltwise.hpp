@@ -7,6 +7,9 @@
 //   k(in, out);
 #pragma once
 
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "tpp/core/cpu.hpp"
@@ -38,7 +41,9 @@ inline std::string kernel_name(const eltwise_desc& d) {
   std::string n = std::string("tpp_") + (d.fam == family::unary ? "unary_" : "binary_") +
                   d.op_name() + "_" + name(d.src[0].type) + "_" + name(d.dst.type) + "_" +
                   std::to_string(d.rows) + "x" + std::to_string(d.cols) + "_" + name(d.level);
-  return n;
+  char tag[20];  // lds, broadcasts and masks differ between kernels of one name: add a key hash
+  std::snprintf(tag, sizeof tag, "_%08x", static_cast<unsigned>(jit::hash_bytes(d)));
+  return n + tag;
 }
 
 inline eltwise_entry build_eltwise(const eltwise_desc& d) {
@@ -135,13 +140,44 @@ class binary_kernel {
   const detail::eltwise_entry* e_ = nullptr;
 };
 
+namespace detail {
+
+// The params exactly as given, packed into six words, plus the level: the key of the per-thread
+// front cache. Params that were valid once are valid again, so a hit skips lower().
+struct raw_params_key {
+  std::uint64_t w[6] = {};
+};
+inline std::uint64_t pack(const operand& o) {
+  return static_cast<std::uint64_t>(o.type) | static_cast<std::uint64_t>(o.bcast) << 8 |
+         static_cast<std::uint64_t>(static_cast<std::uint32_t>(o.ld)) << 32;
+}
+inline std::uint64_t pack_shape(int rows, int cols) {
+  return static_cast<std::uint32_t>(rows) | static_cast<std::uint64_t>(static_cast<std::uint32_t>(cols)) << 32;
+}
+inline raw_params_key raw_key(const unary_params& p, isa level) {
+  std::uint32_t alpha = 0;
+  if (p.alpha) std::memcpy(&alpha, &*p.alpha, 4);
+  const std::uint64_t head = 1u | static_cast<std::uint64_t>(p.op) << 8 | static_cast<std::uint64_t>(level) << 16 |
+                             (p.alpha ? 1ull << 24 : 0ull) | static_cast<std::uint64_t>(alpha) << 32;
+  return {{head, pack_shape(p.rows, p.cols), pack(p.in), pack(p.out), pack(p.fwd), pack(p.mask)}};
+}
+inline raw_params_key raw_key(const binary_params& p, isa level) {
+  const std::uint64_t head = 2u | static_cast<std::uint64_t>(p.op) << 8 | static_cast<std::uint64_t>(level) << 16;
+  return {{head, pack_shape(p.rows, p.cols), pack(p.a), pack(p.b), pack(p.out), 0}};
+}
+
+template <class Params>
+const eltwise_entry* dispatch(const Params& p) {
+  const isa level = active_isa();
+  return jit::front_cache<eltwise_entry, raw_params_key, const eltwise_entry*>::get(
+      raw_key(p, level), [&] { return dispatch_eltwise(lower(p, level)); });
+}
+
+}  // namespace detail
+
 // params -> kernel for the active ISA level (JIT once per distinct params, then cached).
-inline unary_kernel unary(const unary_params& p) {
-  return unary_kernel(detail::dispatch_eltwise(detail::lower(p, active_isa())));
-}
-inline binary_kernel binary(const binary_params& p) {
-  return binary_kernel(detail::dispatch_eltwise(detail::lower(p, active_isa())));
-}
+inline unary_kernel unary(const unary_params& p) { return unary_kernel(detail::dispatch(p)); }
+inline binary_kernel binary(const binary_params& p) { return binary_kernel(detail::dispatch(p)); }
 
 // Kernels compiled (or, at level ref, registered) so far, over all element-wise descriptors.
 inline std::size_t eltwise_kernels_built() { return detail::eltwise_cache().built(); }

@@ -60,7 +60,7 @@ class eltwise_generator : public Xbyak::CodeGenerator {
 
  public:
   explicit eltwise_generator(const desc& d)
-      : Xbyak::CodeGenerator(1 << 18, Xbyak::DontSetProtectRWE),
+      : Xbyak::CodeGenerator(1 << 16, Xbyak::DontSetProtectRWE),  // largest kernel ~12 KiB
         d_(d),
         consts_(vec<V>::bytes),
         math_(*this, consts_),
