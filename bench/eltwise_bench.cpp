@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#if TPP_BENCH_ONEDNN
 #include "onednn_anchor.hpp"
+#endif
 #include "tpp/tpp.hpp"
 
 namespace {
@@ -107,6 +109,7 @@ void binary_bench(benchmark::State& st, tpp::binary_op op, tpp::dtype t, shape s
   st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * (2.0 * buf.n * tpp::size_of(t) + out_bytes)));
 }
 
+#if TPP_BENCH_ONEDNN
 void onednn_unary_bench(benchmark::State& st, tpp::unary_op op, shape s) {
   auto& buf = buffers_for(static_cast<std::size_t>(s.rows) * s.cols);
   auto c = bench::make_onednn_unary(*bench::onednn_eltwise(op), s.rows, s.cols, buf.a, buf.b, buf.c);
@@ -121,6 +124,8 @@ void onednn_binary_bench(benchmark::State& st, tpp::binary_op op, shape s) {
   for (auto _ : st) bench::run(c);
   st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * 3 * buf.n * 4));
 }
+
+#endif
 
 // A new descriptor every iteration: each iteration is one JIT (validation, generation, mmap,
 // mprotect, cache insert).
@@ -154,17 +159,21 @@ void register_all() {
       const auto op = static_cast<tpp::unary_op>(o);
       benchmark::RegisterBenchmark(("eltwise/tpp/" + std::string(tpp::name(op)) + "/f32/" + sz).c_str(), unary_bench,
                                    op, dtype::f32, s);
+#if TPP_BENCH_ONEDNN
       if (bench::onednn_eltwise(op))
         benchmark::RegisterBenchmark(("eltwise/onednn/" + std::string(tpp::name(op)) + "/f32/" + sz).c_str(),
                                      onednn_unary_bench, op, s);
+#endif
     }
     for (int o = 0; o < tpp::binary_op_count; ++o) {
       const auto op = static_cast<tpp::binary_op>(o);
       benchmark::RegisterBenchmark(("eltwise/tpp/" + std::string(tpp::name(op)) + "/f32/" + sz).c_str(), binary_bench,
                                    op, dtype::f32, s);
+#if TPP_BENCH_ONEDNN
       if (bench::onednn_binary(op))
         benchmark::RegisterBenchmark(("eltwise/onednn/" + std::string(tpp::name(op)) + "/f32/" + sz).c_str(),
                                      onednn_binary_bench, op, s);
+#endif
     }
     for (auto op : {tpp::unary_op::copy, tpp::unary_op::relu, tpp::unary_op::gelu_tanh})
       benchmark::RegisterBenchmark(("eltwise/tpp/" + std::string(tpp::name(op)) + "/bf16/" + sz).c_str(), unary_bench,

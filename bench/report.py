@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Google Benchmark JSON (from bench/ binaries) -> the tables the README shows.
+
+    python3 bench/report.py build/bench/eltwise.json
+
+Uses the median of repetitions when the run has them. Each element-wise row gives tpp's GB/s,
+its ratio to memcpy of the same rows x cols measured in the same run (the limit), and oneDNN's
+GB/s and tpp's speed-up over it where oneDNN has the op. Ends with the issue's targets, each
+marked met or MISSED with the figure.
+"""
+import json
+import sys
+from collections import defaultdict
+
+
+def load(path):
+    with open(path) as f:
+        data = json.load(f)
+    runs = {}
+    for b in data["benchmarks"]:
+        if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
+            continue
+        name = b.get("run_name", b["name"])
+        if b.get("run_type") == "iteration" and name in runs and runs[name].get("run_type") == "aggregate":
+            continue
+        runs[name] = b
+    return data.get("context", {}), runs
+
+
+def gbps(b):
+    return b["bytes_per_second"] / 1e9 if b and "bytes_per_second" in b else None
+
+
+def ns(b):
+    t = b["real_time"]
+    unit = b.get("time_unit", "ns")
+    return t * {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[unit]
+
+
+def main(path):
+    ctx, runs = load(path)
+    elt = defaultdict(dict)  # (dtype, size) -> op -> impl -> bench
+    order = []
+    for name, b in runs.items():
+        parts = name.split("/")
+        if parts[0] != "eltwise" or len(parts) < 5:
+            continue
+        _, impl, op, dt, size = parts[:5]
+        if op not in [o for o, _ in order] and impl != "memcpy":
+            order.append((op, dt))
+        elt[(dt, size)].setdefault(op, {})[impl] = b
+    sizes = sorted({s for (_, s) in elt}, key=lambda s: eval(s.replace("x", "*")))
+    print(f"tpp element-wise TPPs, 1 thread, ISA {ctx.get('tpp_isa', '?')}, "
+          f"{ctx.get('num_cpus', '?')} CPUs @ {ctx.get('mhz_per_cpu', '?')} MHz; GB/s = bytes read + written per second")
+    print()
+    header = "| op | dtype | " + " | ".join(f"{s} tpp GB/s (% memcpy) | oneDNN (tpp ×)" for s in sizes) + " |"
+    print(header)
+    print("|" + "---|" * (2 + 2 * len(sizes)))
+    memcpy = {s: gbps(elt[("f32", s)].get("copy", {}).get("memcpy")) for s in sizes}
+    print("| memcpy (limit) | f32 | " + " | ".join(f"{memcpy[s]:.1f} | " for s in sizes) + " |")
+    seen = set()
+    for op, dt in order:
+        if (op, dt) in seen:
+            continue
+        seen.add((op, dt))
+        cells = []
+        for s in sizes:
+            r = elt.get((dt, s), {}).get(op, {})
+            t, o = gbps(r.get("tpp")), gbps(r.get("onednn"))
+            c = f"{t:.1f} ({100 * t / memcpy[s]:.0f} %)" if t and memcpy[s] else "—"
+            d = f"{o:.2f} ({t / o:.1f}×)" if o and t else "—"
+            cells += [c, d]
+        print(f"| {op} | {dt} | " + " | ".join(cells) + " |")
+    print()
+    jit = {k.split("/")[2]: ns(b) for k, b in runs.items() if k.startswith("jit/")}
+    print("| JIT, one kernel (relu) | JIT, one kernel (gelu_tanh) | cache-hit dispatch |")
+    print("|---|---|---|")
+    print(f"| {jit.get('relu', 0) / 1e3:.1f} µs | {jit.get('gelu_tanh', 0) / 1e3:.1f} µs | {jit.get('dispatch', 0):.1f} ns |")
+    print()
+
+    # The foundation issue's targets, each with its figure.
+    print("Targets:")
+    def pct(op, s, dt="f32"):
+        t = gbps(elt.get((dt, s), {}).get(op, {}).get("tpp"))
+        return 100 * t / memcpy[s] if t and memcpy[s] else None
+    for op in ("copy", "relu", "add"):
+        for s in sizes:
+            p = pct(op, s)
+            if p is not None:
+                print(f"  {'met   ' if p >= 90 else 'MISSED'} {op} {s}: {p:.0f} % of memcpy (target >= 90 %)")
+    big = sizes[-1]
+    g = elt.get(("f32", big), {}).get("gelu_tanh", {})
+    t, o = gbps(g.get("tpp")), gbps(g.get("onednn"))
+    if t and o:
+        print(f"  {'met   ' if t >= 5 * o else 'MISSED'} gelu_tanh {big}: {t / o:.1f}x oneDNN (target >= 5x)")
+    p = pct("gelu_tanh", big)
+    if p is not None:
+        print(f"  {'met   ' if p >= 60 else 'MISSED'} gelu_tanh {big}: {p:.0f} % of memcpy (target >= 60 %)")
+    for k in ("relu", "gelu_tanh"):
+        if k in jit:
+            print(f"  {'met   ' if jit[k] <= 50e3 else 'MISSED'} JIT {k}: {jit[k] / 1e3:.1f} us (target <= 50 us)")
+    if "dispatch" in jit:
+        print(f"  {'met   ' if jit['dispatch'] <= 25 else 'MISSED'} cache-hit dispatch: {jit['dispatch']:.1f} ns (target <= 25 ns)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "build/bench/eltwise.json")

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages tpp's build, tests and benchmarks need, if any are missing.
+# Usage: scripts/deps.sh [test|bench]   (runs apt-get as root, through sudo when not root)
+set -euo pipefail
+pkgs=(cmake g++ make libxbyak-dev catch2 python3)
+[ "${1:-test}" = bench ] && pkgs+=(libbenchmark-dev libdnnl-dev libxsmm-dev libopenblas-openmp-dev)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo_=""
+[ "$(id -u)" -ne 0 ] && sudo_="sudo"
+echo "installing: ${missing[*]}"
+$sudo_ apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
