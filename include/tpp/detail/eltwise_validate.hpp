@@ -76,6 +76,21 @@ inline operand_desc lower_operand(const call_ctx& ctx, const char* field, const 
   return d;
 }
 
+// rows x cols with every operand packed (ld == cols, or a scalar) is the same memory as one row
+// of rows*cols: kernels then run one long column loop instead of many short rows, which is what
+// keeps small L1-resident calls at memcpy speed. Row and column broadcasts keep their rows.
+inline void collapse_rows(eltwise_desc& d) {
+  if (d.rows == 1 || static_cast<long long>(d.rows) * d.cols > max_extent) return;
+  for (const operand_desc* o : {&d.src[0], &d.src[1], &d.dst, &d.mask}) {
+    if (o->type == dtype::none || o->bcast == broadcast::scalar) continue;
+    if (o->bcast != broadcast::none || o->ld != d.cols) return;
+  }
+  d.cols *= d.rows;
+  d.rows = 1;
+  for (operand_desc* o : {&d.src[0], &d.src[1], &d.dst, &d.mask})
+    if (o->type != dtype::none) o->ld = 0;
+}
+
 inline eltwise_desc lower(const unary_params& p, isa level) {
   eltwise_desc d;
   const call_ctx ctx{"unary", name(p.op)};
@@ -108,6 +123,7 @@ inline eltwise_desc lower(const unary_params& p, isa level) {
   } else if (p.alpha) {
     fail(ctx, ": alpha = ", *p.alpha, ", but this op takes no alpha");
   }
+  collapse_rows(d);
   return d;
 }
 
@@ -129,6 +145,7 @@ inline eltwise_desc lower(const binary_params& p, isa level) {
   if (cmp && p.out.type != dtype::bit)
     fail(ctx, ": out.type = ", name(p.out.type), ", but a compare writes a bitmask (dtype::bit)");
   d.dst = lower_operand(ctx, "out", p.out, p.rows, p.cols, {false, cmp, !cmp, false});
+  collapse_rows(d);
   return d;
 }
 

@@ -120,7 +120,8 @@ class io {
   // quiet (same rule as tpp::to_bf16 and vcvtneps2bf16).
   void round_to_bf16(const V& v, const V& t0, const V& t1) {
     g_.vpsrld(t0, v, 16);
-    g_.vpand(t0, t0, c_.u32(1));
+    if constexpr (avx512) g_.vpandd(t0, t0, c_.u32(1));  // EVEX has no plain vpand
+    else g_.vpand(t0, t0, c_.u32(1));
     g_.vpaddd(t0, t0, c_.u32(0x7FFF));
     g_.vpaddd(t0, t0, v);
     if constexpr (avx512) {
