@@ -26,6 +26,7 @@ void check(const tpp::binary_params& p, std::mt19937& rng) {
     REQUIRE(k.level() == level);
     eltwise_case c;
     c.d = tpp::detail::lower(p, tpp::isa::ref);
+    c.bf16_ftz = level >= tpp::isa::avx512_bf16;
     c.ops[0] = p.a;
     c.ops[1] = p.b;
     c.ops[2] = p.out;

@@ -48,6 +48,7 @@ void check(const tpp::unary_params& p, std::mt19937& rng) {
     REQUIRE(k.jitted() == (level != tpp::isa::ref));
     eltwise_case c;
     c.d = tpp::detail::lower(p, tpp::isa::ref);
+    c.bf16_ftz = level >= tpp::isa::avx512_bf16;
     c.ops[0] = p.in;
     c.ops[1] = p.fwd;
     c.ops[2] = p.out;

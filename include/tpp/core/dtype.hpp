@@ -51,6 +51,8 @@ inline float float_of(std::uint32_t u) {
 }
 
 // f32 -> bf16 bits, round to nearest even; NaN stays NaN (made quiet, sign and top payload kept).
+// JIT kernels at levels avx512_bf16 and up convert with vcvtneps2bf16, which is the same except
+// that subnormal f32 values become +-0; every other level matches this function bit for bit.
 inline std::uint16_t to_bf16(float f) {
   std::uint32_t u = bits_of(f);
   if (std::isnan(f)) return static_cast<std::uint16_t>((u | 0x00400000u) >> 16);
