@@ -46,7 +46,7 @@ def main(path):
         if parts[0] != "eltwise" or len(parts) < 5:
             continue
         _, impl, op, dt, size = parts[:5]
-        if op not in [o for o, _ in order] and impl != "memcpy":
+        if (op, dt) not in order and impl != "memcpy":
             order.append((op, dt))
         elt[(dt, size)].setdefault(op, {})[impl] = b
     sizes = sorted({s for (_, s) in elt}, key=lambda s: eval(s.replace("x", "*")))
