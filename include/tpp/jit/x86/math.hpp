@@ -56,8 +56,10 @@ class math {
   // e^x = 2^n * p(r), n = round(x log2 e), r = x - n ln2 (two-constant Cody-Waite), p = degree-7
   // Taylor. 2^n is applied as 2^(n/2) * 2^(n - n/2) so results in the subnormal range round
   // correctly and x > 88.73 overflows to +Inf. x is clamped to [-104, 89] (NaN passes through).
-  void exp(const lanes_t& ls) {
-    clamp(ls, -104.0f, 89.0f);
+  // nonpositive: the caller guarantees x <= 0 (or NaN), so only the lower clamp is emitted.
+  void exp(const lanes_t& ls, bool nonpositive = false) {
+    if (nonpositive) clamp_below(ls, -104.0f);
+    else clamp(ls, -104.0f, 89.0f);
     reduce_ln2(ls);  // v = r, t0 = n (float)
     for (auto& l : ls) g_.vmovaps(l.t[1], c_.f(1.0f / 5040));
     static constexpr float c[] = {1.0f / 720, 1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f, 1.0f, 1.0f};
@@ -102,26 +104,28 @@ class math {
 
   // ---- sigmoid: 3 temps ---------------------------------------------------------------------
   // z = e^-|x|, s = 1/(1+z); x >= 0 -> s, x < 0 -> z s. Never overflows; subnormal results kept.
-  void sigmoid(const lanes_t& ls) {
-    for (auto& l : ls) g_.vmovaps(l.t[2], l.v);
+  // sign_in >= 0: t[sign_in] already holds a value with x's sign (then t[2] is not used).
+  void sigmoid(const lanes_t& ls, int sign_in = -1) {
+    const int sg = sign_in >= 0 ? sign_in : 2;
+    if (sign_in < 0) for (auto& l : ls) g_.vmovaps(l.t[2], l.v);
     for (auto& l : ls) g_.vorps(l.v, l.v, c_.u32(0x80000000u));
-    exp(ls);
+    exp(ls, true);
     for (auto& l : ls) g_.vaddps(l.t[0], l.v, c_.f(1.0f));
     for (auto& l : ls) g_.vmovaps(l.t[1], c_.f(1.0f));
     for (auto& l : ls) g_.vdivps(l.t[1], l.t[1], l.t[0]);
     for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[1]);
-    for (auto& l : ls) select_by_sign(l.v, l.t[1], l.v, l.t[2]);
+    for (auto& l : ls) select_by_sign(l.v, l.t[1], l.v, l.t[sg]);
   }
 
-  // ---- gelu_tanh: 4 temps -------------------------------------------------------------------
+  // ---- gelu_tanh: 3 temps -------------------------------------------------------------------
   // x * sigmoid(2u), u = sqrt(2/pi)(x + 0.044715 x^3): the same function as 0.5x(1 + tanh u)
   // without its cancellation for negative x. x = -Inf gives -0 (its limit).
   void gelu_tanh(const lanes_t& ls) {
     for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(-FLT_MAX));
-    for (auto& l : ls) g_.vmaxps(l.t[3], l.t[0], l.v);
-    gelu_tanh_arg(ls, 3);
-    sigmoid(ls);
-    for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[3]);
+    for (auto& l : ls) g_.vmaxps(l.t[2], l.t[0], l.v);
+    gelu_tanh_arg(ls, 2);
+    sigmoid(ls, 2);  // 2u has the sign of x
+    for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[2]);
   }
 
   // ---- erf / erfc core: 4 temps -------------------------------------------------------------
@@ -202,7 +206,7 @@ class math {
     for (auto& l : ls) g_.vmovaps(l.t[3], l.t[4]);
     gelu_tanh_arg(u, -1);
     for (auto& l : ls) g_.vorps(l.t[3], l.t[3], c_.u32(0x80000000u));
-    exp(u);
+    exp(u, true);
     for (auto& l : ls) g_.vaddps(l.t[0], l.t[3], c_.f(1.0f));
     for (auto& l : ls) g_.vmovaps(l.t[2], c_.f(1.0f));
     for (auto& l : ls) g_.vdivps(l.t[0], l.t[2], l.t[0]);            // r
@@ -254,6 +258,10 @@ class math {
     for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(lo));
     for (auto& l : ls) g_.vmaxps(l.v, l.t[0], l.v);
   }
+  void clamp_below(const lanes_t& ls, float lo) {
+    for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(lo));
+    for (auto& l : ls) g_.vmaxps(l.v, l.t[0], l.v);
+  }
   void clamp_reg(const lanes_t& ls, int which, float lo, float hi) {
     for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(hi));
     for (auto& l : ls) g_.vminps(l.t[which], l.t[0], l.t[which]);
@@ -275,15 +283,15 @@ class math {
     g_.vpaddd(r, r, c_.u32(127));
     g_.vpslld(r, r, 23);
   }
-  // t[src] = x -> v = 2u = 2 sqrt(2/pi) x (1 + 0.044715 x^2); src < 0 means x is in v.
+  // t[src] = x -> v = 2u = x (2 sqrt(2/pi) + 2 sqrt(2/pi) 0.044715 x^2); src < 0: x is in v.
   void gelu_tanh_arg(const lanes_t& ls, int src) {
+    constexpr double k = 2 * 0.7978845608028654;
     for (auto& l : ls) {
       const V& x = src < 0 ? l.v : l.t[src];
       g_.vmulps(l.t[0], x, x);
-      g_.vmovaps(l.t[1], c_.f(0.044715f));
-      g_.vfmadd213ps(l.t[1], l.t[0], c_.f(1.0f));
+      g_.vmovaps(l.t[1], c_.f(static_cast<float>(k * 0.044715)));
+      g_.vfmadd213ps(l.t[1], l.t[0], c_.f(static_cast<float>(k)));
       g_.vmulps(l.v, l.t[1], x);
-      g_.vmulps(l.v, l.v, c_.f(2 * 0.7978845608028654f));
     }
   }
   // t[acc] = poly(v) by Horner, coefficients low to high
