@@ -131,6 +131,26 @@ outcome run_case(const eltwise_case& c, bool flush_end, std::mt19937& rng, Call&
   return r;
 }
 
+// Runs case c at every ISA level this machine has, once with the guard page after each operand
+// and once before. dispatch() -> kernel for the current cap; call(k, src0, src1, out, mask);
+// describe(level, flush_end) -> a text naming the case.
+template <class Dispatch, class Call, class Describe>
+void check_every_level(eltwise_case c, std::mt19937& rng, Dispatch dispatch, Call call, Describe describe) {
+  for (tpp::isa level : levels()) {
+    isa_scope cap(level);
+    const auto k = dispatch();
+    REQUIRE(k.level() == level);
+    REQUIRE(k.jitted() == (level != tpp::isa::ref));
+    c.bf16_ftz = level >= tpp::isa::avx512_bf16;
+    for (bool flush_end : {true, false}) {
+      const outcome r = run_case(c, flush_end, rng, [&](const void* s0, const void* s1, void* out, void* mask) {
+        call(k, s0, s1, out, mask);
+      });
+      if (!r.ok) FAIL_CHECK(describe(level, flush_end) << ": " << r.why);
+    }
+  }
+}
+
 // Shapes with tails around both vector widths (8 and 16 f32), single rows and columns, and a
 // larger block; ld_pad > 0 makes every full operand's ld exceed cols.
 struct shape {

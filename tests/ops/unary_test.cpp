@@ -41,28 +41,19 @@ std::string describe(const tpp::unary_params& p, tpp::isa level, bool flush_end)
 }
 
 void check(const tpp::unary_params& p, std::mt19937& rng) {
-  for (tpp::isa level : levels()) {
-    isa_scope cap(level);
-    const tpp::unary_kernel k = tpp::unary(p);
-    REQUIRE(k.level() == level);
-    REQUIRE(k.jitted() == (level != tpp::isa::ref));
-    eltwise_case c;
-    c.d = tpp::detail::lower(p, tpp::isa::ref);
-    c.bf16_ftz = level >= tpp::isa::avx512_bf16;
-    c.ops[0] = p.in;
-    c.ops[1] = p.fwd;
-    c.ops[2] = p.out;
-    c.ops[3] = p.mask;
-    c.ranges[0] = input_range(p.op);
-    c.ranges[1] = fwd_range(p.op);
-    c.tol = tpp::jit_accuracy(p.op);
-    for (bool flush_end : {true, false}) {
-      const outcome r = run_case(c, flush_end, rng, [&](const void* s0, const void* s1, void* out, void* mask) {
-        k({s0, out, s1, mask});
-      });
-      if (!r.ok) FAIL_CHECK(describe(p, level, flush_end) << ": " << r.why);
-    }
-  }
+  eltwise_case c;
+  c.d = tpp::detail::lower(p, tpp::isa::ref);
+  c.ops[0] = p.in;
+  c.ops[1] = p.fwd;
+  c.ops[2] = p.out;
+  c.ops[3] = p.mask;
+  c.ranges[0] = input_range(p.op);
+  c.ranges[1] = fwd_range(p.op);
+  c.tol = tpp::jit_accuracy(p.op);
+  check_every_level(
+      c, rng, [&] { return tpp::unary(p); },
+      [](const tpp::unary_kernel& k, const void* s0, const void* s1, void* out, void* mask) { k({s0, out, s1, mask}); },
+      [&](tpp::isa level, bool flush_end) { return describe(p, level, flush_end); });
 }
 
 tpp::unary_params make(unary_op op, shape s, dtype in, dtype out) {
