@@ -53,10 +53,10 @@ inline operand_desc lower_operand(const call_ctx& ctx, const char* field, const 
     fail(ctx, ": ", field, ".type = ", name(o.type), " is not supported here; allowed: ",
          rule.allow_float ? "f32, bf16, f16" : "", rule.allow_float && rule.allow_bit ? ", " : "",
          rule.allow_bit ? "bit" : "");
-  if (o.bcast != broadcast::none && (!rule.input || o.type == dtype::bit))
-    fail(ctx, ": ", field, ".bcast = ", name(o.bcast), ", but this operand cannot broadcast");
   if (static_cast<int>(o.bcast) > 3)
     fail(ctx, ": ", field, ".bcast = ", static_cast<int>(o.bcast), " is not a broadcast kind");
+  if (o.bcast != broadcast::none && (!rule.input || o.type == dtype::bit))
+    fail(ctx, ": ", field, ".bcast = ", name(o.bcast), ", but this operand cannot broadcast");
   if (o.ld < 0) fail(ctx, ": ", field, ".ld = ", o.ld, " is negative");
   if (o.ld > max_extent) fail(ctx, ": ", field, ".ld = ", o.ld, " is larger than 2^30");
   switch (o.bcast) {
