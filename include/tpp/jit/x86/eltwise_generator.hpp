@@ -23,6 +23,7 @@
 #include "tpp/jit/x86/const_table.hpp"
 #include "tpp/jit/x86/io.hpp"
 #include "tpp/jit/x86/math.hpp"
+#include "tpp/jit/x86/unary_injector.hpp"
 #include "tpp/jit/x86/vec.hpp"
 
 namespace tpp::jit::x86 {
@@ -33,15 +34,15 @@ inline int op_temps(const detail::eltwise_desc& d) {
     const auto op = d.bop();
     return (op == binary_op::max || op == binary_op::min) ? 2 : 0;
   }
-  switch (d.uop()) {
-    case unary_op::rsqrt: case unary_op::reciprocal: case unary_op::leaky_relu:
+  const auto op = d.uop();
+  if (op == unary_op::relu) return 2;  // its bitmask needs a compare register
+  if (injectable(op)) return injector_temps(op);
+  switch (op) {
     case unary_op::relu_inv: case unary_op::tanh_inv: case unary_op::sigmoid_inv: return 1;
-    case unary_op::relu: case unary_op::leaky_relu_inv: return 2;
-    case unary_op::exp: return 2;
-    case unary_op::tanh: case unary_op::sigmoid: case unary_op::elu: case unary_op::elu_inv:
-    case unary_op::gelu_tanh: return 3;
+    case unary_op::leaky_relu_inv: return 2;
+    case unary_op::elu_inv: return 3;
     case unary_op::gelu_tanh_inv: return 4;
-    case unary_op::gelu_erf: case unary_op::erf: case unary_op::gelu_erf_inv: return 5;
+    case unary_op::gelu_erf_inv: return 5;
     default: return 0;
   }
 }
@@ -65,6 +66,7 @@ class eltwise_generator : public Xbyak::CodeGenerator {
         d_(d),
         consts_(vec<V>::bytes),
         math_(*this, consts_),
+        inj_(*this, consts_),
         io_(*this, consts_, d.level >= isa::avx512_bf16, V(vec<V>::count - 1)) {
     plan();
     emit();
@@ -247,25 +249,6 @@ class eltwise_generator : public Xbyak::CodeGenerator {
     using namespace Xbyak;
     const float alpha = d_.alpha;
     switch (d_.uop()) {
-      case unary_op::copy: break;
-      case unary_op::zero: for (auto& l : ls) vxorps(l.v, l.v, l.v); break;
-      case unary_op::negate: for (auto& l : ls) vxorps(l.v, l.v, consts_.u32(0x80000000u)); break;
-      case unary_op::abs: for (auto& l : ls) vandps(l.v, l.v, consts_.u32(0x7FFFFFFFu)); break;
-      case unary_op::square: for (auto& l : ls) vmulps(l.v, l.v, l.v); break;
-      case unary_op::sqrt: for (auto& l : ls) vsqrtps(l.v, l.v); break;
-      case unary_op::rsqrt:
-        for (auto& l : ls) vsqrtps(l.v, l.v);
-        [[fallthrough]];
-      case unary_op::reciprocal:
-        for (auto& l : ls) vmovaps(l.t[0], consts_.f(1.0f));
-        for (auto& l : ls) vdivps(l.v, l.t[0], l.v);
-        break;
-      case unary_op::exp: math_.exp(math_lanes(ls)); break;
-      case unary_op::tanh: math_.tanh(math_lanes(ls)); break;
-      case unary_op::sigmoid: math_.sigmoid(math_lanes(ls)); break;
-      case unary_op::gelu_tanh: math_.gelu_tanh(math_lanes(ls)); break;
-      case unary_op::gelu_erf: math_.gelu_erf(math_lanes(ls)); break;
-      case unary_op::erf: math_.erf(math_lanes(ls)); break;
       case unary_op::relu:
         for (std::size_t i = 0; i < ls.size(); ++i) {
           auto& l = ls[i];
@@ -283,17 +266,6 @@ class eltwise_generator : public Xbyak::CodeGenerator {
           vmaxps(l.v, l.t[0], l.v);  // x < 0 ? 0 : x, NaN kept
         }
         break;
-      case unary_op::leaky_relu:
-        for (auto& l : ls) vmulps(l.t[0], l.v, consts_.f(alpha));
-        for (auto& l : ls) math_.select_by_sign(l.v, l.v, l.t[0], l.v);
-        break;
-      case unary_op::elu: {
-        for (auto& l : ls) vmovaps(l.t[2], l.v);
-        math_.expm1(math_lanes(ls));
-        for (auto& l : ls) vmulps(l.v, l.v, consts_.f(alpha));
-        for (auto& l : ls) math_.select_by_sign(l.v, l.t[2], l.v, l.t[2]);
-        break;
-      }
       case unary_op::relu_inv:
         if (d_.src[1].type == dtype::bit) {
           for (auto& l : ls) apply_mask(l.v, l.y);
@@ -339,6 +311,7 @@ class eltwise_generator : public Xbyak::CodeGenerator {
         for (auto& l : ls) vmulps(l.t[0], l.t[0], l.y);
         for (auto& l : ls) vmulps(l.v, l.v, l.t[0]);
         break;
+      default: inj_.apply(d_.uop(), alpha, math_lanes(ls)); break;
     }
   }
 
@@ -443,6 +416,7 @@ class eltwise_generator : public Xbyak::CodeGenerator {
   const desc d_;
   const_table consts_;
   math<V> math_;
+  unary_injector<V> inj_;
   io<V> io_;
   std::vector<lane_regs> lanes_;
   int unroll_ = 1, temps_ = 0;
