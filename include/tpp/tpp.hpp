@@ -9,6 +9,8 @@
 #include "tpp/core/operand.hpp"
 
 // element-wise TPPs: unary and binary ops
+#include "tpp/ops/brgemm.hpp"
+#include "tpp/ops/brgemm_params.hpp"
 #include "tpp/ops/eltwise.hpp"
 #include "tpp/ops/eltwise_ops.hpp"
 #include "tpp/ops/eltwise_params.hpp"

@@ -54,6 +54,8 @@ constexpr const char* name(binary_op op) {
 constexpr bool is_backward(unary_op op) { return op >= unary_op::relu_inv; }
 // Ops whose result does not depend on the input values (zero reads nothing).
 constexpr bool reads_input(unary_op op) { return op != unary_op::zero; }
+// Forward ops of x alone: the activations a fused epilogue (BRGEMM, equations) may apply.
+constexpr bool is_activation(unary_op op) { return reads_input(op) && !is_backward(op); }
 constexpr bool has_alpha(unary_op op) {
   return op == unary_op::leaky_relu || op == unary_op::elu || op == unary_op::leaky_relu_inv ||
          op == unary_op::elu_inv;

@@ -36,7 +36,7 @@ inline int op_temps(const detail::eltwise_desc& d) {
   }
   const auto op = d.uop();
   if (op == unary_op::relu) return 2;  // its bitmask needs a compare register
-  if (injectable(op)) return injector_temps(op);
+  if (is_activation(op)) return injector_temps(op);
   switch (op) {
     case unary_op::relu_inv: case unary_op::tanh_inv: case unary_op::sigmoid_inv: return 1;
     case unary_op::leaky_relu_inv: return 2;

@@ -14,9 +14,8 @@
 
 namespace tpp::jit::x86 {
 
-// True for the ops the injector implements: forward ops that read only x (relu's bitmask and the
-// backward ops, which read a second operand, stay with their generators).
-inline bool injectable(unary_op op) { return reads_input(op) && !is_backward(op); }
+// The injector implements the activations (is_activation): relu's bitmask and the backward ops,
+// which touch a second operand, stay with their generators.
 
 // Vector temporaries apply() needs per lane.
 inline int injector_temps(unary_op op) {
@@ -72,7 +71,7 @@ class unary_injector {
         for (auto& l : ls) g_.vmulps(l.v, l.v, c_.f(alpha));
         for (auto& l : ls) math_.select_by_sign(l.v, l.t[2], l.v, l.t[2]);
         break;
-      default: break;  // not injectable(): the caller emits it
+      default: break;  // not an activation: the caller emits it
     }
   }
 

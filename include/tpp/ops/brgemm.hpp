@@ -1,0 +1,207 @@
+// Public API of the batch-reduce GEMM TPP: params -> cached kernel handle -> call.
+//
+//   tpp::brgemm_params p;                 // C[64 x 64] = sum_{i<16} A_i[64 x 64] * B_i[64 x 64]
+//   p.m = p.n = p.k = 64;
+//   p.stride_a = p.stride_b = 64 * 64;    // elements between consecutive A_i (B_i)
+//   tpp::brgemm_kernel g = tpp::brgemm(p);
+//   g(a, b, c, 16);
+//
+// Offset and address batches, and the epilogue's bias / D / bitmask operands, go through
+// brgemm_call. The JIT covers f32, bf16 and f16 inputs with A normal or transposed and B normal or
+// VNNI (bf16); B transposed, f16 VNNI and u8*i8 run the reference (jitted() says which).
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "tpp/core/cpu.hpp"
+#include "tpp/core/error.hpp"
+#include "tpp/detail/brgemm_desc.hpp"
+#include "tpp/detail/brgemm_validate.hpp"
+#include "tpp/jit/code_buffer.hpp"
+#include "tpp/jit/debug_hooks.hpp"
+#include "tpp/jit/kernel_cache.hpp"
+#include "tpp/ops/brgemm_params.hpp"
+#include "tpp/ref/brgemm.hpp"
+
+#if TPP_X86_64
+#include "tpp/jit/x86/brgemm_generator.hpp"
+#endif
+
+namespace tpp {
+
+namespace detail {
+
+struct brgemm_entry {
+  brgemm_desc desc;
+  void (*code)(const brgemm_args*) = nullptr;  // null: run the reference
+  std::size_t code_size = 0;
+  int block_m = 0, block_n = 0;                 // register block (rows, columns) of the JIT code
+};
+
+inline std::string kernel_name(const brgemm_desc& d) {
+  std::string n = std::string("tpp_brgemm_") + name(d.a_type) + "_" + name(d.c_type) + "_" +
+                  std::to_string(d.m) + "x" + std::to_string(d.n) + "x" + std::to_string(d.k) + "_" +
+                  name(d.batch) + "_" + name(d.level);
+  char tag[20];
+  std::snprintf(tag, sizeof tag, "_%08x", static_cast<unsigned>(jit::hash_bytes(d)));
+  return n + tag;
+}
+
+#if TPP_X86_64
+template <class V>
+void jit_brgemm(brgemm_entry& e) {
+  using G = jit::x86::brgemm_generator<V>;
+  if (!G::supports(e.desc)) return;
+  G g(e.desc);
+  e.code_size = g.getSize();
+  const void* code = jit::code_buffer::publish(g.getCode(), e.code_size);
+  e.code = reinterpret_cast<void (*)(const brgemm_args*)>(const_cast<void*>(code));
+  e.block_m = g.block().mr;
+  e.block_n = g.block().nv * jit::x86::vec<V>::lanes;
+  jit::announce_kernel(code, e.code_size, kernel_name(e.desc));
+}
+#endif
+
+inline brgemm_entry build_brgemm(const brgemm_desc& d) {
+  brgemm_entry e;
+  e.desc = d;
+#if TPP_X86_64
+  if (d.level == isa::ref) return e;
+  try {
+    if (d.level >= isa::avx512) jit_brgemm<Xbyak::Zmm>(e);
+    else jit_brgemm<Xbyak::Ymm>(e);
+  } catch (const Xbyak::Error& x) {
+    fail("tpp::jit: code generation failed for ", kernel_name(d), ": ", x.what());
+  }
+#endif
+  return e;
+}
+
+inline jit::kernel_cache<brgemm_desc, brgemm_entry>& brgemm_cache() {
+  static jit::kernel_cache<brgemm_desc, brgemm_entry> cache;
+  return cache;
+}
+
+// The params exactly as given, packed into words: the key of the per-thread front cache.
+struct brgemm_raw_key {
+  std::uint64_t w[12] = {};
+};
+inline std::uint64_t pack_operand(const operand& o) {
+  return static_cast<std::uint64_t>(o.type) | static_cast<std::uint64_t>(o.bcast) << 8 |
+         static_cast<std::uint64_t>(static_cast<std::uint32_t>(o.ld)) << 32;
+}
+inline brgemm_raw_key raw_key(const brgemm_params& p, isa level) {
+  const brgemm_epilogue& e = p.epilogue;
+  std::uint32_t beta, alpha = 0;
+  std::memcpy(&beta, &p.beta, 4);
+  if (e.alpha) std::memcpy(&alpha, &*e.alpha, 4);
+  brgemm_raw_key k;
+  k.w[0] = static_cast<std::uint32_t>(p.m) | static_cast<std::uint64_t>(static_cast<std::uint32_t>(p.n)) << 32;
+  k.w[1] = static_cast<std::uint32_t>(p.k) | static_cast<std::uint64_t>(beta) << 32;
+  k.w[2] = pack_operand(p.a);
+  k.w[3] = pack_operand(p.b);
+  k.w[4] = pack_operand(p.c);
+  k.w[5] = static_cast<std::uint64_t>(level) | static_cast<std::uint64_t>(p.a_layout) << 8 |
+           static_cast<std::uint64_t>(p.b_layout) << 16 | static_cast<std::uint64_t>(p.batch) << 24 |
+           static_cast<std::uint64_t>(e.bias) << 32 | static_cast<std::uint64_t>(e.binary) << 40 |
+           static_cast<std::uint64_t>(e.unary) << 48 | (e.alpha ? 1ull << 56 : 0ull);
+  k.w[6] = static_cast<std::uint64_t>(p.stride_a);
+  k.w[7] = static_cast<std::uint64_t>(p.stride_b);
+  k.w[8] = pack_operand(e.d);
+  k.w[9] = pack_operand(e.mask);
+  k.w[10] = alpha;
+  return k;
+}
+
+inline const brgemm_entry* dispatch_brgemm(const brgemm_params& p) {
+  const isa level = active_isa();
+  return jit::front_cache<brgemm_entry, brgemm_raw_key, const brgemm_entry*>::get(
+      raw_key(p, level), [&] { return brgemm_cache().get(lower(p, level), build_brgemm); });
+}
+
+}  // namespace detail
+
+// One call's operands. a/b: the base pointers (stride and offset batches); a_offsets/b_offsets:
+// count int64 element offsets (offset batch); a_addresses/b_addresses: count pointers (address
+// batch). bias, d and mask are read only when the epilogue names them.
+struct brgemm_call {
+  const void* a = nullptr;
+  const void* b = nullptr;
+  void* c = nullptr;
+  std::int64_t count = 1;
+  const std::int64_t* a_offsets = nullptr;
+  const std::int64_t* b_offsets = nullptr;
+  const void* const* a_addresses = nullptr;
+  const void* const* b_addresses = nullptr;
+  const void* bias = nullptr;
+  const void* d = nullptr;
+  void* mask = nullptr;
+};
+
+// A compiled BRGEMM: cheap to copy, valid for the life of the process, callable from any thread.
+class brgemm_kernel {
+ public:
+  brgemm_kernel() = default;
+  explicit brgemm_kernel(const detail::brgemm_entry* e) : e_(e) {}
+
+  // Stride batch (or count = 1): C = beta*C + sum_{i<count} (a + i*stride_a) * (b + i*stride_b).
+  void operator()(const void* a, const void* b, void* c, std::int64_t count = 1) const {
+    brgemm_call call;
+    call.a = a;
+    call.b = b;
+    call.c = c;
+    call.count = count;
+    (*this)(call);
+  }
+
+  void operator()(const brgemm_call& k) const {
+    if (!e_) detail::fail("tpp::brgemm: the kernel handle is empty (default-constructed)");
+    const auto& d = e_->desc;
+    if (k.count < 0) detail::fail("tpp::brgemm: count = ", k.count, " is negative");
+    if (!k.c) detail::fail("tpp::brgemm: c is null");
+    detail::brgemm_args a{k.a, k.b, k.c, k.count, nullptr, nullptr, k.bias, k.d, k.mask};
+    if (k.count > 0) {
+      switch (d.batch) {
+        case batch_kind::stride:
+          if (!k.a || !k.b) detail::fail("tpp::brgemm: a or b is null");
+          break;
+        case batch_kind::offset:
+          if (!k.a || !k.b) detail::fail("tpp::brgemm: a or b is null");
+          if (!k.a_offsets || !k.b_offsets)
+            detail::fail("tpp::brgemm: batch = offset, but a_offsets or b_offsets is null");
+          a.batch_a = k.a_offsets;
+          a.batch_b = k.b_offsets;
+          break;
+        case batch_kind::address:
+          if (!k.a_addresses || !k.b_addresses)
+            detail::fail("tpp::brgemm: batch = address, but a_addresses or b_addresses is null");
+          a.batch_a = k.a_addresses;
+          a.batch_b = k.b_addresses;
+          break;
+      }
+    }
+    if (d.bias != dtype::none && !k.bias) detail::fail("tpp::brgemm: the epilogue adds a bias, but bias is null");
+    if (d.d.type != dtype::none && !k.d) detail::fail("tpp::brgemm: the epilogue reads d, but d is null");
+    if (d.mask.type != dtype::none && !k.mask)
+      detail::fail("tpp::brgemm: the epilogue writes a relu bitmask, but mask is null");
+    if (e_->code) e_->code(&a);
+    else ref::brgemm(d, a);
+  }
+
+  bool jitted() const { return e_ && e_->code != nullptr; }
+  isa level() const { return e_->desc.level; }
+  // The register block of the JIT code (rows x columns of C per micro-kernel step); 0 if none.
+  int block_m() const { return e_->block_m; }
+  int block_n() const { return e_->block_n; }
+
+ private:
+  const detail::brgemm_entry* e_ = nullptr;
+};
+
+// params -> kernel for the active ISA level (JIT once per distinct params, then cached).
+inline brgemm_kernel brgemm(const brgemm_params& p) { return brgemm_kernel(detail::dispatch_brgemm(p)); }
+
+}  // namespace tpp
