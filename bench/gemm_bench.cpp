@@ -1,0 +1,189 @@
+// GEMM and BRGEMM: GFLOP/s of tpp next to the FMA peak measured in the same run and the anchors
+// (LIBXSMM 1.17, OpenBLAS, oneDNN sgemm) on the same buffers in the same process.
+// Names: gemm/<impl>/<dtype>/<m>x<n>x<k>[xcount]/threads:<t>; bench/report.py makes the tables.
+#include <benchmark/benchmark.h>
+#include <omp.h>
+
+#include <cstdlib>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "fma_peak.hpp"
+#include "tpp/tpp.hpp"
+#if TPP_BENCH_LIBXSMM
+#include <libxsmm.h>
+#endif
+#if TPP_BENCH_OPENBLAS
+#include <cblas.h>
+#endif
+#if TPP_BENCH_ONEDNN
+#include <oneapi/dnnl/dnnl.h>
+#endif
+
+namespace {
+
+struct gemm_shape {
+  int m, n, k, count;
+};
+std::string shape_name(const gemm_shape& s) {
+  std::string r = std::to_string(s.m) + "x" + std::to_string(s.n) + "x" + std::to_string(s.k);
+  return s.count > 1 ? r + "x" + std::to_string(s.count) : r;
+}
+
+// A (count x m x k), B (count x k x n) and C (m x n), 64-byte aligned, values in [-1, 1]
+// rounded to type t. bf16/f16 B is also kept in VNNI pairs.
+struct operands {
+  operands(const gemm_shape& s, tpp::dtype t) {
+    const std::size_t na = static_cast<std::size_t>(s.m) * s.k * s.count;
+    const std::size_t nb = static_cast<std::size_t>(s.k) * s.n * s.count;
+    const std::size_t es = tpp::size_of(t);
+    a = alloc(na * es);
+    b = alloc(nb * es);
+    c = alloc(static_cast<std::size_t>(s.m) * s.n * 4);
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<float> u(-1, 1);
+    for (std::size_t i = 0; i < na; ++i) tpp::store_from_f32(a, t, static_cast<long>(i), u(rng));
+    for (std::size_t i = 0; i < nb; ++i) tpp::store_from_f32(b, t, static_cast<long>(i), u(rng));
+    std::memset(c, 0, static_cast<std::size_t>(s.m) * s.n * 4);
+  }
+  static void* alloc(std::size_t bytes) { return std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64); }
+  ~operands() {
+    std::free(a);
+    std::free(b);
+    std::free(c);
+  }
+  void *a, *b, *c;
+};
+
+void set_flops(benchmark::State& st, const gemm_shape& s) {
+  const double flops = 2.0 * s.m * s.n * s.k * s.count;
+  st.counters["FLOPS"] = benchmark::Counter(flops * static_cast<double>(st.iterations()),
+                                            benchmark::Counter::kIsRate);
+}
+
+void peak_bench(benchmark::State& st) {
+  const bool zmm = tpp::active_isa() >= tpp::isa::avx512;
+  static bench::fma_loop ymm_loop(false), zmm_loop(true);
+  const auto& loop = zmm ? zmm_loop : ymm_loop;
+  const long iters = 100000;
+  for (auto _ : st) loop.run(iters);
+  st.counters["FLOPS"] = benchmark::Counter(bench::fma_loop_flops(zmm) * iters * static_cast<double>(st.iterations()),
+                                            benchmark::Counter::kIsRate);
+}
+
+void tpp_bench(benchmark::State& st, gemm_shape s, tpp::dtype t) {
+  operands o(s, t);
+  tpp::brgemm_params p;
+  p.m = s.m;
+  p.n = s.n;
+  p.k = s.k;
+  p.a.type = p.b.type = t;
+  if (s.count > 1) {  // a plain GEMM leaves the strides 0, which tells tpp to tune for count = 1
+    p.stride_a = static_cast<std::int64_t>(s.m) * s.k;
+    p.stride_b = static_cast<std::int64_t>(s.k) * s.n;
+  }
+  if (t != tpp::dtype::f32 && tpp::active_isa() >= tpp::isa::avx512_bf16 && t == tpp::dtype::bf16)
+    p.b_layout = tpp::gemm_layout::vnni;  // the native vdpbf16ps path; same bytes, other order
+  const tpp::brgemm_kernel g = tpp::brgemm(p);
+  for (auto _ : st) {
+    g(o.a, o.b, o.c, s.count);
+    benchmark::ClobberMemory();
+  }
+  set_flops(st, s);
+  st.counters["jit"] = g.jitted();
+  st.counters["block_m"] = g.block_m();
+  st.counters["block_n"] = g.block_n();
+}
+
+#if TPP_BENCH_LIBXSMM
+// LIBXSMM is column-major: row-major C = A*B is column-major C' = B' * A' with B first.
+void libxsmm_bench(benchmark::State& st, gemm_shape s) {
+  operands o(s, tpp::dtype::f32);
+  const int flags = LIBXSMM_GEMM_FLAG_NONE, prefetch = LIBXSMM_GEMM_PREFETCH_NONE;
+  const float alpha = 1, beta = 0;
+  const auto* a = static_cast<const float*>(o.a);
+  const auto* b = static_cast<const float*>(o.b);
+  auto* c = static_cast<float*>(o.c);
+  if (s.count == 1) {
+    const libxsmm_smmfunction f =
+        libxsmm_smmdispatch(s.n, s.m, s.k, &s.n, &s.k, &s.n, &alpha, &beta, &flags, &prefetch);
+    if (!f) return st.SkipWithError("libxsmm_smmdispatch returned NULL");
+    for (auto _ : st) {
+      f(b, a, c);
+      benchmark::ClobberMemory();
+    }
+  } else {
+    const libxsmm_blasint sa = static_cast<libxsmm_blasint>(s.k) * s.n * 4;  // bytes; B' first
+    const libxsmm_blasint sb = static_cast<libxsmm_blasint>(s.m) * s.k * 4;
+    const libxsmm_smmfunction_reducebatch_strd f = libxsmm_smmdispatch_reducebatch_strd(
+        s.n, s.m, s.k, sa, sb, &s.n, &s.k, &s.n, &alpha, &beta, &flags, &prefetch);
+    if (!f) return st.SkipWithError("libxsmm_smmdispatch_reducebatch_strd returned NULL");
+    const unsigned long long count = static_cast<unsigned long long>(s.count);
+    for (auto _ : st) {
+      f(b, a, c, &count);
+      benchmark::ClobberMemory();
+    }
+  }
+  set_flops(st, s);
+}
+#endif
+
+#if TPP_BENCH_OPENBLAS
+void openblas_bench(benchmark::State& st, gemm_shape s) {
+  operands o(s, tpp::dtype::f32);
+  for (auto _ : st) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s.m, s.n, s.k, 1.0f,
+                static_cast<const float*>(o.a), s.k, static_cast<const float*>(o.b), s.n, 0.0f,
+                static_cast<float*>(o.c), s.n);
+    benchmark::ClobberMemory();
+  }
+  set_flops(st, s);
+}
+#endif
+
+#if TPP_BENCH_ONEDNN
+void onednn_bench(benchmark::State& st, gemm_shape s) {
+  operands o(s, tpp::dtype::f32);
+  for (auto _ : st) {
+    dnnl_sgemm('N', 'N', s.m, s.n, s.k, 1.0f, static_cast<const float*>(o.a), s.k,
+               static_cast<const float*>(o.b), s.n, 0.0f, static_cast<float*>(o.c), s.n);
+    benchmark::ClobberMemory();
+  }
+  set_flops(st, s);
+}
+#endif
+
+const gemm_shape small_shapes[] = {{16, 16, 16, 1}, {32, 32, 32, 1}, {64, 64, 64, 1}, {23, 23, 23, 1},
+                                   {64, 64, 256, 1}, {128, 128, 128, 1}, {64, 64, 64, 16}};
+
+void register_all() {
+  benchmark::RegisterBenchmark("gemm/peak/f32/fma", peak_bench);
+  for (const gemm_shape& s : small_shapes) {
+    const std::string n = shape_name(s) + "/threads:1";
+    benchmark::RegisterBenchmark(("gemm/tpp/f32/" + n).c_str(), tpp_bench, s, tpp::dtype::f32);
+    benchmark::RegisterBenchmark(("gemm/tpp/bf16/" + n).c_str(), tpp_bench, s, tpp::dtype::bf16);
+    benchmark::RegisterBenchmark(("gemm/tpp/f16/" + n).c_str(), tpp_bench, s, tpp::dtype::f16);
+#if TPP_BENCH_LIBXSMM
+    benchmark::RegisterBenchmark(("gemm/libxsmm/f32/" + n).c_str(), libxsmm_bench, s);
+#endif
+    if (s.count > 1) continue;  // BLAS has no batch-reduce call
+#if TPP_BENCH_OPENBLAS
+    benchmark::RegisterBenchmark(("gemm/openblas/f32/" + n).c_str(), openblas_bench, s);
+#endif
+#if TPP_BENCH_ONEDNN
+    benchmark::RegisterBenchmark(("gemm/onednn/f32/" + n).c_str(), onednn_bench, s);
+#endif
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  register_all();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
