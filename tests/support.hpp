@@ -37,7 +37,7 @@ class guarded {
   void* data() const { return data_; }
   std::size_t bytes() const { return bytes_; }
   template <class T>
-  T* as() const { return static_cast<T*>(data_); }
+  T* as() const { return reinterpret_cast<T*>(data_); }
 
  private:
   char* base_;
