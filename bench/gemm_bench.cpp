@@ -4,6 +4,7 @@
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <random>
@@ -131,29 +132,52 @@ void libxsmm_bench(benchmark::State& st, gemm_shape s) {
 #endif
 
 #if TPP_BENCH_OPENBLAS
-void openblas_bench(benchmark::State& st, gemm_shape s) {
+void openblas_bench(benchmark::State& st, gemm_shape s, int threads) {
   operands o(s, tpp::dtype::f32);
+  openblas_set_num_threads(threads);
+  omp_set_num_threads(threads);
   for (auto _ : st) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s.m, s.n, s.k, 1.0f,
                 static_cast<const float*>(o.a), s.k, static_cast<const float*>(o.b), s.n, 0.0f,
                 static_cast<float*>(o.c), s.n);
     benchmark::ClobberMemory();
   }
+  openblas_set_num_threads(1);
+  omp_set_num_threads(1);
   set_flops(st, s);
 }
 #endif
 
 #if TPP_BENCH_ONEDNN
-void onednn_bench(benchmark::State& st, gemm_shape s) {
+void onednn_bench(benchmark::State& st, gemm_shape s, int threads) {
   operands o(s, tpp::dtype::f32);
+  omp_set_num_threads(threads);
   for (auto _ : st) {
     dnnl_sgemm('N', 'N', s.m, s.n, s.k, 1.0f, static_cast<const float*>(o.a), s.k,
                static_cast<const float*>(o.b), s.n, 0.0f, static_cast<float*>(o.c), s.n);
     benchmark::ClobberMemory();
   }
+  omp_set_num_threads(1);
   set_flops(st, s);
 }
 #endif
+
+// Large GEMM through tpp::gemm (packing + BRGEMM + OpenMP) at `threads` threads.
+void tpp_gemm_bench(benchmark::State& st, gemm_shape s, tpp::dtype t, int threads) {
+  operands o(s, t);
+  tpp::gemm_params p;
+  p.m = s.m;
+  p.n = s.n;
+  p.k = s.k;
+  p.a.type = p.b.type = t;
+  omp_set_num_threads(threads);
+  for (auto _ : st) {
+    tpp::gemm(p, {o.a, o.b, o.c});
+    benchmark::ClobberMemory();
+  }
+  omp_set_num_threads(1);
+  set_flops(st, s);
+}
 
 const gemm_shape small_shapes[] = {{16, 16, 16, 1}, {32, 32, 32, 1}, {64, 64, 64, 1}, {23, 23, 23, 1},
                                    {64, 64, 256, 1}, {128, 128, 128, 1}, {64, 64, 64, 16}};
@@ -170,12 +194,28 @@ void register_all() {
 #endif
     if (s.count > 1) continue;  // BLAS has no batch-reduce call
 #if TPP_BENCH_OPENBLAS
-    benchmark::RegisterBenchmark(("gemm/openblas/f32/" + n).c_str(), openblas_bench, s);
+    benchmark::RegisterBenchmark(("gemm/openblas/f32/" + n).c_str(), openblas_bench, s, 1);
 #endif
 #if TPP_BENCH_ONEDNN
-    benchmark::RegisterBenchmark(("gemm/onednn/f32/" + n).c_str(), onednn_bench, s);
+    benchmark::RegisterBenchmark(("gemm/onednn/f32/" + n).c_str(), onednn_bench, s, 1);
 #endif
   }
+  const int max_threads = std::min(2, omp_get_num_procs());
+  for (const gemm_shape& s : {gemm_shape{1024, 1024, 1024, 1}, gemm_shape{4096, 1024, 1024, 1}})
+    for (int t = 1; t <= max_threads; ++t) {
+      const std::string n = shape_name(s) + "/threads:" + std::to_string(t);
+      benchmark::RegisterBenchmark(("gemm/tpp/f32/" + n).c_str(), tpp_gemm_bench, s, tpp::dtype::f32, t)
+          ->UseRealTime();
+      if (tpp::active_isa() >= tpp::isa::avx512_bf16)
+        benchmark::RegisterBenchmark(("gemm/tpp/bf16/" + n).c_str(), tpp_gemm_bench, s, tpp::dtype::bf16, t)
+            ->UseRealTime();
+#if TPP_BENCH_OPENBLAS
+      benchmark::RegisterBenchmark(("gemm/openblas/f32/" + n).c_str(), openblas_bench, s, t)->UseRealTime();
+#endif
+#if TPP_BENCH_ONEDNN
+      benchmark::RegisterBenchmark(("gemm/onednn/f32/" + n).c_str(), onednn_bench, s, t)->UseRealTime();
+#endif
+    }
 }
 
 }  // namespace

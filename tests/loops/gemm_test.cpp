@@ -1,0 +1,104 @@
+// tpp::gemm (packing + BRGEMM + OpenMP) against a double-precision oracle: edges in m, n and k,
+// lds larger than needed, beta 1, an epilogue, bf16 inputs, and 1 or 2 threads.
+#include <cmath>
+#include <random>
+#include <vector>
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
+#include "catch.hpp"
+#include "support.hpp"
+
+using namespace tpp_test;
+
+namespace {
+
+void check_gemm(int m, int n, int k, tpp::dtype t, float beta, bool epilogue, int threads, std::mt19937& rng) {
+  tpp::gemm_params p;
+  p.m = m;
+  p.n = n;
+  p.k = k;
+  p.a = {t, k + 3};
+  p.b = {t, n + 1};
+  p.c = {tpp::dtype::f32, n + 2};
+  p.beta = beta;
+  p.block_m = 32;
+  p.block_n = 48;
+  p.block_k = 16;
+  if (epilogue) {
+    p.epilogue.bias = tpp::dtype::f32;
+    p.epilogue.unary = tpp::unary_op::relu;
+  }
+  const int es = tpp::size_of(t);
+  std::vector<char> a(static_cast<std::size_t>(m) * p.a.ld * es), b(static_cast<std::size_t>(k) * p.b.ld * es);
+  std::vector<float> c(static_cast<std::size_t>(m) * p.c.ld), bias(n);
+  fill(a.data(), t, a.size(), -1, 1, rng);
+  fill(b.data(), t, b.size(), -1, 1, rng);
+  fill(c.data(), tpp::dtype::f32, c.size() * 4, -1, 1, rng);
+  fill(bias.data(), tpp::dtype::f32, bias.size() * 4, -1, 1, rng);
+  const std::vector<float> c0 = c;
+#if defined(_OPENMP)
+  omp_set_num_threads(threads);
+#endif
+  tpp::gemm(p, {a.data(), b.data(), c.data(), epilogue ? bias.data() : nullptr});
+#if defined(_OPENMP)
+  omp_set_num_threads(1);
+#endif
+  for (int r = 0; r < m; ++r)
+    for (int j = 0; j < p.c.ld; ++j) {
+      const float got = c[r * p.c.ld + j];
+      if (j >= n) {  // padding untouched
+        REQUIRE(got == c0[r * p.c.ld + j]);
+        continue;
+      }
+      double s = beta * c0[r * p.c.ld + j], mag = std::fabs(s);
+      for (int kk = 0; kk < k; ++kk) {
+        const double x = tpp::load_as_f32(a.data(), t, r * p.a.ld + kk) * double(tpp::load_as_f32(b.data(), t, kk * p.b.ld + j));
+        s += x;
+        mag += std::fabs(x);
+      }
+      // f32 sums of k + 1 terms (Higham's gamma), u = 2^-24; the bias add rounds once more
+      double tol = (k + 3) * std::ldexp(mag, -24);
+      if (epilogue) {
+        s += bias[j];
+        tol += std::ldexp(std::fabs(s), -23);
+        s = s > 0 ? s : 0;
+      }
+      if (!(std::fabs(got - s) <= tol))
+        FAIL_CHECK("m=" << m << " n=" << n << " k=" << k << " " << name(t) << " threads=" << threads << " at (" << r
+                        << "," << j << "): got " << got << ", want " << s);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("gemm: blocked GEMM with edges, beta, epilogue, bf16, threads", "[gemm]") {
+  std::mt19937 rng(21);
+  for (tpp::isa level : levels()) {
+    isa_scope cap(level);
+    for (int threads : {1, 2})
+      for (auto [m, n, k] : {std::tuple{1, 1, 1}, std::tuple{32, 48, 16}, std::tuple{70, 100, 37}, std::tuple{65, 97, 130}}) {
+        check_gemm(m, n, k, tpp::dtype::f32, 0, false, threads, rng);
+        check_gemm(m, n, k, tpp::dtype::f32, 1, true, threads, rng);
+        check_gemm(m, n, k, tpp::dtype::bf16, 0, false, threads, rng);
+      }
+  }
+}
+
+TEST_CASE("gemm: bad input throws tpp::error", "[gemm][errors]") {
+  tpp::gemm_params p;
+  p.m = p.n = p.k = 8;
+  std::vector<float> x(64);
+  p.block_k = 0;
+  REQUIRE_THROWS_AS(tpp::gemm(p, {x.data(), x.data(), x.data()}), tpp::error);
+  p.block_k = 8;
+  p.k = 0;
+  REQUIRE_THROWS_AS(tpp::gemm(p, {x.data(), x.data(), x.data()}), tpp::error);
+  p.k = 8;
+  REQUIRE_THROWS_AS(tpp::gemm(p, {nullptr, x.data(), x.data()}), tpp::error);
+  p.a.type = p.b.type = tpp::dtype::bf16;
+  p.block_k = 7;
+  REQUIRE_THROWS_AS(tpp::gemm(p, {x.data(), x.data(), x.data()}), tpp::error);
+}
