@@ -85,7 +85,7 @@ void tpp_bench(benchmark::State& st, gemm_shape s, tpp::dtype t) {
     p.stride_a = static_cast<std::int64_t>(s.m) * s.k;
     p.stride_b = static_cast<std::int64_t>(s.k) * s.n;
   }
-  if (t != tpp::dtype::f32 && tpp::active_isa() >= tpp::isa::avx512_bf16 && t == tpp::dtype::bf16)
+  if (t == tpp::dtype::bf16 && s.k % 2 == 0 && tpp::active_isa() >= tpp::isa::avx512_bf16)
     p.b_layout = tpp::gemm_layout::vnni;  // the native vdpbf16ps path; same bytes, other order
   const tpp::brgemm_kernel g = tpp::brgemm(p);
   for (auto _ : st) {
