@@ -222,6 +222,7 @@ void register_all() {
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
+  benchmark::AddCustomContext("tpp_isa", tpp::name(tpp::active_isa()));
   register_all();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

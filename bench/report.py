@@ -37,8 +37,74 @@ def ns(b):
     return t * {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[unit]
 
 
+def gflops(b):
+    return b["FLOPS"] / 1e9 if b and "FLOPS" in b else None
+
+
+def gemm_report(ctx, runs):
+    """GEMM/BRGEMM rows: tpp GFLOP/s, % of the FMA peak of the same run, anchors, tpp / best."""
+    rows = defaultdict(dict)  # (dtype, shape, threads) -> impl -> bench
+    order = []
+    peak = None
+    for name, b in runs.items():
+        parts = name.split("/")
+        if parts[0] != "gemm":
+            continue
+        if parts[1] == "peak":
+            peak = gflops(b)
+            continue
+        if len(parts) < 5:
+            continue
+        _, impl, dt, shape, threads = parts[:5]
+        key = (dt, shape, threads.split(":")[-1])
+        if key not in order:
+            order.append(key)
+        rows[key][impl] = b
+    if not order:
+        return
+    print(f"tpp GEMM / BRGEMM (m x n x k [x batch]), ISA {ctx.get('tpp_isa', '?')}; "
+          f"FMA peak measured in this run: {peak or 0:.1f} GFLOP/s per core")
+    print()
+    anchors = ["libxsmm", "openblas", "onednn"]
+    print("| shape | dtype | threads | tpp GFLOP/s | % of peak | " + " | ".join(anchors) + " | tpp / best anchor |")
+    print("|---|---|---|---|---|" + "---|" * len(anchors) + "---|")
+    targets = []
+    for key in order:
+        dt, shape, th = key
+        r = rows[key]
+        t = gflops(r.get("tpp"))
+        if t is None:
+            continue
+        limit = peak * int(th) if peak else None
+        a = {k: gflops(r.get(k)) for k in anchors}
+        best = max([v for v in a.values() if v] or [0])
+        cells = [f"{a[k]:.1f}" if a[k] else "—" for k in anchors]
+        ratio = f"{t / best:.2f}×" if best else "—"
+        pk = f"{100 * t / limit:.0f} %" if limit else "—"
+        print(f"| {shape} | {dt} | {th} | {t:.1f} | {pk} | " + " | ".join(cells) + f" | {ratio} |")
+        if dt == "f32" and a.get("libxsmm") and th == "1":
+            targets.append((f"{shape} >= 1.0x LIBXSMM", t / a["libxsmm"] >= 1.0, f"{t / a['libxsmm']:.2f}x"))
+        if dt == "f32" and limit:
+            want = {"64x64x64": 92, "23x23x23": 55, "64x64x256": 92, "128x128x128": 92, "64x64x64x16": 90}.get(shape)
+            if want and th == "1":
+                targets.append((f"{shape} >= {want} % of peak", 100 * t / limit >= want, f"{100 * t / limit:.0f} %"))
+        if dt == "f32" and shape in ("1024x1024x1024", "4096x1024x1024") and best:
+            targets.append((f"{shape} {th} thread(s) >= best of OpenBLAS/oneDNN", t >= best, f"{t / best:.2f}x"))
+    print()
+    print("Targets:")
+    for what, ok, fig in targets:
+        print(f"  {'met   ' if ok else 'MISSED'} {what}: {fig}")
+    print()
+
+
 def main(path):
     ctx, runs = load(path)
+    if not runs:
+        print(f"{path}: no benchmarks ran")
+        return
+    if any(n.startswith("gemm/") for n in runs):
+        gemm_report(ctx, runs)
+        return
     elt = defaultdict(dict)  # (dtype, size) -> op -> impl -> bench
     order = []
     for name, b in runs.items():
@@ -104,4 +170,5 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "build/bench/eltwise.json")
+    for p in sys.argv[1:] or ["build/bench-release/eltwise.json"]:
+        main(p)

@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Builds and runs the benchmark suite on one thread, then prints its tables (bench/report.py).
 # Usage: scripts/bench.sh [extra Google Benchmark flags, e.g. --benchmark_filter=gelu]
-# JSON lands in build/bench-release/eltwise.json.
+# JSON lands in build/bench-release/{eltwise,gemm}.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh bench
 cmake -S . -B build/bench-release -DCMAKE_BUILD_TYPE=Release -DTPP_BUILD_TESTS=OFF -DTPP_BUILD_EXAMPLES=OFF >/dev/null
-cmake --build build/bench-release -j "$(nproc)" --target tpp_bench_eltwise
-out=build/bench-release/eltwise.json
-OMP_NUM_THREADS=1 taskset -c 0 build/bench-release/bench/tpp_bench_eltwise \
-  --benchmark_repetitions=3 --benchmark_report_aggregates_only=true --benchmark_min_time=0.1 \
-  --benchmark_out="$out" --benchmark_out_format=json "$@" >/dev/null
-python3 bench/report.py "$out"
+cmake --build build/bench-release -j "$(nproc)" --target tpp_bench_eltwise tpp_bench_gemm
+# Single-thread cases pin to core 0; the GEMM suite sets its own thread counts (1 and 2) and
+# gets every core.
+for suite in eltwise gemm; do
+  out=build/bench-release/$suite.json
+  pin="taskset -c 0"
+  [ "$suite" = gemm ] && pin=""
+  OMP_NUM_THREADS=1 $pin build/bench-release/bench/tpp_bench_$suite \
+    --benchmark_repetitions=3 --benchmark_report_aggregates_only=true --benchmark_min_time=0.1 \
+    --benchmark_out="$out" --benchmark_out_format=json "$@" >/dev/null
+  python3 bench/report.py "$out"
+done
