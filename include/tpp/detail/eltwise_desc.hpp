@@ -21,6 +21,12 @@ struct operand_desc {
   std::int32_t ld = 0;  // resolved: elements (bits for dtype::bit) between rows; 0 if one row
 };
 
+// An operand as given by the caller, in one word: part of the front caches' raw-params keys.
+inline std::uint64_t pack(const operand& o) {
+  return static_cast<std::uint64_t>(o.type) | static_cast<std::uint64_t>(o.bcast) << 8 |
+         static_cast<std::uint64_t>(static_cast<std::uint32_t>(o.ld)) << 32;
+}
+
 // src[0] = in / a, src[1] = fwd / b, dst = out, mask = relu's bitmask output (type none if off).
 struct eltwise_desc {
   family fam = family::unary;

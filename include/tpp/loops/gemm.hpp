@@ -135,9 +135,7 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
       q.epilogue = p.epilogue;
       if (q.epilogue.d.type != dtype::none) q.epilogue.d.ld = d.d.ld ? d.d.ld : p.n;
       if (q.epilogue.mask.type != dtype::none) q.epilogue.mask.ld = d.mask.ld ? d.mask.ld : (p.n + 7) / 8 * 8;
-    } else if (p.c.type != dtype::f32) {
-      q.c = operand{p.c.type, d.ldc};  // partial sums round to c.type between chunks
-    }
+    }  // earlier chunks store partial sums in c.type (bf16/f16 C rounds between chunks)
     return brgemm(q);  // cached: a per-thread front-cache hit after the first call
   };
   const long lda = d.lda, ldb = d.ldb;

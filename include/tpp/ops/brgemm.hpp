@@ -89,10 +89,6 @@ inline jit::kernel_cache<brgemm_desc, brgemm_entry>& brgemm_cache() {
 struct brgemm_raw_key {
   std::uint64_t w[12] = {};
 };
-inline std::uint64_t pack_operand(const operand& o) {
-  return static_cast<std::uint64_t>(o.type) | static_cast<std::uint64_t>(o.bcast) << 8 |
-         static_cast<std::uint64_t>(static_cast<std::uint32_t>(o.ld)) << 32;
-}
 inline brgemm_raw_key raw_key(const brgemm_params& p, isa level) {
   const brgemm_epilogue& e = p.epilogue;
   std::uint32_t beta, alpha = 0;
@@ -101,17 +97,17 @@ inline brgemm_raw_key raw_key(const brgemm_params& p, isa level) {
   brgemm_raw_key k;
   k.w[0] = static_cast<std::uint32_t>(p.m) | static_cast<std::uint64_t>(static_cast<std::uint32_t>(p.n)) << 32;
   k.w[1] = static_cast<std::uint32_t>(p.k) | static_cast<std::uint64_t>(beta) << 32;
-  k.w[2] = pack_operand(p.a);
-  k.w[3] = pack_operand(p.b);
-  k.w[4] = pack_operand(p.c);
+  k.w[2] = pack(p.a);
+  k.w[3] = pack(p.b);
+  k.w[4] = pack(p.c);
   k.w[5] = static_cast<std::uint64_t>(level) | static_cast<std::uint64_t>(p.a_layout) << 8 |
            static_cast<std::uint64_t>(p.b_layout) << 16 | static_cast<std::uint64_t>(p.batch) << 24 |
            static_cast<std::uint64_t>(e.bias) << 32 | static_cast<std::uint64_t>(e.binary) << 40 |
            static_cast<std::uint64_t>(e.unary) << 48 | (e.alpha ? 1ull << 56 : 0ull);
   k.w[6] = static_cast<std::uint64_t>(p.stride_a);
   k.w[7] = static_cast<std::uint64_t>(p.stride_b);
-  k.w[8] = pack_operand(e.d);
-  k.w[9] = pack_operand(e.mask);
+  k.w[8] = pack(e.d);
+  k.w[9] = pack(e.mask);
   k.w[10] = alpha;
   return k;
 }

@@ -147,10 +147,6 @@ namespace detail {
 struct raw_params_key {
   std::uint64_t w[6] = {};
 };
-inline std::uint64_t pack(const operand& o) {
-  return static_cast<std::uint64_t>(o.type) | static_cast<std::uint64_t>(o.bcast) << 8 |
-         static_cast<std::uint64_t>(static_cast<std::uint32_t>(o.ld)) << 32;
-}
 inline std::uint64_t pack_shape(int rows, int cols) {
   return static_cast<std::uint32_t>(rows) | static_cast<std::uint64_t>(static_cast<std::uint32_t>(cols)) << 32;
 }

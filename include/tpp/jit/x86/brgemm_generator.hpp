@@ -177,35 +177,13 @@ class brgemm_generator : public Xbyak::CodeGenerator {
         vmovups(V(vec<V>::count - 1), consts_.lanes(m));
       }
     }
+    const int mb = d_.m / blk_.mr, mrem = d_.m % blk_.mr;
+    const columns c = column_blocks();
     if (n_outer()) {
-      const int full_vecs = d_.n / kL, tail = d_.n % kL;
-      const int nb = full_vecs / blk_.nv, nrem = full_vecs - nb * blk_.nv + (tail ? 1 : 0);
-      xor_(col0_, col0_);
-      if (nb > 0) {
-        Label nloop;
-        L(nloop);
-        emit_m_sweep(blk_.nv, kL);
-        add(col0_, blk_.nv * kL);
-        if (nb > 1) {
-          cmp(col0_, nb * blk_.nv * kL);
-          jl(nloop, T_NEAR);
-        }
-      }
-      if (nrem) emit_m_sweep(nrem, tail ? tail : kL);
+      sweep(col0_, c.full, blk_.nv * kL, [&] { emit_m_sweep(blk_.nv, kL); },
+            c.rem, [&] { emit_m_sweep(c.rem, c.n_last); });
     } else {
-      const int mb = d_.m / blk_.mr, mrem = d_.m % blk_.mr;
-      xor_(row0_, row0_);
-      if (mb > 0) {
-        Label mloop;
-        L(mloop);
-        emit_n_sweep(blk_.mr);
-        add(row0_, blk_.mr);
-        if (mb > 1) {
-          cmp(row0_, mb * blk_.mr);
-          jl(mloop, T_NEAR);
-        }
-      }
-      if (mrem) emit_n_sweep(mrem);
+      sweep(row0_, mb, blk_.mr, [&] { emit_n_sweep(blk_.mr); }, mrem, [&] { emit_n_sweep(mrem); });
     }
     vzeroupper();
     sf.close();
@@ -222,39 +200,42 @@ class brgemm_generator : public Xbyak::CodeGenerator {
     return !batched && panel <= 16 * 1024;
   }
 
-  void emit_m_sweep(int vecs, int n_last) {
+  // The n blocks: `full` of nv full vectors, then one of `rem` vectors whose last holds n_last.
+  struct columns {
+    int full, rem, n_last;
+  };
+  columns column_blocks() const {
+    const int full_vecs = d_.n / kL, tail = d_.n % kL, nb = full_vecs / blk_.nv;
+    return {nb, full_vecs - nb * blk_.nv + (tail ? 1 : 0), tail ? tail : kL};
+  }
+
+  // reg = 0; `full` times: body(), reg += step (a loop from two on); then rem_body() if rem.
+  template <class Body, class Rem>
+  void sweep(const Xbyak::Reg64& reg, int full, int step, Body body, int rem, Rem rem_body) {
     using namespace Xbyak;
-    const int mb = d_.m / blk_.mr, mrem = d_.m % blk_.mr;
-    xor_(row0_, row0_);
-    if (mb > 0) {
-      Label mloop;
-      L(mloop);
-      emit_block(blk_.mr, vecs, n_last);
-      add(row0_, blk_.mr);
-      if (mb > 1) {
-        cmp(row0_, mb * blk_.mr);
-        jl(mloop, T_NEAR);
+    xor_(reg, reg);
+    if (full > 0) {
+      Label loop;
+      L(loop);
+      body();
+      add(reg, step);
+      if (full > 1) {
+        cmp(reg, full * step);
+        jl(loop, T_NEAR);
       }
     }
-    if (mrem) emit_block(mrem, vecs, n_last);
+    if (rem) rem_body();
+  }
+
+  void emit_m_sweep(int vecs, int n_last) {
+    sweep(row0_, d_.m / blk_.mr, blk_.mr, [&] { emit_block(blk_.mr, vecs, n_last); },
+          d_.m % blk_.mr, [&] { emit_block(d_.m % blk_.mr, vecs, n_last); });
   }
 
   void emit_n_sweep(int rows) {
-    using namespace Xbyak;
-    const int full_vecs = d_.n / kL, tail = d_.n % kL;
-    const int nb = full_vecs / blk_.nv, nrem = full_vecs - nb * blk_.nv + (tail ? 1 : 0);
-    xor_(col0_, col0_);
-    if (nb > 0) {
-      Label nloop;
-      L(nloop);
-      emit_block(rows, blk_.nv, kL);
-      add(col0_, blk_.nv * kL);
-      if (nb > 1) {
-        cmp(col0_, nb * blk_.nv * kL);
-        jl(nloop, T_NEAR);
-      }
-    }
-    if (nrem) emit_block(rows, nrem, tail ? tail : kL);
+    const columns c = column_blocks();
+    sweep(col0_, c.full, blk_.nv * kL, [&] { emit_block(rows, blk_.nv, kL); },
+          c.rem, [&] { emit_block(rows, c.rem, c.n_last); });
   }
 
   // dst = base + row0 * row_bytes + col0 * col_bytes (col_bytes in 1, 2, 4, 8)
