@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "fma_peak.hpp"
+#include "peak.hpp"
 #include "tpp/tpp.hpp"
 #if TPP_BENCH_LIBXSMM
 #include <libxsmm.h>
@@ -45,8 +45,13 @@ struct operands {
     c = alloc(static_cast<std::size_t>(s.m) * s.n * 4);
     std::mt19937 rng(7);
     std::uniform_real_distribution<float> u(-1, 1);
-    for (std::size_t i = 0; i < na; ++i) tpp::store_from_f32(a, t, static_cast<long>(i), u(rng));
-    for (std::size_t i = 0; i < nb; ++i) tpp::store_from_f32(b, t, static_cast<long>(i), u(rng));
+    if (t == tpp::dtype::u8) {  // u8 A, i8 B: any bytes
+      for (std::size_t i = 0; i < na; ++i) static_cast<unsigned char*>(a)[i] = static_cast<unsigned char>(rng());
+      for (std::size_t i = 0; i < nb; ++i) static_cast<unsigned char*>(b)[i] = static_cast<unsigned char>(rng());
+    } else {
+      for (std::size_t i = 0; i < na; ++i) tpp::store_from_f32(a, t, static_cast<long>(i), u(rng));
+      for (std::size_t i = 0; i < nb; ++i) tpp::store_from_f32(b, t, static_cast<long>(i), u(rng));
+    }
     std::memset(c, 0, static_cast<std::size_t>(s.m) * s.n * 4);
   }
   static void* alloc(std::size_t bytes) { return std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64); }
@@ -64,13 +69,11 @@ void set_flops(benchmark::State& st, const gemm_shape& s) {
                                             benchmark::Counter::kIsRate);
 }
 
-void peak_bench(benchmark::State& st) {
-  const bool zmm = tpp::active_isa() >= tpp::isa::avx512;
-  static bench::fma_loop ymm_loop(false), zmm_loop(true);
-  const auto& loop = zmm ? zmm_loop : ymm_loop;
-  const long iters = 100000;
+void peak_bench(benchmark::State& st, bench::peak_kind kind) {
+  const bench::peak_loop loop(kind);
+  const long iters = 20000;
   for (auto _ : st) loop.run(iters);
-  st.counters["FLOPS"] = benchmark::Counter(bench::fma_loop_flops(zmm) * iters * static_cast<double>(st.iterations()),
+  st.counters["FLOPS"] = benchmark::Counter(loop.flops_per_iteration() * iters * static_cast<double>(st.iterations()),
                                             benchmark::Counter::kIsRate);
 }
 
@@ -81,6 +84,11 @@ void tpp_bench(benchmark::State& st, gemm_shape s, tpp::dtype t) {
   p.n = s.n;
   p.k = s.k;
   p.a.type = p.b.type = t;
+  if (t == tpp::dtype::u8) {  // u8 x i8 -> i32 with VNNI quads of B
+    p.b.type = tpp::dtype::i8;
+    p.c.type = tpp::dtype::i32;
+    p.b_layout = tpp::gemm_layout::vnni;
+  }
   if (s.count > 1) {  // a plain GEMM leaves the strides 0, which tells tpp to tune for count = 1
     p.stride_a = static_cast<std::int64_t>(s.m) * s.k;
     p.stride_b = static_cast<std::int64_t>(s.k) * s.n;
@@ -96,6 +104,7 @@ void tpp_bench(benchmark::State& st, gemm_shape s, tpp::dtype t) {
   st.counters["jit"] = g.jitted();
   st.counters["block_m"] = g.block_m();
   st.counters["block_n"] = g.block_n();
+  st.counters["tiles"] = g.tiles();
 }
 
 #if TPP_BENCH_LIBXSMM
@@ -183,12 +192,26 @@ const gemm_shape small_shapes[] = {{16, 16, 16, 1}, {32, 32, 32, 1}, {64, 64, 64
                                    {64, 64, 256, 1}, {128, 128, 128, 1}, {64, 64, 64, 16}};
 
 void register_all() {
-  benchmark::RegisterBenchmark("gemm/peak/f32/fma", peak_bench);
+  using bench::peak_kind;
+  const tpp::isa level = tpp::active_isa();
+  const bool int8_jit = level >= tpp::isa::avx512_bf16;  // vpdpbusd / AMX; the reference otherwise
+  if (level >= tpp::isa::avx512) benchmark::RegisterBenchmark("gemm/peak/f32/fma_zmm", peak_bench, peak_kind::fma_zmm);
+  else benchmark::RegisterBenchmark("gemm/peak/f32/fma_ymm", peak_bench, peak_kind::fma_ymm);
+  if (int8_jit) {
+    benchmark::RegisterBenchmark("gemm/peak/bf16/vdpbf16ps", peak_bench, peak_kind::dpbf16);
+    benchmark::RegisterBenchmark("gemm/peak/int8/vpdpbusd", peak_bench, peak_kind::dpbusd);
+  }
+  if (level >= tpp::isa::amx) {
+    benchmark::RegisterBenchmark("gemm/peak/bf16/tdpbf16ps", peak_bench, peak_kind::amx_bf16);
+    benchmark::RegisterBenchmark("gemm/peak/int8/tdpbusd", peak_bench, peak_kind::amx_int8);
+  }
   for (const gemm_shape& s : small_shapes) {
     const std::string n = shape_name(s) + "/threads:1";
     benchmark::RegisterBenchmark(("gemm/tpp/f32/" + n).c_str(), tpp_bench, s, tpp::dtype::f32);
     benchmark::RegisterBenchmark(("gemm/tpp/bf16/" + n).c_str(), tpp_bench, s, tpp::dtype::bf16);
     benchmark::RegisterBenchmark(("gemm/tpp/f16/" + n).c_str(), tpp_bench, s, tpp::dtype::f16);
+    if (int8_jit && s.k % 4 == 0)
+      benchmark::RegisterBenchmark(("gemm/tpp/int8/" + n).c_str(), tpp_bench, s, tpp::dtype::u8);
 #if TPP_BENCH_LIBXSMM
     benchmark::RegisterBenchmark(("gemm/libxsmm/f32/" + n).c_str(), libxsmm_bench, s);
 #endif

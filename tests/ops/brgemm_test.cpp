@@ -107,6 +107,13 @@ struct outcome {
   std::string why;
 };
 
+// A stride batch laid out as run_case lays out the others: pair i at slot i.
+void with_strides(gemm_case& c) {
+  c.p.batch = tpp::batch_kind::stride;
+  c.p.stride_a = a_span(c.p) + 3;
+  c.p.stride_b = b_span(c.p) + 5;
+}
+
 template <class Run>
 outcome run_case(const gemm_case& c, bool flush_end, std::mt19937& rng, Run&& run) {
   const auto& p = c.p;
@@ -119,6 +126,8 @@ outcome run_case(const gemm_case& c, bool flush_end, std::mt19937& rng, Run&& ru
   // stored operands: stride/offset batches share one buffer, address batches get one each
   const long sa = a_span(p) + 3, sb = b_span(p) + 5;  // strides leave gaps between pairs
   const bool shared = p.batch != tpp::batch_kind::address;
+  if (p.batch == tpp::batch_kind::stride && (p.stride_a != sa || p.stride_b != sb))
+    return {false, "test bug: a stride batch needs stride_a/stride_b from with_strides()"};
   std::vector<std::unique_ptr<guarded>> abuf, bbuf;
   const auto esa = static_cast<std::size_t>(tpp::size_of(p.a.type)), esb = static_cast<std::size_t>(tpp::size_of(p.b.type));
   if (shared) {
@@ -268,9 +277,25 @@ outcome run_case(const gemm_case& c, bool flush_end, std::mt19937& rng, Run&& ru
 }
 
 // The JIT covers every case except these (documented in tpp/ops/brgemm.hpp).
-bool expect_jit(const tpp::brgemm_params& p) {
-  return p.a.type != dtype::u8 && p.b_layout != tpp::gemm_layout::transposed &&
-         !(p.b_layout == tpp::gemm_layout::vnni && p.b.type == dtype::f16);
+bool expect_jit(const tpp::brgemm_params& p, tpp::isa level) {
+  if (level == tpp::isa::ref || p.b_layout == tpp::gemm_layout::transposed) return false;
+  if (p.b_layout == tpp::gemm_layout::vnni && p.b.type == dtype::f16) return false;
+  if (p.a.type == dtype::u8)  // vpdpbusd from avx512_bf16 (with AVX512_VNNI), VNNI B only
+    return level >= tpp::isa::avx512_bf16 && p.b_layout == tpp::gemm_layout::vnni &&
+           p.a_layout == tpp::gemm_layout::normal;
+  return true;
+}
+
+// AMX takes bf16 / u8 A (normal) with VNNI B when k/g (g = 2 or 4 k values per VNNI group) has a
+// divisor in 8..16: a tile step of at least 8 groups and no k tail.
+bool expect_tiles(const tpp::brgemm_params& p, tpp::isa level) {
+  if (level < tpp::isa::amx || p.a_layout != tpp::gemm_layout::normal || p.b_layout != tpp::gemm_layout::vnni)
+    return false;
+  if (p.a.type != dtype::bf16 && p.a.type != dtype::u8) return false;
+  const int groups = p.k / (p.a.type == dtype::u8 ? 4 : 2);
+  for (int q = 8; q <= 16; ++q)
+    if (groups % q == 0) return true;
+  return false;
 }
 
 void check_every_level(const gemm_case& c, std::mt19937& rng) {
@@ -278,7 +303,8 @@ void check_every_level(const gemm_case& c, std::mt19937& rng) {
     isa_scope cap(level);
     const tpp::brgemm_kernel k = tpp::brgemm(c.p);
     REQUIRE(k.level() == level);
-    REQUIRE(k.jitted() == (level != tpp::isa::ref && expect_jit(c.p)));
+    REQUIRE(k.jitted() == expect_jit(c.p, level));
+    REQUIRE(k.tiles() == expect_tiles(c.p, level));
     for (bool flush_end : {true, false}) {
       const outcome r = run_case(c, flush_end, rng, [&](const tpp::brgemm_call& call) { k(call); });
       if (!r.ok) FAIL_CHECK(describe(c, level, flush_end) << ": " << r.why);
@@ -415,6 +441,46 @@ TEST_CASE("brgemm 16-bit and int8 inputs, layouts, output types", "[brgemm]") {
       if (m == 7) c.p.beta = 1;
       check_every_level(c, rng);
     }
+}
+
+// Shapes for the AMX path (tiles of 16 x 16, k steps of 8-16 VNNI groups): tile tails in m and n,
+// one and several blocks each way, k with 1, 2 and 3+ tile steps (a looped k), every batch kind,
+// beta, an epilogue that forces the scratch pass, and bf16 C. Other levels run them too.
+TEST_CASE("brgemm bf16 and u8 with VNNI B: AMX-shaped grid", "[brgemm]") {
+  std::mt19937 rng(17);
+  int i = 0;
+  for (dtype ab : {dtype::bf16, dtype::u8})
+    for (int m : {1, 7, 16, 17, 33, 64})
+      for (int n : {1, 16, 20, 48}) {
+        ++i;
+        const int ks[] = {32, 48, 64, 96, 160, 288};
+        gemm_case c = f32_case(m, n, ks[i % 6] * (ab == dtype::u8 ? 2 : 1), 1 + (i % 4 == 0) * 15);
+        c.p.a.type = ab;
+        c.p.b.type = ab == dtype::u8 ? dtype::i8 : ab;
+        c.p.c.type = ab == dtype::u8 ? dtype::i32 : (i % 4 == 3 ? dtype::bf16 : dtype::f32);
+        c.p.b_layout = tpp::gemm_layout::vnni;
+        c.p.beta = (i % 5 == 2) ? 1.0f : 0.0f;
+        if (i % 4 == 1) {
+          c.p.a.ld = c.p.k + 32;
+          c.p.b.ld = n + 3;
+          c.p.c.ld = n + 5;
+        }
+        c.p.batch = (i % 3 == 1) ? tpp::batch_kind::offset : tpp::batch_kind::address;
+        if (i % 3 == 2) with_strides(c);
+        if (ab == dtype::bf16 && i % 3 == 1) {
+          c.p.epilogue.bias = dtype::f32;
+          c.p.epilogue.unary = tpp::unary_op::relu;
+          c.p.epilogue.mask.type = dtype::bit;
+        }
+        check_every_level(c, rng);
+#if TPP_X86_64
+        // the AMX code is generated on every x86 machine (only run where the CPU has tiles)
+        if (expect_tiles(c.p, tpp::isa::amx)) {
+          const tpp::jit::x86::brgemm_amx_generator g(tpp::detail::lower(c.p, tpp::isa::amx));
+          REQUIRE(g.getSize() > 0);
+        }
+#endif
+      }
 }
 
 TEST_CASE("brgemm epilogue: bias, binary with d, activations, relu bitmask, conversion", "[brgemm]") {

@@ -12,15 +12,23 @@
 #include <cpuid.h>
 #define TPP_X86_64 1
 #endif
+#if TPP_X86_64 && defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 namespace tpp {
 
 // Ordered: each level includes everything below it. `ref` = scalar reference kernels only.
 //   avx2        AVX2 + FMA + F16C, ymm state enabled by the OS
 //   avx512      AVX-512 F/BW/DQ/VL, zmm and opmask state enabled by the OS
-//   avx512_bf16 + AVX512_BF16 (vcvtneps2bf16, vdpbf16ps)
+//   avx512_bf16 + AVX512_BF16 (vcvtneps2bf16, vdpbf16ps) and AVX512_VNNI (vpdpbusd); every CPU
+//               with the first has the second (Cooper Lake, Sapphire Rapids, Zen 4)
 //   avx512_fp16 + AVX512_FP16 (Sapphire Rapids and later; these CPUs also have AVX512_BF16)
-enum class isa : std::uint8_t { ref = 0, avx2, avx512, avx512_bf16, avx512_fp16 };
+//   amx         + AMX-TILE, AMX-BF16, AMX-INT8, tile state enabled by the OS and granted to this
+//               process (Linux arch_prctl ARCH_REQ_XCOMP_PERM, asked once at detection)
+enum class isa : std::uint8_t { ref = 0, avx2, avx512, avx512_bf16, avx512_fp16, amx };
+constexpr isa isa_top = isa::amx;  // the highest level tpp knows
 
 constexpr const char* name(isa level) {
   switch (level) {
@@ -29,16 +37,17 @@ constexpr const char* name(isa level) {
     case isa::avx512: return "avx512";
     case isa::avx512_bf16: return "avx512_bf16";
     case isa::avx512_fp16: return "avx512_fp16";
+    case isa::amx: return "amx";
   }
   return "?";
 }
 
 // "avx2" -> isa::avx2; throws tpp::error naming the accepted values.
 inline isa parse_isa(const std::string& s) {
-  for (isa l : {isa::ref, isa::avx2, isa::avx512, isa::avx512_bf16, isa::avx512_fp16})
-    if (s == name(l)) return l;
+  for (int l = 0; l <= static_cast<int>(isa_top); ++l)
+    if (s == name(static_cast<isa>(l))) return static_cast<isa>(l);
   detail::fail("TPP_ISA = \"", s, "\" is not an ISA level; use one of ref, avx2, avx512, ",
-               "avx512_bf16, avx512_fp16");
+               "avx512_bf16, avx512_fp16, amx");
 }
 
 namespace detail {
@@ -46,8 +55,10 @@ namespace detail {
 struct cpu_features {
   bool avx2 = false, fma = false, f16c = false;
   bool avx512f = false, avx512bw = false, avx512dq = false, avx512vl = false;
-  bool avx512_bf16 = false, avx512_fp16 = false;
-  bool os_ymm = false, os_zmm = false;  // XCR0 says the OS saves these registers
+  bool avx512_bf16 = false, avx512_fp16 = false, avx512_vnni = false;
+  bool amx_tile = false, amx_bf16 = false, amx_int8 = false;
+  bool os_ymm = false, os_zmm = false, os_tiles = false;  // XCR0 says the OS saves these registers
+  bool tiles_granted = false;                            // Linux let this process use tile data
 };
 
 #if TPP_X86_64
@@ -57,6 +68,16 @@ inline std::uint64_t xgetbv0() {
   return (static_cast<std::uint64_t>(hi) << 32) | lo;
 }
 #endif
+
+// Linux enables AMX tile data per process, on request (kernel 5.16+); elsewhere tiles stay off.
+inline bool request_tile_permission() {
+#if TPP_X86_64 && defined(__linux__)
+  constexpr long arch_req_xcomp_perm = 0x1023, xfeature_xtiledata = 18;
+  return syscall(SYS_arch_prctl, arch_req_xcomp_perm, xfeature_xtiledata) == 0;
+#else
+  return false;
+#endif
+}
 
 inline cpu_features read_cpu_features() {
   cpu_features f;
@@ -70,6 +91,7 @@ inline cpu_features read_cpu_features() {
     const std::uint64_t xcr0 = xgetbv0();
     f.os_ymm = (xcr0 & 0x6) == 0x6;            // SSE + AVX state
     f.os_zmm = f.os_ymm && (xcr0 & 0xE0) == 0xE0;  // opmask + ZMM_Hi256 + Hi16_ZMM
+    f.os_tiles = (xcr0 & 0x60000) == 0x60000;      // XTILECFG + XTILEDATA
   }
   if (__get_cpuid_max(0, nullptr) >= 7) {
     __cpuid_count(7, 0, a, b, c, d);
@@ -79,12 +101,17 @@ inline cpu_features read_cpu_features() {
     f.avx512bw = b & (1u << 30);
     f.avx512vl = b & (1u << 31);
     f.avx512_fp16 = d & (1u << 23);
+    f.avx512_vnni = c & (1u << 11);
+    f.amx_bf16 = d & (1u << 22);
+    f.amx_tile = d & (1u << 24);
+    f.amx_int8 = d & (1u << 25);
     const unsigned max_sub = a;
     if (max_sub >= 1) {
       __cpuid_count(7, 1, a, b, c, d);
       f.avx512_bf16 = a & (1u << 5);
     }
   }
+  if (f.amx_tile && f.os_tiles) f.tiles_granted = request_tile_permission();
 #endif
   return f;
 }
@@ -92,15 +119,17 @@ inline cpu_features read_cpu_features() {
 inline isa level_of(const cpu_features& f) {
   if (!(f.os_ymm && f.avx2 && f.fma && f.f16c)) return isa::ref;
   if (!(f.os_zmm && f.avx512f && f.avx512bw && f.avx512dq && f.avx512vl)) return isa::avx2;
-  if (f.avx512_fp16 && f.avx512_bf16) return isa::avx512_fp16;
-  if (f.avx512_bf16) return isa::avx512_bf16;
+  if (!(f.avx512_bf16 && f.avx512_vnni)) return isa::avx512;
+  if (!f.avx512_fp16) return isa::avx512_bf16;
+  if (f.amx_tile && f.amx_bf16 && f.amx_int8 && f.tiles_granted) return isa::amx;
+  return isa::avx512_fp16;
   return isa::avx512;
 }
 
 inline std::atomic<int>& isa_cap_slot() {
   static std::atomic<int> cap{[] {
     const char* env = std::getenv("TPP_ISA");
-    return static_cast<int>(env && *env ? parse_isa(env) : isa::avx512_fp16);
+    return static_cast<int>(env && *env ? parse_isa(env) : isa_top);
   }()};
   return cap;
 }

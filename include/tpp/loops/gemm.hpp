@@ -63,13 +63,27 @@ inline void pack_block(char* dst, const char* src, long ld, int es, int rows, in
     }
     return;
   }
-  auto* o = reinterpret_cast<std::uint16_t*>(dst);
-  for (int r = 0; r < prows; ++r)
-    for (int j = 0; j < pcols; ++j) {
-      const bool in = r < rows && j < cols;
-      o[(static_cast<long>(r / 2) * pcols + j) * 2 + r % 2] =
-          in ? reinterpret_cast<const std::uint16_t*>(src)[r * ld + j] : 0;
+  // two source rows interleave into one VNNI row; a row past `rows` reads as zeros (prows is even)
+  const auto* s = reinterpret_cast<const std::uint16_t*>(src);
+  static const std::uint16_t zeros[1] = {0};
+  for (int r = 0; r < prows; r += 2) {
+    auto* o = reinterpret_cast<std::uint16_t*>(dst) + static_cast<long>(r / 2) * pcols * 2;
+    const std::uint16_t* s0 = r < rows ? s + r * ld : zeros;
+    const std::uint16_t* s1 = r + 1 < rows ? s + (r + 1) * ld : zeros;
+    const long step0 = r < rows ? 1 : 0, step1 = r + 1 < rows ? 1 : 0;
+    if (step0 && step1) {
+      for (int j = 0; j < cols; ++j) {  // the common case: a loop the compiler vectorizes
+        o[2 * j] = s0[j];
+        o[2 * j + 1] = s1[j];
+      }
+    } else {
+      for (int j = 0; j < cols; ++j) {
+        o[2 * j] = s0[j * step0];
+        o[2 * j + 1] = s1[j * step1];
+      }
     }
+    std::memset(o + 2 * cols, 0, static_cast<std::size_t>(pcols - cols) * 4);
+  }
 }
 
 }  // namespace detail

@@ -8,7 +8,9 @@
 //
 // Offset and address batches, and the epilogue's bias / D / bitmask operands, go through
 // brgemm_call. The JIT covers f32, bf16 and f16 inputs with A normal or transposed and B normal or
-// VNNI (bf16); B transposed, f16 VNNI and u8*i8 run the reference (jitted() says which).
+// VNNI (bf16), and u8*i8 with VNNI B from avx512_bf16 (vpdpbusd); at the amx level bf16 and u8
+// with VNNI B run on AMX tiles when k allows 8+ VNNI groups per tile step (tiles() says so).
+// B transposed, f16 VNNI and other u8*i8 run the reference (jitted() says which).
 #pragma once
 
 #include <cstdint>
@@ -27,6 +29,7 @@
 #include "tpp/ref/brgemm.hpp"
 
 #if TPP_X86_64
+#include "tpp/jit/x86/brgemm_amx_generator.hpp"
 #include "tpp/jit/x86/brgemm_generator.hpp"
 #endif
 
@@ -39,6 +42,7 @@ struct brgemm_entry {
   void (*code)(const brgemm_args*) = nullptr;  // null: run the reference
   std::size_t code_size = 0;
   int block_m = 0, block_n = 0;                 // register block (rows, columns) of the JIT code
+  bool tiles = false;                           // AMX tiles
 };
 
 inline std::string kernel_name(const brgemm_desc& d) {
@@ -51,17 +55,29 @@ inline std::string kernel_name(const brgemm_desc& d) {
 }
 
 #if TPP_X86_64
+// Copies a finished generator's code into executable memory and records it in e.
+template <class G>
+void publish(brgemm_entry& e, const G& g, int block_m, int block_n) {
+  e.code_size = g.getSize();
+  const void* code = jit::code_buffer::publish(g.getCode(), e.code_size);
+  e.code = reinterpret_cast<void (*)(const brgemm_args*)>(const_cast<void*>(code));
+  e.block_m = block_m;
+  e.block_n = block_n;
+  jit::announce_kernel(code, e.code_size, kernel_name(e.desc));
+}
+
 template <class V>
 void jit_brgemm(brgemm_entry& e) {
   using G = jit::x86::brgemm_generator<V>;
   if (!G::supports(e.desc)) return;
   G g(e.desc);
-  e.code_size = g.getSize();
-  const void* code = jit::code_buffer::publish(g.getCode(), e.code_size);
-  e.code = reinterpret_cast<void (*)(const brgemm_args*)>(const_cast<void*>(code));
-  e.block_m = g.block().mr;
-  e.block_n = g.block().nv * jit::x86::vec<V>::lanes;
-  jit::announce_kernel(code, e.code_size, kernel_name(e.desc));
+  publish(e, g, g.block().mr, g.block().nv * jit::x86::vec<V>::lanes);
+}
+
+inline void jit_brgemm_amx(brgemm_entry& e) {
+  jit::x86::brgemm_amx_generator g(e.desc);
+  publish(e, g, g.block_m(), g.block_n());
+  e.tiles = true;
 }
 #endif
 
@@ -71,7 +87,8 @@ inline brgemm_entry build_brgemm(const brgemm_desc& d) {
 #if TPP_X86_64
   if (d.level == isa::ref) return e;
   try {
-    if (d.level >= isa::avx512) jit_brgemm<Xbyak::Zmm>(e);
+    if (jit::x86::brgemm_amx_supports(d)) jit_brgemm_amx(e);
+    else if (d.level >= isa::avx512) jit_brgemm<Xbyak::Zmm>(e);
     else jit_brgemm<Xbyak::Ymm>(e);
   } catch (const Xbyak::Error& x) {
     fail("tpp::jit: code generation failed for ", kernel_name(d), ": ", x.what());
@@ -188,6 +205,8 @@ class brgemm_kernel {
   }
 
   bool jitted() const { return e_ && e_->code != nullptr; }
+  // Whether the kernel multiplies on AMX tiles.
+  bool tiles() const { return e_ && e_->tiles; }
   isa level() const { return e_->desc.level; }
   // The register block of the JIT code (rows x columns of C per micro-kernel step); 0 if none.
   int block_m() const { return e_->block_m; }

@@ -28,14 +28,14 @@ class io {
     const bool full = n == L;
     if constexpr (avx512) {
       const V dst = full ? v : V(v | Xbyak::Opmask(1) | Xbyak::util::T_z);
-      if (t == dtype::f32) g_.vmovups(dst, g_.ptr[a]);
+      if (t == dtype::f32 || t == dtype::i32) g_.vmovups(dst, g_.ptr[a]);
       else if (t == dtype::f16) g_.vcvtph2ps(dst, g_.ptr[a]);
       else {
         g_.vpmovzxwd(dst, g_.ptr[a]);
         g_.vpslld(v, v, 16);
       }
     } else {
-      if (t == dtype::f32) {
+      if (t == dtype::f32 || t == dtype::i32) {
         if (full) g_.vmovups(v, g_.ptr[a]);
         else g_.vmaskmovps(v, tail_mask_, g_.ptr[a]);
         return;
@@ -77,7 +77,7 @@ class io {
     const auto mem = [&]() -> Xbyak::Address {
       return full ? g_.ptr[a] : g_.ptr[a] | Xbyak::Opmask(1);
     };
-    if (t == dtype::f32) {
+    if (t == dtype::f32 || t == dtype::i32) {  // i32: raw 32-bit lanes (int8 GEMM accumulators)
       if constexpr (avx512) g_.vmovups(mem(), v);
       else if (full) g_.vmovups(g_.ptr[a], v);
       else g_.vmaskmovps(g_.ptr[a], tail_mask_, v);
