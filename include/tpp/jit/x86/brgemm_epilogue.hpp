@@ -14,6 +14,7 @@
 #include <xbyak/xbyak.h>
 
 #include "tpp/detail/brgemm_desc.hpp"
+#include "tpp/jit/x86/binary_injector.hpp"
 #include "tpp/jit/x86/io.hpp"
 #include "tpp/jit/x86/math.hpp"
 #include "tpp/jit/x86/unary_injector.hpp"
@@ -132,28 +133,7 @@ class brgemm_epilogue_emitter {
   Xbyak::Address arg(std::size_t offset) { return g_.qword[x_.args + static_cast<int>(offset)]; }
 
   // l.v = l.v (op) l.t[0]
-  void apply_binary(const lane<V>& l) {
-    using namespace Xbyak;
-    switch (d_.binary) {
-      case binary_op::add: g_.vaddps(l.v, l.v, l.t[0]); break;
-      case binary_op::sub: g_.vsubps(l.v, l.v, l.t[0]); break;
-      case binary_op::mul: g_.vmulps(l.v, l.v, l.t[0]); break;
-      case binary_op::div: g_.vdivps(l.v, l.v, l.t[0]); break;
-      case binary_op::max:
-      case binary_op::min:  // NaN in either input propagates, as in tpp::binary
-        if (d_.binary == binary_op::max) g_.vmaxps(l.t[1], l.v, l.t[0]);
-        else g_.vminps(l.t[1], l.v, l.t[0]);
-        if constexpr (avx512) {
-          g_.vcmpps(Opmask(2), l.v, l.v, 0x03);
-          g_.vblendmps(l.v | Opmask(2), l.t[1], l.v);
-        } else {
-          g_.vcmpps(l.t[2], l.v, l.v, 0x03);
-          g_.vblendvps(l.v, l.t[1], l.v, l.t[2]);
-        }
-        break;
-      default: break;
-    }
-  }
+  void apply_binary(const lane<V>& l) { emit_binary<V>(g_, d_.binary, l.v, l.v, l.t[0], l.t[1], l.t[2]); }
 
   // bits (v > 0) of n lanes -> the bitmask at a (bits past n in the byte written as 0)
   void store_relu_bits(const lane<V>& l, const Xbyak::RegExp& a, int n) {
