@@ -15,3 +15,7 @@
 #include "tpp/ops/eltwise.hpp"
 #include "tpp/ops/eltwise_ops.hpp"
 #include "tpp/ops/eltwise_params.hpp"
+#include "tpp/ops/equation.hpp"
+#include "tpp/ops/equation_expr.hpp"
+#include "tpp/ops/equation_library.hpp"
+#include "tpp/ops/math_bounds.hpp"

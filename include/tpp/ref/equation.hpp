@@ -41,7 +41,7 @@ inline void equation(const detail::equation_desc& d, const detail::equation_args
       switch (e.kind) {
         case expr_kind::arg: {
           const detail::operand_desc& od = d.in[e.op];
-          for (long j = 0; j < n; ++j) o[j] = load_as_f32(a.inputs[e.op], od.type, index_of(od, r, j));
+          for (long j = 0; j < n; ++j) o[j] = load_as_f32(a.inputs[e.op], od.type, detail_::index_of(od, r, j));
           break;
         }
         case expr_kind::constant:

@@ -1,0 +1,150 @@
+// TPP equations: a tree of TPPs (tpp/ops/equation_expr.hpp) JIT-compiled as one kernel over an
+// m x n block, intermediates in registers, reductions per row in extra passes over the row.
+//
+//   tpp::equation_params p;
+//   p.m = 1024; p.n = 4096;
+//   p.inputs = {{tpp::dtype::f32}, {tpp::dtype::f32, 0, tpp::broadcast::row}};   // x, bias
+//   p.out = {tpp::dtype::bf16};
+//   p.root = tpp::gelu_tanh(tpp::arg(0) + tpp::arg(1));
+//   tpp::equation_kernel k = tpp::equation(p);     // JIT once, cached like every TPP
+//   k({x, bias}, y);
+//
+// The output is m x n, or m x 1 (f32) when the root is a row reduction. Inputs are f32, bf16 or
+// f16 with any broadcast; values are f32 inside. Keep the kernel handle: dispatch flattens the
+// tree (microseconds), unlike the raw-params front caches of unary/binary/brgemm.
+#pragma once
+
+#include <initializer_list>
+#include <vector>
+
+#include "tpp/core/cpu.hpp"
+#include "tpp/core/error.hpp"
+#include "tpp/detail/equation_desc.hpp"
+#include "tpp/jit/code_buffer.hpp"
+#include "tpp/jit/debug_hooks.hpp"
+#include "tpp/jit/kernel_cache.hpp"
+#include "tpp/ops/equation_expr.hpp"
+#include "tpp/ref/equation.hpp"
+
+#if TPP_X86_64
+#include "tpp/jit/x86/equation_generator.hpp"
+#endif
+
+namespace tpp {
+
+struct equation_params {
+  int m = 0, n = 0;
+  std::vector<operand> inputs;  // arg(i) is inputs[i]; at most 8
+  operand out{dtype::f32};      // m x n, or m x 1 (f32) for a reduction root; no broadcast
+  expr root{0.0f};
+};
+
+namespace detail {
+
+inline equation_desc lower(const equation_params& p, isa level) {
+  const call_ctx ctx{"equation", "tree"};
+  check_extent(ctx, "m", p.m);
+  check_extent(ctx, "n", p.n);
+  if (p.inputs.size() > static_cast<std::size_t>(equation_max_inputs))
+    fail("tpp::equation: inputs has ", p.inputs.size(), " operands; at most ", equation_max_inputs);
+  equation_desc d;
+  d.level = level;
+  d.m = p.m;
+  d.n = p.n;
+  d.inputs = static_cast<std::uint8_t>(p.inputs.size());
+  for (std::size_t i = 0; i < p.inputs.size(); ++i) {
+    const std::string field = "inputs[" + std::to_string(i) + "]";
+    d.in[i] = lower_operand(ctx, field.c_str(), p.inputs[i], p.m, p.n, {});
+  }
+  equation_flattener(d).add(p.root.node());
+  d.passes = static_cast<std::uint8_t>(d.root().pass + (d.root_is_reduction() ? 0 : 1));
+  if (d.root_is_reduction()) {
+    if (p.out.type != dtype::f32)
+      fail("tpp::equation: out.type = ", name(p.out.type), ", but a reduction root writes f32 (m x 1)");
+    d.out = lower_operand(ctx, "out", p.out, p.m, 1, {false, false, true, false});
+  } else {
+    d.out = lower_operand(ctx, "out", p.out, p.m, p.n, {false, false, true, false});
+  }
+  return d;
+}
+
+struct equation_entry {
+  equation_desc desc;
+  void (*code)(const equation_args*) = nullptr;  // null: run the reference
+  int unroll = 0;
+};
+
+inline equation_entry build_equation(const equation_desc& d) {
+  equation_entry e;
+  e.desc = d;
+#if TPP_X86_64
+  if (d.level == isa::ref) return e;
+  const auto jit = [&](auto tag) {
+    using V = decltype(tag);
+    for (int u : {4, 2, 1}) {
+      try {
+        jit::x86::equation_generator<V> g(d, u);
+        const void* code = jit::code_buffer::publish(g.getCode(), g.getSize());
+        e.code = reinterpret_cast<void (*)(const equation_args*)>(const_cast<void*>(code));
+        e.unroll = u;
+        jit::announce_kernel(code, g.getSize(), "tpp_equation_" + std::to_string(jit::hash_bytes(d)));
+        return;
+      } catch (const jit::x86::out_of_registers&) {
+      }  // fewer lanes, or the reference when even one does not fit
+    }
+  };
+  try {
+    if (d.level >= isa::avx512) jit(Xbyak::Zmm());
+    else jit(Xbyak::Ymm());
+  } catch (const Xbyak::Error& x) {
+    fail("tpp::jit: code generation failed for an equation: ", x.what());
+  }
+#endif
+  return e;
+}
+
+inline jit::kernel_cache<equation_desc, equation_entry>& equation_cache() {
+  static jit::kernel_cache<equation_desc, equation_entry> cache;
+  return cache;
+}
+
+}  // namespace detail
+
+// A compiled equation: cheap to copy, valid for the life of the process, callable from any thread.
+class equation_kernel {
+ public:
+  equation_kernel() = default;
+  explicit equation_kernel(const detail::equation_entry* e) : e_(e) {}
+
+  void operator()(std::initializer_list<const void*> inputs, void* out) const {
+    (*this)(inputs.size(), inputs.begin(), out);
+  }
+  void operator()(std::size_t count, const void* const* inputs, void* out) const {
+    if (!e_) detail::fail("tpp::equation: the kernel handle is empty (default-constructed)");
+    const auto& d = e_->desc;
+    if (count != d.inputs)
+      detail::fail("tpp::equation: called with ", count, " input pointers; the equation has ", static_cast<int>(d.inputs));
+    for (std::size_t i = 0; i < count; ++i)
+      if (!inputs[i]) detail::fail("tpp::equation: input ", i, " is null");
+    if (!out) detail::fail("tpp::equation: out is null");
+    const detail::equation_args a{inputs, out};
+    if (e_->code) e_->code(&a);
+    else ref::equation(d, a);
+  }
+
+  bool jitted() const { return e_ && e_->code != nullptr; }
+  isa level() const { return e_->desc.level; }
+  int passes() const { return e_->desc.passes; }      // sweeps over each row
+  int nodes() const { return e_->desc.count; }         // distinct nodes after sharing
+  int unroll() const { return e_->unroll; }            // vectors per column step (JIT)
+
+ private:
+  const detail::equation_entry* e_ = nullptr;
+};
+
+inline equation_kernel equation(const equation_params& p) {
+  const isa level = active_isa();
+  return equation_kernel(detail::equation_cache().get(detail::lower(p, level), detail::build_equation));
+}
+
+}  // namespace tpp

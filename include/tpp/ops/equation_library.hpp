@@ -1,0 +1,72 @@
+// Canonical equations, shipped as params builders: tpp::equation(tpp::layernorm_forward(m, n))
+// gives the kernel; each comment names the arguments in call order and the passes per row.
+#pragma once
+
+#include "tpp/ops/equation.hpp"
+
+namespace tpp {
+
+namespace detail {
+inline equation_params eq_params(int m, int n, std::vector<operand> inputs, dtype out, expr root) {
+  equation_params p;
+  p.m = m;
+  p.n = n;
+  p.inputs = std::move(inputs);
+  p.out = operand{out};
+  p.root = std::move(root);
+  return p;
+}
+}  // namespace detail
+
+// y = (x - mean) * rsqrt(var + eps) * gamma + beta over each row.   args: x, gamma[n], beta[n]
+// 3 passes: the mean, the variance of (x - mean) (two-pass, no cancellation), then y.
+inline equation_params layernorm_forward(int m, int n, dtype t = dtype::f32, float eps = 1e-5f) {
+  const expr x = arg(0), d = x - row_mean(x);
+  return detail::eq_params(m, n, {{t}, {t, 0, broadcast::row}, {t, 0, broadcast::row}}, t,
+                           d * rsqrt(row_mean(d * d) + eps) * arg(1) + arg(2));
+}
+
+// dx of LayerNorm (gamma's and beta's gradients are column sums, not in this equation).
+//   args: x, gamma[n], dy.   xhat = (x - mean) * rstd, g = dy * gamma:
+//   dx = rstd * (g - mean(g) - xhat * mean(g * xhat)); 4 passes.
+inline equation_params layernorm_backward(int m, int n, dtype t = dtype::f32, float eps = 1e-5f) {
+  const expr x = arg(0), d = x - row_mean(x), rstd = rsqrt(row_mean(d * d) + eps);
+  const expr xhat = d * rstd, g = arg(2) * arg(1);
+  return detail::eq_params(m, n, {{t}, {t, 0, broadcast::row}, {t}}, t,
+                           rstd * (g - row_mean(g) - xhat * row_mean(g * xhat)));
+}
+
+// y = exp(x - max) / sum(exp(x - max)) over each row.   args: x.   3 passes.
+inline equation_params softmax_forward(int m, int n, dtype t = dtype::f32) {
+  const expr x = arg(0), e = exp(x - row_max(x));
+  return detail::eq_params(m, n, {{t}}, t, e / row_sum(e));
+}
+
+// dx = y * (dy - sum(dy * y)) over each row.   args: y, dy.   2 passes.
+inline equation_params softmax_backward(int m, int n, dtype t = dtype::f32) {
+  const expr y = arg(0), dy = arg(1);
+  return detail::eq_params(m, n, {{t}, {t}}, t, y * (dy - row_sum(dy * y)));
+}
+
+// y = gelu_tanh(x + bias).   args: x, bias[n].   1 pass.
+inline equation_params bias_gelu(int m, int n, dtype t = dtype::f32) {
+  return detail::eq_params(m, n, {{t}, {t, 0, broadcast::row}}, t, gelu_tanh(arg(0) + arg(1)));
+}
+
+// BatchNorm forward with the statistics folded into scale and shift (rows = N*H*W, cols = C):
+//   y = [relu]( x * scale + shift [+ residual] ).   args: x, scale[n], shift[n] [, residual].
+struct batchnorm_options {
+  bool residual = false, relu = true;
+};
+inline equation_params batchnorm_forward(int m, int n, dtype t = dtype::f32, batchnorm_options o = {}) {
+  std::vector<operand> in = {{t}, {dtype::f32, 0, broadcast::row}, {dtype::f32, 0, broadcast::row}};
+  expr y = muladd(arg(0), arg(1), arg(2));
+  if (o.residual) {
+    in.push_back({t});
+    y = y + arg(3);
+  }
+  if (o.relu) y = relu(y);
+  return detail::eq_params(m, n, std::move(in), t, y);
+}
+
+}  // namespace tpp

@@ -1,0 +1,393 @@
+// TPP equations against an oracle evaluated here, in double, from the expression tree itself (not
+// from tpp's flattened form), carrying a bound on the error an f32 evaluation may make at every
+// node. The kernel and tpp::ref::equation must both land within that bound, at every ISA level,
+// with every operand flush against a guard page.
+#include <cmath>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <sstream>
+
+#include "catch.hpp"
+#include "support.hpp"
+
+using tpp::dtype;
+using tpp_test::guarded;
+using tpp_test::isa_scope;
+using tpp_test::levels;
+
+namespace {
+
+constexpr double u32 = 1.0 / (1 << 24);  // unit roundoff of f32
+
+// |error| bound of a correctly rounded f32 result near x, plus a floor for subnormals
+double ulp(double x) { return std::max(std::fabs(x), std::ldexp(1.0, -126)) * std::ldexp(1.0, -23); }
+
+struct value {  // one node over m x n: exact value and the error an f32 evaluation may add
+  std::vector<double> v, e;
+};
+
+struct operand_data {
+  tpp::operand op;
+  std::unique_ptr<guarded> mem;
+  int n = 0;
+  double at(int i, int j) const {
+    long idx = 0;
+    const long ld = op.ld ? op.ld : (op.bcast == tpp::broadcast::column ? 1 : n);
+    switch (op.bcast) {
+      case tpp::broadcast::none: idx = static_cast<long>(i) * ld + j; break;
+      case tpp::broadcast::row: idx = j; break;
+      case tpp::broadcast::column: idx = static_cast<long>(i) * ld; break;
+      case tpp::broadcast::scalar: idx = 0; break;
+    }
+    return tpp::load_as_f32(mem->data(), op.type, idx);
+  }
+};
+
+// The oracle: value and error bound of every node, memoized by node (shared subtrees once).
+class oracle {
+ public:
+  oracle(int m, int n, const std::vector<operand_data>& in) : m_(m), n_(n), in_(in) {}
+
+  const value& eval(const std::shared_ptr<const tpp::detail::expr_node>& p) {
+    auto it = memo_.find(p.get());
+    if (it != memo_.end()) return it->second;
+    using K = tpp::detail::expr_kind;
+    const std::size_t sz = static_cast<std::size_t>(m_) * n_;
+    value r{std::vector<double>(sz), std::vector<double>(sz)};
+    const value* a = p->a ? &eval(p->a) : nullptr;
+    const value* b = p->b ? &eval(p->b) : nullptr;
+    const value* c = p->c ? &eval(p->c) : nullptr;
+    for (int i = 0; i < m_; ++i) {
+      double row_v = 0, row_e = 0, row_abs = 0;
+      if (p->kind == K::reduce) {  // the row's reduction, then broadcast along it
+        const auto op = static_cast<tpp::reduce_op>(p->op);
+        double mx = -INFINITY, mn = INFINITY;
+        for (int j = 0; j < n_; ++j) {
+          const std::size_t k = static_cast<std::size_t>(i) * n_ + j;
+          row_v += a->v[k];
+          row_e = op == tpp::reduce_op::sum || op == tpp::reduce_op::mean ? row_e + a->e[k] : std::max(row_e, a->e[k]);
+          row_abs += std::fabs(a->v[k]) + a->e[k];
+          mx = std::max(mx, a->v[k]);
+          mn = std::min(mn, a->v[k]);
+        }
+        if (op == tpp::reduce_op::sum || op == tpp::reduce_op::mean) {
+          row_e += (n_ + 1) * u32 * row_abs;  // f32 summation in any order
+          if (op == tpp::reduce_op::mean) {
+            row_v /= n_;
+            row_e = row_e / n_ + u32 * (std::fabs(row_v) + row_e / n_);
+          }
+        } else {
+          row_v = op == tpp::reduce_op::max ? mx : mn;
+        }
+      }
+      for (int j = 0; j < n_; ++j) {
+        const std::size_t k = static_cast<std::size_t>(i) * n_ + j;
+        double& v = r.v[k];
+        double& e = r.e[k];
+        switch (p->kind) {
+          case K::arg: v = in_[p->op].at(i, j); e = 0; break;
+          case K::constant: v = static_cast<float>(p->value); e = 0; break;
+          case K::reduce: v = row_v; e = row_e; break;
+          case K::unary: unary(static_cast<tpp::unary_op>(p->op), a->v[k], a->e[k], v, e); break;
+          case K::binary: {
+            const double x = a->v[k], y = b->v[k], ex = a->e[k], ey = b->e[k];
+            switch (static_cast<tpp::binary_op>(p->op)) {
+              case tpp::binary_op::add: v = x + y; e = ex + ey + u32 * (std::fabs(x) + std::fabs(y) + ex + ey); break;
+              case tpp::binary_op::sub: v = x - y; e = ex + ey + u32 * (std::fabs(x) + std::fabs(y) + ex + ey); break;
+              case tpp::binary_op::mul:
+                v = x * y;
+                e = std::fabs(x) * ey + std::fabs(y) * ex + ex * ey + u32 * (std::fabs(x) + ex) * (std::fabs(y) + ey);
+                break;
+              case tpp::binary_op::div:
+                v = x / y;
+                e = std::fabs(y) > ey ? (ex + std::fabs(v) * ey) / (std::fabs(y) - ey) + ulp(v) : INFINITY;
+                break;
+              case tpp::binary_op::max: v = std::max(x, y); e = std::max(ex, ey); break;
+              case tpp::binary_op::min: v = std::min(x, y); e = std::max(ex, ey); break;
+              default: FAIL("the oracle has no other binary op");
+            }
+            break;
+          }
+          case K::ternary: {
+            const double x = a->v[k], y = b->v[k], z = c->v[k], ex = a->e[k], ey = b->e[k], ez = c->e[k];
+            v = p->op == 0 ? x * y + z : z - x * y;
+            const double pe = std::fabs(x) * ey + std::fabs(y) * ex + ex * ey;
+            e = pe + ez + u32 * ((std::fabs(x) + ex) * (std::fabs(y) + ey) + std::fabs(z) + ez);
+            break;
+          }
+        }
+      }
+    }
+    return memo_.emplace(p.get(), std::move(r)).first->second;
+  }
+
+ private:
+  // f(x) and its bound: slope over [x - ex, x + ex] times ex, plus the op's documented ulps
+  static void unary(tpp::unary_op op, double x, double ex, double& v, double& e) {
+    const auto acc = tpp::jit_accuracy(op);
+    switch (op) {
+      case tpp::unary_op::relu: v = x > 0 ? x : 0; e = ex; return;
+      case tpp::unary_op::abs: v = std::fabs(x); e = ex; return;
+      case tpp::unary_op::negate: v = -x; e = ex; return;
+      case tpp::unary_op::tanh: v = std::tanh(x); e = ex + (acc.ulps + 1) * ulp(v); return;
+      case tpp::unary_op::sigmoid: v = 1 / (1 + std::exp(-x)); e = 0.25 * ex + (acc.ulps + 1) * ulp(v); return;
+      case tpp::unary_op::exp: v = std::exp(x); e = v * std::expm1(ex) + (acc.ulps + 1) * ulp(v * std::exp(ex)); return;
+      case tpp::unary_op::rsqrt:  // sqrt then a division: two roundings
+        v = 1 / std::sqrt(x);
+        e = x - ex > 0 ? 0.5 * std::pow(x - ex, -1.5) * ex + 2 * ulp(v) : INFINITY;
+        return;
+      case tpp::unary_op::gelu_tanh: {  // slope within [-0.13, 1.13]; far tail relative error
+        v = 0.5 * x * (1 + std::tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
+        e = 1.13 * ex + (acc.ulps + 1) * ulp(v) + (x - ex < acc.tail_below ? acc.tail_rel * std::fabs(v) : 0);
+        return;
+      }
+      default: FAIL("the oracle has no other unary op");
+    }
+  }
+
+  int m_, n_;
+  const std::vector<operand_data>& in_;
+  std::map<const tpp::detail::expr_node*, value> memo_;
+};
+
+double store_error(dtype t, double v) {
+  switch (t) {
+    case dtype::bf16: return std::ldexp(std::fabs(v), -8);
+    case dtype::f16: return std::ldexp(std::fabs(v), -11) + std::ldexp(1.0, -25);
+    default: return 0;
+  }
+}
+
+// Allocates and fills the operands (values in [-1, 1]) flush against guard pages.
+std::vector<operand_data> make_inputs(const std::vector<tpp::operand>& ops, int m, int n, bool flush_end,
+                                      std::mt19937& rng) {
+  std::vector<operand_data> in;
+  for (const auto& o : ops) {
+    operand_data d{o, nullptr, n};
+    const std::size_t bytes = tpp_test::span_bytes(o, m, n);
+    d.mem = std::make_unique<guarded>(bytes, flush_end);
+    tpp_test::fill(d.mem->data(), o.type, bytes, -1, 1, rng);
+    in.push_back(std::move(d));
+  }
+  return in;
+}
+
+struct check_result {
+  bool ok = true;
+  std::string why;
+};
+
+// Runs p through the kernel and tpp::ref at the current level; compares both with the oracle.
+check_result run_equation(const tpp::equation_params& p, bool flush_end, std::mt19937& rng, bool* jitted = nullptr) {
+  const tpp::equation_kernel k = tpp::equation(p);
+  if (jitted) *jitted = k.jitted();
+  auto in = make_inputs(p.inputs, p.m, p.n, flush_end, rng);
+  const bool column_out = p.root.node()->kind == tpp::detail::expr_kind::reduce;
+  const int cols = column_out ? 1 : p.n;
+  const std::size_t obytes = tpp_test::span_bytes(p.out, p.m, cols);
+  guarded out(obytes, flush_end), outr(obytes, flush_end);
+  std::memset(out.data(), 0x7F, obytes);
+  std::memset(outr.data(), 0x7F, obytes);
+  std::vector<const void*> ptrs;
+  for (const auto& d : in) ptrs.push_back(d.mem->data());
+  k(ptrs.size(), ptrs.data(), out.data());
+  const auto d = tpp::detail::lower(p, tpp::isa::ref);
+  tpp::ref::equation(d, {ptrs.data(), outr.data()});
+  oracle o(p.m, p.n, in);
+  const value& r = o.eval(p.root.node());
+  const long ld = p.out.ld ? p.out.ld : cols;
+  for (int i = 0; i < p.m; ++i)
+    for (int j = 0; j < cols; ++j) {
+      const std::size_t k2 = static_cast<std::size_t>(i) * p.n + j;
+      const double want = r.v[k2], tol = r.e[k2] + store_error(p.out.type, want) + 1e-30;
+      for (const guarded* g : {&out, &outr}) {
+        const double got = tpp::load_as_f32(g->data(), p.out.type, i * ld + j);
+        if (!(std::fabs(got - want) <= tol)) {
+          std::ostringstream s;
+          s << (g == &out ? "kernel" : "tpp::ref") << " at (" << i << ", " << j << "): got " << got << ", want "
+            << want << " +- " << tol << " (m=" << p.m << " n=" << p.n << " level=" << tpp::name(tpp::active_isa())
+            << (flush_end ? " guard after" : " guard before") << ")";
+          return {false, s.str()};
+        }
+      }
+    }
+  return {};
+}
+
+// ---- random trees -------------------------------------------------------------------------------
+class tree_maker {
+ public:
+  tree_maker(std::mt19937& rng, int inputs) : rng_(rng), inputs_(inputs) {}
+  tpp::expr make(int depth) {
+    const int pick = static_cast<int>(rng_() % 100);
+    if (depth == 0 || pick < 15) return leaf();
+    if (pick < 35) {
+      static const tpp::unary_op ops[] = {tpp::unary_op::relu, tpp::unary_op::abs, tpp::unary_op::negate,
+                                          tpp::unary_op::tanh, tpp::unary_op::sigmoid, tpp::unary_op::gelu_tanh};
+      return tpp::unary(ops[rng_() % 6], make(depth - 1));
+    }
+    if (pick < 75) {
+      static const tpp::binary_op ops[] = {tpp::binary_op::add, tpp::binary_op::sub, tpp::binary_op::mul,
+                                           tpp::binary_op::max, tpp::binary_op::min};
+      tpp::expr a = make(depth - 1);
+      // a shared subtree now and then: the same node read twice
+      tpp::expr b = rng_() % 5 == 0 ? a : make(depth - 1);
+      return tpp::binary(ops[rng_() % 5], a, b);
+    }
+    if (pick < 85)
+      return tpp::ternary(static_cast<tpp::ternary_op>(rng_() % 2), make(depth - 1), make(depth - 1), make(depth - 1));
+    return tpp::reduce_rows(static_cast<tpp::reduce_op>(rng_() % 4), make(depth - 1));
+  }
+
+ private:
+  tpp::expr leaf() {
+    if (rng_() % 4 == 0) return tpp::expr(static_cast<float>(static_cast<int>(rng_() % 17) - 8) / 4);
+    return tpp::arg(static_cast<int>(rng_() % inputs_));
+  }
+  std::mt19937& rng_;
+  int inputs_;
+};
+
+const int shapes[][2] = {{1, 1}, {3, 7}, {2, 8}, {4, 9}, {1, 15}, {3, 16}, {2, 17}, {5, 33}, {3, 100}};
+
+}  // namespace
+
+TEST_CASE("equation: random trees (depth <= 6, mixed broadcasts) against the oracle", "[equation]") {
+  std::mt19937 rng(21);
+  int trees = 0, jitted_trees = 0, jit_levels = 0;
+  for (int t = 0; t < 120; ++t) {
+    const auto& s = shapes[t % 9];
+    tpp::equation_params p;
+    p.m = s[0];
+    p.n = s[1];
+    const int inputs = 1 + static_cast<int>(rng() % 4);
+    for (int i = 0; i < inputs; ++i) {
+      tpp::operand o{rng() % 3 == 0 ? dtype::bf16 : dtype::f32};
+      o.bcast = i == 0 ? tpp::broadcast::none : static_cast<tpp::broadcast>(rng() % 4);
+      if (o.bcast == tpp::broadcast::none && rng() % 2) o.ld = p.n + 3;
+      if (o.bcast == tpp::broadcast::column) o.ld = 2;
+      p.inputs.push_back(o);
+    }
+    p.root = tree_maker(rng, inputs).make(1 + static_cast<int>(rng() % 6));
+    if (p.root.node()->kind == tpp::detail::expr_kind::reduce) {
+      p.out = tpp::operand{dtype::f32, t % 2 ? 3 : 0};
+    } else {
+      p.out = tpp::operand{t % 4 == 3 ? dtype::bf16 : (t % 4 == 1 ? dtype::f16 : dtype::f32), t % 3 ? 0 : p.n + 1};
+    }
+    ++trees;
+    for (tpp::isa level : levels()) {
+      isa_scope cap(level);
+      for (bool flush_end : {true, false}) {
+        bool jitted = false;
+        const check_result r = run_equation(p, flush_end, rng, &jitted);
+        if (!r.ok) FAIL_CHECK("tree " << t << ": " << r.why);
+        if (level != tpp::isa::ref && flush_end) {
+          ++jit_levels;
+          jitted_trees += jitted;
+        }
+      }
+    }
+  }
+  INFO("trees JIT-compiled at JIT levels: " << jitted_trees << " of " << jit_levels);
+  REQUIRE(trees == 120);
+  // a tree falls back to the reference only when one vector of it exceeds the registers
+  if (jit_levels) REQUIRE(jitted_trees * 10 >= jit_levels * 9);
+}
+
+TEST_CASE("equation: LayerNorm, softmax (forward, backward), bias + GELU, BatchNorm", "[equation]") {
+  std::mt19937 rng(22);
+  const int ns[] = {1, 7, 8, 9, 15, 16, 17, 33, 100};
+  for (int n : ns)
+    for (int m : {1, 3}) {
+      std::vector<tpp::equation_params> ps = {
+          tpp::layernorm_forward(m, n), tpp::layernorm_backward(m, n), tpp::softmax_forward(m, n),
+          tpp::softmax_backward(m, n), tpp::bias_gelu(m, n), tpp::batchnorm_forward(m, n),
+          tpp::batchnorm_forward(m, n, dtype::bf16, {true, true}), tpp::layernorm_forward(m, n, dtype::bf16),
+          tpp::softmax_forward(m, n, dtype::f16)};
+      ps[0].inputs[0].ld = n + 5;  // ld > n on an input and the output
+      ps[0].out.ld = n + 2;
+      for (const auto& p : ps)
+        for (tpp::isa level : levels()) {
+          isa_scope cap(level);
+          for (bool flush_end : {true, false}) {
+            bool jitted = false;
+            const check_result r = run_equation(p, flush_end, rng, &jitted);
+            if (!r.ok) FAIL_CHECK(r.why);
+            REQUIRE(jitted == (level != tpp::isa::ref));
+          }
+        }
+    }
+}
+
+TEST_CASE("equation: a reduction root writes one f32 per row; passes and sharing", "[equation]") {
+  std::mt19937 rng(23);
+  const tpp::expr x = tpp::arg(0);
+  tpp::equation_params p;
+  p.m = 5;
+  p.n = 19;
+  p.inputs = {{dtype::f32}};
+  p.root = tpp::row_sum(x * x);  // sum of squares
+  p.out = {dtype::f32, 2};
+  for (tpp::isa level : levels()) {
+    isa_scope cap(level);
+    const check_result r = run_equation(p, true, rng);
+    if (!r.ok) FAIL_CHECK(r.why);
+    const tpp::equation_kernel k = tpp::equation(p);
+    REQUIRE(k.passes() == 1);
+    REQUIRE(k.nodes() == 3);  // x read once: arg, mul, reduce
+  }
+  const auto sm = tpp::equation(tpp::softmax_forward(4, 64));
+  REQUIRE(sm.passes() == 3);  // max, sum of exp, the quotient
+}
+
+TEST_CASE("equation: bad trees and calls throw tpp::error", "[equation][errors]") {
+  using tpp::expr;
+  const auto bad = [](tpp::equation_params p) { REQUIRE_THROWS_AS(tpp::equation(p), tpp::error); };
+  tpp::equation_params p;
+  p.m = 4;
+  p.n = 8;
+  p.inputs = {{dtype::f32}};
+  p.root = tpp::arg(1);  // only one input
+  bad(p);
+  p.root = tpp::unary(tpp::unary_op::relu_inv, tpp::arg(0));  // backward op
+  bad(p);
+  p.root = tpp::binary(tpp::binary_op::cmp_gt, tpp::arg(0), tpp::arg(0));  // writes a mask
+  bad(p);
+  p.root = tpp::row_sum(tpp::arg(0));
+  p.out = {dtype::bf16};  // reduction roots write f32
+  bad(p);
+  p.out = {dtype::f32};
+  p.m = 0;
+  bad(p);
+  p.m = 4;
+  p.inputs = {{dtype::i8}};
+  bad(p);
+  p.inputs = std::vector<tpp::operand>(9, tpp::operand{dtype::f32});
+  bad(p);
+  p.inputs = {{dtype::f32, 4}};  // ld 4 < n 8
+  bad(p);
+  p.inputs = {{dtype::f32}};
+  expr chain = tpp::arg(0);
+  for (int i = 0; i < 60; ++i) chain = chain + static_cast<float>(i);  // > 48 distinct nodes
+  p.root = chain;
+  bad(p);
+  p.root = tpp::relu(tpp::arg(0));
+  p.out = {dtype::f32, 0, tpp::broadcast::row};
+  bad(p);
+  p.out = {dtype::f32};
+  const tpp::equation_kernel k = tpp::equation(p);
+  float x[32] = {}, y[32] = {};
+  REQUIRE_THROWS_AS(k({x, x}, y), tpp::error);       // two pointers for one input
+  REQUIRE_THROWS_AS(k({nullptr}, y), tpp::error);
+  REQUIRE_THROWS_AS(k({x}, nullptr), tpp::error);
+  REQUIRE_THROWS_AS(tpp::equation_kernel()({x}, y), tpp::error);
+  try {
+    p.root = tpp::arg(3);
+    tpp::equation(p);
+    FAIL("no error");
+  } catch (const tpp::error& e) {
+    REQUIRE(std::string(e.what()).find("arg(3)") != std::string::npos);
+  }
+}
