@@ -134,6 +134,10 @@ class oracle {
       case tpp::unary_op::tanh: v = std::tanh(x); e = ex + (acc.ulps + 1) * ulp(v); return;
       case tpp::unary_op::sigmoid: v = 1 / (1 + std::exp(-x)); e = 0.25 * ex + (acc.ulps + 1) * ulp(v); return;
       case tpp::unary_op::exp: v = std::exp(x); e = v * std::expm1(ex) + (acc.ulps + 1) * ulp(v * std::exp(ex)); return;
+      case tpp::unary_op::reciprocal:
+        v = 1 / x;
+        e = std::fabs(x) > ex ? ex / ((std::fabs(x) - ex) * (std::fabs(x) - ex)) + ulp(v) : INFINITY;
+        return;
       case tpp::unary_op::rsqrt:  // sqrt then a division: two roundings
         v = 1 / std::sqrt(x);
         e = x - ex > 0 ? 0.5 * std::pow(x - ex, -1.5) * ex + 2 * ulp(v) : INFINITY;

@@ -36,10 +36,11 @@ inline equation_params layernorm_backward(int m, int n, dtype t = dtype::f32, fl
                            rstd * (g - row_mean(g) - xhat * row_mean(g * xhat)));
 }
 
-// y = exp(x - max) / sum(exp(x - max)) over each row.   args: x.   3 passes.
+// y = exp(x - max) * (1 / sum(exp(x - max))) over each row.   args: x.   3 passes.
+// The reciprocal is row-invariant, so it runs once per row and each element costs a multiply.
 inline equation_params softmax_forward(int m, int n, dtype t = dtype::f32) {
   const expr x = arg(0), e = exp(x - row_max(x));
-  return detail::eq_params(m, n, {{t}}, t, e / row_sum(e));
+  return detail::eq_params(m, n, {{t}}, t, e * reciprocal(row_sum(e)));
 }
 
 // dx = y * (dy - sum(dy * y)) over each row.   args: y, dy.   2 passes.

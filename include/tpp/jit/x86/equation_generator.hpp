@@ -169,6 +169,7 @@ class equation_generator : public Xbyak::CodeGenerator {
         acc_[i] = alloc_lanes(u_);
         for (int t = 0; t < u_; ++t) vmovups(V(acc_[i][t]), consts_.f(identity(i)));
       }
+    hoist(q);
     // columns: blocks of u vectors (a loop), the remaining full vectors, the tail
     const int full = d_.n / VL, blocks = full / u_, rest = full % u_, tail = d_.n % VL;
     xor_(col_, col_);
@@ -184,12 +185,60 @@ class equation_generator : public Xbyak::CodeGenerator {
     }
     if (rest) emit_block(q, rest, 0, VL);
     if (tail) emit_block(q, 1, rest * VL, tail);
+    for (int i = 0; i < d_.count; ++i)
+      if (hreg_[i] >= 0) release(hreg_[i]);
     // reductions -> slots
     for (int i = 0; i < d_.count; ++i)
       if (d_.nodes[i].kind == kind::reduce && d_.nodes[i].pass == q) {
         finish_reduction(i);
         release_lanes(acc_[i], u_);
       }
+  }
+
+  // Row-invariant nodes (constants, column/scalar args, finished reductions and ops of those only,
+  // e.g. LayerNorm's rsqrt(var + eps)) are evaluated once per row and pass, before the column
+  // loop; the ones a per-column node reads stay in a register (hreg_) for the whole sweep.
+  void hoist(int q) {
+    hoisted_.assign(d_.count, false);
+    hreg_.assign(d_.count, -1);
+    for (int i = 0; i < d_.count; ++i) {
+      if (!need_[i]) continue;
+      const detail::eq_node& e = d_.nodes[i];
+      bool h = false;
+      switch (e.kind) {
+        case kind::constant: h = true; break;
+        case kind::arg: h = d_.in[e.op].bcast == broadcast::column || d_.in[e.op].bcast == broadcast::scalar; break;
+        case kind::reduce: h = e.pass < q; break;
+        default: {
+          h = true;
+          for (int c : children(i)) h = h && hoisted_[c];
+        }
+      }
+      hoisted_[i] = h;
+    }
+    std::vector<bool> kept(d_.count, false);
+    for (int i = 0; i < d_.count; ++i) {
+      if (!need_[i] || hoisted_[i] || loads_slot(i, q)) continue;
+      for (int c : children(i))
+        if (hoisted_[c]) kept[c] = true;
+    }
+    if (hoisted_[d_.count - 1]) kept[d_.count - 1] = true;
+    std::vector<regs> val(d_.count);
+    std::vector<bool> live(d_.count, false);
+    keep_ = &kept;
+    for (int i = 0; i < d_.count; ++i) {
+      if (!hoisted_[i]) continue;
+      reused_ = -1;
+      val[i] = evaluate(i, val, live, 1, 0, [](int) { return VL; });
+      live[i] = true;
+      if (reused_ >= 0) live[reused_] = false;
+    }
+    keep_ = nullptr;
+    for (int i = 0; i < d_.count; ++i) {
+      if (!live[i]) continue;
+      if (kept[i]) hreg_[i] = val[i][0];
+      else release(val[i][0]);
+    }
   }
 
   float identity(int i) const {
@@ -205,8 +254,10 @@ class equation_generator : public Xbyak::CodeGenerator {
     std::vector<regs> val(d_.count);
     std::vector<bool> live(d_.count, false);
     const auto n_of = [&](int t) { return t == lanes - 1 ? n_last : VL; };
+    for (int i = 0; i < d_.count; ++i)
+      if (hreg_[i] >= 0) val[i] = regs{hreg_[i], hreg_[i], hreg_[i], hreg_[i]};
     for (int i = 0; i < d_.count; ++i) {
-      if (!need_[i]) continue;
+      if (!need_[i] || hoisted_[i]) continue;
       const detail::eq_node& e = d_.nodes[i];
       if (e.kind == kind::reduce && e.pass == q) {
         accumulate(i, val[e.a], lanes, n_of);
@@ -227,9 +278,13 @@ class equation_generator : public Xbyak::CodeGenerator {
     if (q == passes() && !d_.root_is_reduction()) {
       const int r = d_.count - 1;
       const int t0 = alloc(), t1 = alloc();
-      for (int t = 0; t < lanes; ++t)
-        io_.store(V(val[r][t]), d_.out.type, out_ + col_ * size_of(d_.out.type) + (first + t * VL) * size_of(d_.out.type),
+      const int copy = hoisted_[r] ? alloc() : -1;
+      for (int t = 0; t < lanes; ++t) {
+        if (copy >= 0) vmovaps(V(copy), V(hreg_[r]));  // the store may clobber what it stores
+        io_.store(V(copy >= 0 ? copy : val[r][t]), d_.out.type, out_ + col_ * size_of(d_.out.type) + (first + t * VL) * size_of(d_.out.type),
                   n_of(t), V(t0), V(t1));
+      }
+      if (copy >= 0) release(copy);
       release(t0);
       release(t1);
     }
@@ -243,7 +298,7 @@ class equation_generator : public Xbyak::CodeGenerator {
     using namespace Xbyak;
     const detail::eq_node& e = d_.nodes[i];
     // a child that dies here lends its registers to the result (operations work in place)
-    const auto dying = [&](int c) { return live[c] && last_use_[c] == i; };
+    const auto dying = [&](int c) { return live[c] && last_use_[c] == i && !(keep_ && (*keep_)[c]); };
     regs out{};
     switch (e.kind) {
       case kind::arg: {
@@ -407,6 +462,9 @@ class equation_generator : public Xbyak::CodeGenerator {
   std::vector<int> last_use_;
   std::vector<regs> acc_;
   int reused_ = -1;
+  std::vector<bool> hoisted_;
+  std::vector<int> hreg_;                   // hoisted nodes kept for the sweep: their register
+  const std::vector<bool>* keep_ = nullptr;  // while hoisting: nodes that must survive it
   Xbyak::Reg64 args_, row_, col_, out_, s0_, in_[detail::equation_max_inputs];
 };
 

@@ -1,0 +1,174 @@
+// Equations: LayerNorm and softmax forward over rows (tpp equations vs oneDNN's primitives vs
+// memcpy of the same bytes, the limit) and a 4-op element-wise chain as one equation vs the same
+// four TPP calls. GB/s counts the rows read and written once (x in, y out).
+// Names: eq/<impl>/<case>/f32/<rows>x<cols>; bench/report.py prints the table and the targets.
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "tpp/tpp.hpp"
+#if TPP_BENCH_ONEDNN
+#include <oneapi/dnnl/dnnl.hpp>
+#endif
+
+namespace {
+
+struct shape {
+  int rows, cols;
+};
+
+// n floats, 64-byte aligned, starts staggered by 1 KiB + 64 B so streams do not 4K-alias
+struct arrays {
+  arrays(std::size_t n, int count) : n(n) {
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<float> u(-2, 2);
+    for (int k = 0; k < count; ++k) {
+      raw.push_back(static_cast<char*>(std::aligned_alloc(4096, (n * 4 + 8192) / 4096 * 4096)));
+      p.push_back(reinterpret_cast<float*>(raw.back() + k * (1024 + 64)));
+      for (std::size_t i = 0; i < n; ++i) p.back()[i] = u(rng);
+    }
+  }
+  ~arrays() {
+    for (char* r : raw) std::free(r);
+  }
+  std::size_t n;
+  std::vector<char*> raw;
+  std::vector<float*> p;
+};
+
+void set_bytes(benchmark::State& st, const shape& s, int streams) {
+  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations()) * s.rows * s.cols * 4 * streams);
+}
+
+void memcpy_bench(benchmark::State& st, shape s) {
+  arrays a(static_cast<std::size_t>(s.rows) * s.cols, 2);
+  for (auto _ : st) {
+    std::memcpy(a.p[1], a.p[0], a.n * 4);
+    benchmark::ClobberMemory();
+  }
+  set_bytes(st, s, 2);
+}
+
+// LayerNorm: args x, gamma, beta; softmax: x
+void tpp_row_bench(benchmark::State& st, shape s, bool layernorm) {
+  arrays a(static_cast<std::size_t>(s.rows) * s.cols, 2);
+  arrays gb(static_cast<std::size_t>(s.cols), 2);
+  const tpp::equation_kernel k =
+      tpp::equation(layernorm ? tpp::layernorm_forward(s.rows, s.cols) : tpp::softmax_forward(s.rows, s.cols));
+  for (auto _ : st) {
+    if (layernorm) k({a.p[0], gb.p[0], gb.p[1]}, a.p[1]);
+    else k({a.p[0]}, a.p[1]);
+    benchmark::ClobberMemory();
+  }
+  set_bytes(st, s, 2);
+  st.counters["jit"] = k.jitted();
+  st.counters["unroll"] = k.unroll();
+}
+
+#if TPP_BENCH_ONEDNN
+void onednn_row_bench(benchmark::State& st, shape s, bool layernorm) {
+  using namespace dnnl;
+  static engine eng(engine::kind::cpu, 0);
+  static stream strm(eng);
+  arrays a(static_cast<std::size_t>(s.rows) * s.cols, 2);
+  arrays gb(static_cast<std::size_t>(s.cols), 2);
+  const memory::desc md({s.rows, s.cols}, memory::data_type::f32, memory::format_tag::ab);
+  const memory::desc vd({s.cols}, memory::data_type::f32, memory::format_tag::a);
+  memory src(md, eng, a.p[0]), dst(md, eng, a.p[1]), g(vd, eng, gb.p[0]), b(vd, eng, gb.p[1]);
+  primitive prim;
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
+  if (layernorm) {
+    const auto flags = normalization_flags::use_scale | normalization_flags::use_shift;
+    layer_normalization_forward::desc d(prop_kind::forward_inference, md, 1e-5f, flags);
+    prim = layer_normalization_forward(layer_normalization_forward::primitive_desc(d, eng));
+    args[DNNL_ARG_SCALE] = g;
+    args[DNNL_ARG_SHIFT] = b;
+  } else {
+    softmax_forward::desc d(prop_kind::forward_inference, md, 1);
+    prim = softmax_forward(softmax_forward::primitive_desc(d, eng));
+  }
+  for (auto _ : st) {
+    prim.execute(strm, args);
+    strm.wait();
+  }
+  set_bytes(st, s, 2);
+}
+#endif
+
+// y = gelu_tanh(x * s + b) + r on full m x n operands: one equation (4 reads, 1 write) ...
+void chain_equation_bench(benchmark::State& st, shape s) {
+  arrays a(static_cast<std::size_t>(s.rows) * s.cols, 5);
+  tpp::equation_params p;
+  p.m = s.rows;
+  p.n = s.cols;
+  p.inputs = std::vector<tpp::operand>(4, tpp::operand{tpp::dtype::f32});
+  p.root = tpp::gelu_tanh(tpp::arg(0) * tpp::arg(1) + tpp::arg(2)) + tpp::arg(3);
+  const tpp::equation_kernel k = tpp::equation(p);
+  for (auto _ : st) {
+    k({a.p[0], a.p[1], a.p[2], a.p[3]}, a.p[4]);
+    benchmark::ClobberMemory();
+  }
+  set_bytes(st, s, 5);
+}
+
+// ... or four TPP calls through a temporary (the same bytes of useful work counted)
+void chain_calls_bench(benchmark::State& st, shape s) {
+  arrays a(static_cast<std::size_t>(s.rows) * s.cols, 6);
+  const auto bin = [&](tpp::binary_op op) {
+    tpp::binary_params q;
+    q.op = op;
+    q.rows = s.rows;
+    q.cols = s.cols;
+    return tpp::binary(q);
+  };
+  tpp::unary_params g;
+  g.op = tpp::unary_op::gelu_tanh;
+  g.rows = s.rows;
+  g.cols = s.cols;
+  const auto mul = bin(tpp::binary_op::mul), add = bin(tpp::binary_op::add);
+  const auto gelu = tpp::unary(g);
+  float* t = a.p[5];
+  for (auto _ : st) {
+    mul(a.p[0], a.p[1], t);
+    add(t, a.p[2], t);
+    gelu(t, t);
+    add(t, a.p[3], a.p[4]);
+    benchmark::ClobberMemory();
+  }
+  set_bytes(st, s, 5);
+}
+
+void register_all() {
+  for (shape s : {shape{64, 4096}, shape{1024, 4096}}) {
+    const std::string n = "/f32/" + std::to_string(s.rows) + "x" + std::to_string(s.cols);
+    benchmark::RegisterBenchmark(("eq/memcpy/copy" + n).c_str(), memcpy_bench, s);
+    benchmark::RegisterBenchmark(("eq/tpp/layernorm" + n).c_str(), tpp_row_bench, s, true);
+    benchmark::RegisterBenchmark(("eq/tpp/softmax" + n).c_str(), tpp_row_bench, s, false);
+#if TPP_BENCH_ONEDNN
+    benchmark::RegisterBenchmark(("eq/onednn/layernorm" + n).c_str(), onednn_row_bench, s, true);
+    benchmark::RegisterBenchmark(("eq/onednn/softmax" + n).c_str(), onednn_row_bench, s, false);
+#endif
+  }
+  // L2-resident (5 x 64 KiB) and DRAM-resident (5 x 16 MiB)
+  for (shape s : {shape{64, 256}, shape{1024, 4096}}) {
+    const std::string n = "/f32/" + std::to_string(s.rows) + "x" + std::to_string(s.cols);
+    benchmark::RegisterBenchmark(("eq/tpp/chain4" + n).c_str(), chain_equation_bench, s);
+    benchmark::RegisterBenchmark(("eq/calls/chain4" + n).c_str(), chain_calls_bench, s);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  benchmark::AddCustomContext("tpp_isa", tpp::name(tpp::active_isa()));
+  register_all();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
