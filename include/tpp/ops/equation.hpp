@@ -81,16 +81,20 @@ inline equation_entry build_equation(const equation_desc& d) {
   if (d.level == isa::ref) return e;
   const auto jit = [&](auto tag) {
     using V = decltype(tag);
-    for (int u : {4, 2, 1}) {
+    std::vector<int> u(d.passes, 4);  // vectors per step, per pass: halved where a pass runs out
+    for (;;) {
       try {
         jit::x86::equation_generator<V> g(d, u);
         const void* code = jit::code_buffer::publish(g.getCode(), g.getSize());
         e.code = reinterpret_cast<void (*)(const equation_args*)>(const_cast<void*>(code));
-        e.unroll = u;
+        e.unroll = g.unroll();
         jit::announce_kernel(code, g.getSize(), "tpp_equation_" + std::to_string(jit::hash_bytes(d)));
         return;
-      } catch (const jit::x86::out_of_registers&) {
-      }  // fewer lanes, or the reference when even one does not fit
+      } catch (const jit::x86::out_of_registers& oor) {
+        int& q = u[static_cast<std::size_t>(std::max(oor.pass, 1) - 1)];
+        if (q == 1) return;  // even one vector does not fit: the reference runs it
+        q /= 2;
+      }
     }
   };
   try {
@@ -136,7 +140,7 @@ class equation_kernel {
   isa level() const { return e_->desc.level; }
   int passes() const { return e_->desc.passes; }      // sweeps over each row
   int nodes() const { return e_->desc.count; }         // distinct nodes after sharing
-  int unroll() const { return e_->unroll; }            // vectors per column step (JIT)
+  int unroll() const { return e_->unroll; }            // vectors per column step (JIT; least over passes)
 
  private:
   const detail::equation_entry* e_ = nullptr;

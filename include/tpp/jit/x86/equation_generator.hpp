@@ -33,7 +33,10 @@
 
 namespace tpp::jit::x86 {
 
-struct out_of_registers {};
+// Thrown while generating: pass `pass` does not fit the registers with its lane count.
+struct out_of_registers {
+  int pass;
+};
 
 template <class V>
 class equation_generator : public Xbyak::CodeGenerator {
@@ -44,17 +47,19 @@ class equation_generator : public Xbyak::CodeGenerator {
   static constexpr int max_u = 4;
 
  public:
-  // Throws out_of_registers when u lanes of the tree do not fit the vector registers.
-  equation_generator(const desc& d, int u)
+  // u[q-1]: vectors per column step in pass q (1..4). Throws out_of_registers when a pass does
+  // not fit the vector registers with its u.
+  equation_generator(const desc& d, std::vector<int> u)
       : Xbyak::CodeGenerator(1 << 17, Xbyak::DontSetProtectRWE),
         d_(d),
-        u_(u),
+        us_(std::move(u)),
         consts_(vec<V>::bytes),
         inj_(*this, consts_),
         io_(*this, consts_, d.level >= isa::avx512_bf16, V(vec<V>::count - 1)) {
+    choose_materialized();
     emit();
   }
-  int unroll() const { return u_; }
+  int unroll() const { return *std::min_element(us_.begin(), us_.end()); }
 
  private:
   using regs = std::array<int, max_u>;
@@ -66,7 +71,7 @@ class equation_generator : public Xbyak::CodeGenerator {
         used_[r] = true;
         return r;
       }
-    throw out_of_registers{};
+    throw out_of_registers{cur_pass_};
   }
   void release(int r) { used_[r] = false; }
   regs alloc_lanes(int lanes) {
@@ -89,7 +94,7 @@ class equation_generator : public Xbyak::CodeGenerator {
                           (i == d_.count - 1 && q == passes() && !d_.root_is_reduction());
       if (!target && !need[i]) continue;
       need[i] = true;
-      if (e.kind == kind::reduce && e.pass < q) continue;  // loaded from its slot
+      if (is_leaf_in(i, q)) continue;  // loaded from its slot or from out
       for (int c : children(i)) need[c] = true;
     }
     return need;
@@ -104,6 +109,55 @@ class equation_generator : public Xbyak::CodeGenerator {
     }
   }
   bool loads_slot(int i, int q) const { return d_.nodes[i].kind == kind::reduce && d_.nodes[i].pass < q; }
+  // In pass q node i is read from memory, not computed: a finished reduction, or the
+  // materialized node in the last pass.
+  bool is_leaf_in(int i, int q) const { return loads_slot(i, q) || (i == mat_ && q == passes()); }
+
+  // Materialization: a node with a transcendental inside that both an earlier pass and the last
+  // one need (softmax's exp(x - max)) is stored into out when the earlier pass computes it, and
+  // the last pass reads it back instead of computing it again. Only for an f32 m x n out, and
+  // only when the last pass then reads no full input, so out may still alias an input.
+  void choose_materialized() {
+    const int P = passes();
+    if (d_.root_is_reduction() || d_.out.type != dtype::f32 || P < 2) return;
+    const auto costly = [&](int i) {
+      std::vector<bool> seen(d_.count, false);
+      std::vector<int> stack{i};
+      bool full = false, transcendental = false;
+      while (!stack.empty()) {
+        const int k = stack.back();
+        stack.pop_back();
+        if (seen[k]) continue;
+        seen[k] = true;
+        const detail::eq_node& e = d_.nodes[k];
+        if (e.kind == kind::reduce) continue;  // read from its slot
+        if (e.kind == kind::arg && d_.in[e.op].bcast != broadcast::column && d_.in[e.op].bcast != broadcast::scalar)
+          full = true;
+        if (e.kind == kind::unary && injector_temps(static_cast<unary_op>(e.op)) >= 2) transcendental = true;
+        for (int c : children(k)) stack.push_back(c);
+      }
+      return full && transcendental;
+    };
+    for (int i = d_.count - 2; i >= 0; --i) {
+      const detail::eq_node& e = d_.nodes[i];
+      if (e.kind != kind::unary && e.kind != kind::binary && e.kind != kind::ternary) continue;
+      if (!needed_in(P)[i] || !costly(i)) continue;
+      int earlier = 0;
+      for (int q = 1; q < P; ++q)
+        if (needed_in(q)[i]) earlier = q;
+      if (!earlier) continue;
+      mat_ = i;  // tentatively: the last pass must then read no full input
+      const std::vector<bool> need = needed_in(P);
+      bool reads_full = false;
+      for (int k = 0; k < d_.count; ++k)
+        if (need[k] && d_.nodes[k].kind == kind::arg && d_.in[d_.nodes[k].op].bcast == broadcast::none) reads_full = true;
+      if (!reads_full) {
+        mat_pass_ = earlier;
+        return;
+      }
+      mat_ = -1;
+    }
+  }
 
   // ---- emission -----------------------------------------------------------------------------
   void emit() {
@@ -156,11 +210,13 @@ class equation_generator : public Xbyak::CodeGenerator {
 
   void emit_pass(int q) {
     using namespace Xbyak;
+    cur_pass_ = q;
+    u_ = us_[q - 1];
     need_ = needed_in(q);
     // the last node of the pass reading each node (a node read by nobody is the root)
     last_use_.assign(d_.count, -1);
     for (int i = 0; i < d_.count; ++i)
-      if (need_[i] && !loads_slot(i, q))
+      if (need_[i] && !is_leaf_in(i, q))
         for (int c : children(i)) last_use_[c] = std::max(last_use_[c], i);
     // accumulators of this pass's reductions
     acc_.assign(d_.count, regs{});
@@ -218,7 +274,7 @@ class equation_generator : public Xbyak::CodeGenerator {
     }
     std::vector<bool> kept(d_.count, false);
     for (int i = 0; i < d_.count; ++i) {
-      if (!need_[i] || hoisted_[i] || loads_slot(i, q)) continue;
+      if (!need_[i] || hoisted_[i] || is_leaf_in(i, q)) continue;
       for (int c : children(i))
         if (hoisted_[c]) kept[c] = true;
     }
@@ -256,6 +312,16 @@ class equation_generator : public Xbyak::CodeGenerator {
     const auto n_of = [&](int t) { return t == lanes - 1 ? n_last : VL; };
     for (int i = 0; i < d_.count; ++i)
       if (hreg_[i] >= 0) val[i] = regs{hreg_[i], hreg_[i], hreg_[i], hreg_[i]};
+    // With several passes the first one reads a row cold; the last pass (the row is in L1
+    // by then) prefetches the next row of every full input, one line per 64 bytes.
+    if (q == passes() && passes() > 1 && d_.m > 1)
+      for (int k = 0; k < d_.inputs; ++k) {
+        const detail::operand_desc& o = d_.in[k];
+        if (o.bcast != broadcast::none) continue;
+        const int es = size_of(o.type);
+        for (int b = 0; b < lanes * VL * es; b += 64)
+          prefetcht0(ptr[in_[k] + col_ * es + (static_cast<long>(o.ld) + first) * es + b]);
+      }
     for (int i = 0; i < d_.count; ++i) {
       if (!need_[i] || hoisted_[i]) continue;
       const detail::eq_node& e = d_.nodes[i];
@@ -266,9 +332,12 @@ class equation_generator : public Xbyak::CodeGenerator {
         val[i] = evaluate(i, val, live, lanes, first, n_of);
         live[i] = true;
         if (reused_ >= 0) live[reused_] = false;  // its registers now hold node i
+        if (i == mat_ && q == mat_pass_)
+          for (int t = 0; t < lanes; ++t)
+            io_.store(V(val[i][t]), dtype::f32, out_ + col_ * 4 + (first + t * VL) * 4, n_of(t), V(0), V(0));
       }
       // children whose last reader is i
-      if (!loads_slot(i, q))
+      if (!is_leaf_in(i, q))
         for (int c : children(i))
           if (live[c] && last_use_[c] == i) {
             release_lanes(val[c], lanes);
@@ -300,6 +369,11 @@ class equation_generator : public Xbyak::CodeGenerator {
     // a child that dies here lends its registers to the result (operations work in place)
     const auto dying = [&](int c) { return live[c] && last_use_[c] == i && !(keep_ && (*keep_)[c]); };
     regs out{};
+    if (i == mat_ && cur_pass_ == passes()) {  // stored into out by an earlier pass
+      out = alloc_lanes(lanes);
+      for (int t = 0; t < lanes; ++t) io_.load(V(out[t]), dtype::f32, out_ + col_ * 4 + (first + t * VL) * 4, n_of(t));
+      return out;
+    }
     switch (e.kind) {
       case kind::arg: {
         out = alloc_lanes(lanes);
@@ -452,7 +526,8 @@ class equation_generator : public Xbyak::CodeGenerator {
   }
 
   const desc d_;
-  const int u_;
+  const std::vector<int> us_;
+  int u_ = 1;  // the current pass's
   const_table consts_;
   unary_injector<V> inj_;
   io<V> io_;
@@ -462,6 +537,7 @@ class equation_generator : public Xbyak::CodeGenerator {
   std::vector<int> last_use_;
   std::vector<regs> acc_;
   int reused_ = -1;
+  int mat_ = -1, mat_pass_ = 0, cur_pass_ = 0;  // the materialized node, the pass storing it
   std::vector<bool> hoisted_;
   std::vector<int> hreg_;                   // hoisted nodes kept for the sweep: their register
   const std::vector<bool>* keep_ = nullptr;  // while hoisting: nodes that must survive it
