@@ -100,14 +100,15 @@ void onednn_row_bench(benchmark::State& st, shape s, bool layernorm) {
 }
 #endif
 
-// y = gelu_tanh(x * s + b) + r on full m x n operands: one equation (4 reads, 1 write) ...
-void chain_equation_bench(benchmark::State& st, shape s) {
+// y = act(x * s + b) + r on full m x n operands, act = relu or gelu_tanh: one equation (4 reads,
+// 1 write) ...
+void chain_equation_bench(benchmark::State& st, shape s, tpp::unary_op act) {
   arrays a(static_cast<std::size_t>(s.rows) * s.cols, 5);
   tpp::equation_params p;
   p.m = s.rows;
   p.n = s.cols;
   p.inputs = std::vector<tpp::operand>(4, tpp::operand{tpp::dtype::f32});
-  p.root = tpp::gelu_tanh(tpp::arg(0) * tpp::arg(1) + tpp::arg(2)) + tpp::arg(3);
+  p.root = tpp::unary(act, tpp::arg(0) * tpp::arg(1) + tpp::arg(2)) + tpp::arg(3);
   const tpp::equation_kernel k = tpp::equation(p);
   for (auto _ : st) {
     k({a.p[0], a.p[1], a.p[2], a.p[3]}, a.p[4]);
@@ -117,7 +118,7 @@ void chain_equation_bench(benchmark::State& st, shape s) {
 }
 
 // ... or four TPP calls through a temporary (the same bytes of useful work counted)
-void chain_calls_bench(benchmark::State& st, shape s) {
+void chain_calls_bench(benchmark::State& st, shape s, tpp::unary_op act) {
   arrays a(static_cast<std::size_t>(s.rows) * s.cols, 6);
   const auto bin = [&](tpp::binary_op op) {
     tpp::binary_params q;
@@ -127,7 +128,7 @@ void chain_calls_bench(benchmark::State& st, shape s) {
     return tpp::binary(q);
   };
   tpp::unary_params g;
-  g.op = tpp::unary_op::gelu_tanh;
+  g.op = act;
   g.rows = s.rows;
   g.cols = s.cols;
   const auto mul = bin(tpp::binary_op::mul), add = bin(tpp::binary_op::add);
@@ -157,8 +158,11 @@ void register_all() {
   // L2-resident (5 x 64 KiB) and DRAM-resident (5 x 16 MiB)
   for (shape s : {shape{64, 256}, shape{1024, 4096}}) {
     const std::string n = "/f32/" + std::to_string(s.rows) + "x" + std::to_string(s.cols);
-    benchmark::RegisterBenchmark(("eq/tpp/chain4" + n).c_str(), chain_equation_bench, s);
-    benchmark::RegisterBenchmark(("eq/calls/chain4" + n).c_str(), chain_calls_bench, s);
+    for (auto act : {tpp::unary_op::relu, tpp::unary_op::gelu_tanh}) {
+      const std::string c = std::string("chain_") + tpp::name(act);
+      benchmark::RegisterBenchmark(("eq/tpp/" + c + n).c_str(), chain_equation_bench, s, act);
+      benchmark::RegisterBenchmark(("eq/calls/" + c + n).c_str(), chain_calls_bench, s, act);
+    }
   }
 }
 

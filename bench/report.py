@@ -101,10 +101,53 @@ def gemm_report(ctx, runs):
     print()
 
 
+def equation_report(ctx, runs):
+    """Equation rows: tpp GB/s, % of memcpy of the same size (same run), oneDNN, and the chain."""
+    rows = defaultdict(dict)  # (case, size) -> impl -> bench
+    for name, b in runs.items():
+        parts = name.split("/")
+        if parts[0] == "eq" and len(parts) >= 5:
+            rows[(parts[2], parts[4])][parts[1]] = b
+    print(f"tpp equations, 1 thread, ISA {ctx.get('tpp_isa', '?')}; GB/s = rows read + written per second")
+    print()
+    print("| case | size | tpp GB/s | % of memcpy | oneDNN GB/s | tpp / oneDNN |")
+    print("|---|---|---|---|---|---|")
+    targets = []
+    for (case, size), r in rows.items():
+        if case == "copy" or case.startswith("chain"):
+            continue
+        t, o = gbps(r.get("tpp")), gbps(r.get("onednn"))
+        m = gbps(rows.get(("copy", size), {}).get("memcpy"))
+        if t is None:
+            continue
+        pm = f"{100 * t / m:.0f} %" if m else "—"
+        oc = f"{o:.1f} | {t / o:.2f}×" if o else "— | —"
+        print(f"| {case} | {size} | {t:.1f} | {pm} | {oc} |")
+        if size == "1024x4096" and m:
+            targets.append((f"{case} {size} >= 70 % of memcpy", t >= 0.7 * m, f"{100 * t / m:.0f} %"))
+    print()
+    print("| 4-op chain | size | one equation | four TPP calls | speed-up |")
+    print("|---|---|---|---|---|")
+    for (case, size), r in rows.items():
+        if not case.startswith("chain") or "tpp" not in r or "calls" not in r:
+            continue
+        t, c = ns(r["tpp"]), ns(r["calls"])
+        print(f"| {case} | {size} | {t / 1e3:.1f} µs | {c / 1e3:.1f} µs | {c / t:.2f}× |")
+        targets.append((f"{case} {size} one equation >= 2x four calls", c >= 2 * t, f"{c / t:.2f}x"))
+    print()
+    print("Targets:")
+    for what, ok, fig in targets:
+        print(f"  {'met   ' if ok else 'MISSED'} {what}: {fig}")
+    print()
+
+
 def main(path):
     ctx, runs = load(path)
     if not runs:
         print(f"{path}: no benchmarks ran")
+        return
+    if any(n.startswith("eq/") for n in runs):
+        equation_report(ctx, runs)
         return
     if any(n.startswith("gemm/") for n in runs):
         gemm_report(ctx, runs)

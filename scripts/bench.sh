@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Builds and runs the benchmark suite on one thread, then prints its tables (bench/report.py).
 # Usage: scripts/bench.sh [extra Google Benchmark flags, e.g. --benchmark_filter=gelu]
-# JSON lands in build/bench-release/{eltwise,gemm}.json.
+# JSON lands in build/bench-release/{eltwise,equation,gemm}.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh bench
 cmake -S . -B build/bench-release -DCMAKE_BUILD_TYPE=Release -DTPP_BUILD_TESTS=OFF -DTPP_BUILD_EXAMPLES=OFF >/dev/null
-cmake --build build/bench-release -j "$(nproc)" --target tpp_bench_eltwise tpp_bench_gemm
+cmake --build build/bench-release -j "$(nproc)" --target tpp_bench_eltwise tpp_bench_gemm tpp_bench_equation
 # Single-thread cases pin to core 0; the GEMM suite sets its own thread counts (1 and 2) and
 # gets every core.
-for suite in eltwise gemm; do
+for suite in eltwise equation gemm; do
   out=build/bench-release/$suite.json
   pin="taskset -c 0"
   [ "$suite" = gemm ] && pin=""

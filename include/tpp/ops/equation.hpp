@@ -41,6 +41,21 @@ struct equation_params {
 
 namespace detail {
 
+// Without row reductions, m packed rows are one row of m*n (scalar inputs aside): one long
+// column loop instead of m short ones, as the element-wise TPPs do.
+inline void collapse_rows(equation_desc& d) {
+  if (d.m == 1 || static_cast<long long>(d.m) * d.n > max_extent) return;
+  for (int i = 0; i < d.count; ++i)
+    if (d.nodes[i].kind == expr_kind::reduce) return;
+  for (int k = 0; k < d.inputs; ++k)
+    if (d.in[k].bcast != broadcast::scalar && (d.in[k].bcast != broadcast::none || d.in[k].ld != d.n)) return;
+  if (d.out.ld != d.n) return;
+  d.n *= d.m;
+  d.m = 1;
+  for (int k = 0; k < d.inputs; ++k) d.in[k].ld = 0;
+  d.out.ld = 0;
+}
+
 inline equation_desc lower(const equation_params& p, isa level) {
   const call_ctx ctx{"equation", "tree"};
   check_extent(ctx, "m", p.m);
@@ -65,6 +80,7 @@ inline equation_desc lower(const equation_params& p, isa level) {
   } else {
     d.out = lower_operand(ctx, "out", p.out, p.m, p.n, {false, false, true, false});
   }
+  collapse_rows(d);
   return d;
 }
 
