@@ -100,6 +100,23 @@ void onednn_row_bench(benchmark::State& st, shape s, bool layernorm) {
 }
 #endif
 
+// Layout transforms: 1024 x 1024 transpose (f32) and VNNI pack (bf16); bytes in + out
+void transform_bench(benchmark::State& st, shape s, tpp::transform_op op, tpp::dtype t) {
+  arrays a(static_cast<std::size_t>(s.rows) * s.cols, 2);
+  tpp::transform_params p;
+  p.op = op;
+  p.rows = s.rows;
+  p.cols = s.cols;
+  p.in.type = p.out.type = t;
+  const tpp::transform_kernel k = tpp::transform(p);
+  for (auto _ : st) {
+    k(a.p[0], a.p[1]);
+    benchmark::ClobberMemory();
+  }
+  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations()) * s.rows * s.cols * tpp::size_of(t) * 2);
+  st.counters["jit"] = k.jitted();
+}
+
 // y = act(x * s + b) + r on full m x n operands, act = relu or gelu_tanh: one equation (4 reads,
 // 1 write) ...
 void chain_equation_bench(benchmark::State& st, shape s, tpp::unary_op act) {
@@ -155,6 +172,12 @@ void register_all() {
     benchmark::RegisterBenchmark(("eq/onednn/softmax" + n).c_str(), onednn_row_bench, s, false);
 #endif
   }
+  const shape sq{1024, 1024};
+  benchmark::RegisterBenchmark("eq/memcpy/copy/f32/1024x1024", memcpy_bench, sq);
+  benchmark::RegisterBenchmark("eq/tpp/transpose/f32/1024x1024", transform_bench, sq, tpp::transform_op::transpose,
+                               tpp::dtype::f32);
+  benchmark::RegisterBenchmark("eq/tpp/vnni_pack/bf16/1024x1024", transform_bench, sq, tpp::transform_op::vnni_pack,
+                               tpp::dtype::bf16);
   // L2-resident (5 x 64 KiB) and DRAM-resident (5 x 16 MiB)
   for (shape s : {shape{64, 256}, shape{1024, 4096}}) {
     const std::string n = "/f32/" + std::to_string(s.rows) + "x" + std::to_string(s.cols);

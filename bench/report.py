@@ -107,7 +107,8 @@ def equation_report(ctx, runs):
     for name, b in runs.items():
         parts = name.split("/")
         if parts[0] == "eq" and len(parts) >= 5:
-            rows[(parts[2], parts[4])][parts[1]] = b
+            size = parts[4] if parts[3] == "f32" else f"{parts[4]} {parts[3]}"
+            rows[(parts[2], size)][parts[1]] = b
     print(f"tpp equations, 1 thread, ISA {ctx.get('tpp_isa', '?')}; GB/s = rows read + written per second")
     print()
     print("| case | size | tpp GB/s | % of memcpy | oneDNN GB/s | tpp / oneDNN |")
@@ -117,7 +118,7 @@ def equation_report(ctx, runs):
         if case == "copy" or case.startswith("chain"):
             continue
         t, o = gbps(r.get("tpp")), gbps(r.get("onednn"))
-        m = gbps(rows.get(("copy", size), {}).get("memcpy"))
+        m = gbps(rows.get(("copy", size.split()[0]), {}).get("memcpy"))
         if t is None:
             continue
         pm = f"{100 * t / m:.0f} %" if m else "—"
@@ -125,6 +126,8 @@ def equation_report(ctx, runs):
         print(f"| {case} | {size} | {t:.1f} | {pm} | {oc} |")
         if size == "1024x4096" and m:
             targets.append((f"{case} {size} >= 70 % of memcpy", t >= 0.7 * m, f"{100 * t / m:.0f} %"))
+        if case == "transpose" and m:
+            targets.append((f"transpose {size} >= 50 % of memcpy", t >= 0.5 * m, f"{100 * t / m:.0f} %"))
     print()
     print("| 4-op chain | size | one equation | four TPP calls | speed-up |")
     print("|---|---|---|---|---|")

@@ -19,3 +19,5 @@
 #include "tpp/ops/equation_expr.hpp"
 #include "tpp/ops/equation_library.hpp"
 #include "tpp/ops/math_bounds.hpp"
+#include "tpp/ops/transform.hpp"
+#include "tpp/ops/transform_params.hpp"

@@ -1,0 +1,167 @@
+// Layout transforms against the index formulas written out here, for every op, element size and
+// ISA level, on a grid with tails, ld larger than needed and operands flush against guard pages.
+// Output bytes outside the transformed region must keep their sentinel.
+#include <cstring>
+#include <random>
+#include <sstream>
+
+#include "catch.hpp"
+#include "support.hpp"
+
+using tpp::dtype;
+using tpp::transform_op;
+using tpp_test::guarded;
+using tpp_test::isa_scope;
+using tpp_test::levels;
+
+namespace {
+
+struct geometry {
+  int in_rows, in_cols, out_rows, out_cols;
+};
+int group(dtype t) { return tpp::size_of(t) == 2 ? 2 : 4; }
+geometry geometry_of(const tpp::transform_params& p) {
+  const int g = group(p.in.type);
+  const auto up = [](int v, int m) { return (v + m - 1) / m * m; };
+  switch (p.op) {
+    case transform_op::transpose: return {p.rows, p.cols, p.cols, p.rows};
+    case transform_op::vnni_pack: return {p.rows, p.cols, p.rows / g, p.cols * g};
+    case transform_op::vnni_unpack: return {p.rows / g, p.cols * g, p.rows, p.cols};
+    case transform_op::vnni_transpose: return {p.rows, p.cols, p.cols / g, p.rows * g};
+    case transform_op::pad: return {p.rows, p.cols, up(p.rows, p.pad_rows), up(p.cols, p.pad_cols)};
+  }
+  return {};
+}
+
+// Where logical element (i, j) lives in the input and in the output (stored row, column).
+void places(const tpp::transform_params& p, int i, int j, int& ir, int& ic, int& orow, int& ocol) {
+  const int g = group(p.in.type);
+  ir = i, ic = j, orow = i, ocol = j;
+  switch (p.op) {
+    case transform_op::transpose: orow = j; ocol = i; break;
+    case transform_op::vnni_pack: orow = i / g; ocol = j * g + i % g; break;
+    case transform_op::vnni_unpack: ir = i / g; ic = j * g + i % g; break;
+    case transform_op::vnni_transpose: orow = j / g; ocol = i * g + j % g; break;
+    case transform_op::pad: break;
+  }
+}
+
+std::string check(const tpp::transform_params& p, bool flush_end, std::mt19937& rng) {
+  const geometry gm = geometry_of(p);
+  const int es = tpp::size_of(p.in.type);
+  const long ldi = p.in.ld ? p.in.ld : gm.in_cols, ldo = p.out.ld ? p.out.ld : gm.out_cols;
+  const std::size_t ib = ((gm.in_rows - 1) * ldi + gm.in_cols) * es, ob = ((gm.out_rows - 1) * ldo + gm.out_cols) * es;
+  guarded in(ib, flush_end), out(ob, flush_end);
+  for (std::size_t k = 0; k < ib; ++k) in.as<unsigned char>()[k] = static_cast<unsigned char>(rng());
+  std::memset(out.data(), 0xA5, ob);
+  const tpp::transform_kernel t = tpp::transform(p);
+  t(in.data(), out.data());
+  std::vector<char> written(ob, 0);
+  for (int i = 0; i < p.rows; ++i)
+    for (int j = 0; j < p.cols; ++j) {
+      int ir, ic, orow, ocol;
+      places(p, i, j, ir, ic, orow, ocol);
+      const long src = (ir * ldi + ic) * es, dst = (orow * ldo + ocol) * es;
+      if (std::memcmp(in.as<char>() + src, out.as<char>() + dst, es) != 0) {
+        std::ostringstream s;
+        s << name(p.op) << " " << name(p.in.type) << " " << p.rows << "x" << p.cols << " element (" << i << ", " << j
+          << ") level=" << name(tpp::active_isa());
+        return s.str();
+      }
+      std::memset(written.data() + dst, 1, es);
+    }
+  for (int r = 0; r < gm.out_rows; ++r)  // pad: the rest of the padded shape is zero
+    for (int c = 0; c < gm.out_cols; ++c) {
+      const long dst = (r * ldo + c) * es;
+      if (written[dst]) continue;
+      const bool padded = p.op == transform_op::pad;
+      for (int b = 0; b < es; ++b) {
+        const unsigned char v = out.as<unsigned char>()[dst + b];
+        if (padded ? v != 0 : v != 0xA5) return std::string(name(p.op)) + ": byte outside the elements changed";
+        written[dst + b] = 1;
+      }
+    }
+  for (std::size_t k = 0; k < ob; ++k)
+    if (!written[k] && out.as<unsigned char>()[k] != 0xA5) return std::string(name(p.op)) + ": padding between rows written";
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("transforms match their index formulas on a grid with tails", "[transform]") {
+  std::mt19937 rng(31);
+  const int dims[] = {1, 4, 7, 8, 9, 16, 17, 33};
+  int n = 0;
+  for (transform_op op : {transform_op::transpose, transform_op::vnni_pack, transform_op::vnni_unpack,
+                          transform_op::vnni_transpose, transform_op::pad})
+    for (dtype t : {dtype::f32, dtype::bf16, dtype::i8})
+      for (int r : dims)
+        for (int c : dims) {
+          const bool vnni = op == transform_op::vnni_pack || op == transform_op::vnni_unpack || op == transform_op::vnni_transpose;
+          if (vnni && t == dtype::f32) continue;
+          tpp::transform_params p;
+          p.op = op;
+          p.rows = r;
+          p.cols = c;
+          p.in.type = p.out.type = t;
+          const int g = group(t);
+          if (vnni) {  // round the grouped dimension up to the group
+            if (op == transform_op::vnni_transpose) p.cols = (c + g - 1) / g * g;
+            else p.rows = (r + g - 1) / g * g;
+          }
+          if (op == transform_op::pad) {
+            p.pad_rows = 1 + (r % 5);
+            p.pad_cols = 8;
+          }
+          ++n;
+          if (n % 3 == 0) {
+            const geometry gm = geometry_of(p);
+            p.in.ld = gm.in_cols + 3;
+            p.out.ld = gm.out_cols + 5;
+          }
+          for (tpp::isa level : levels()) {
+            isa_scope cap(level);
+            REQUIRE(tpp::transform(p).jitted() ==
+                    (level != tpp::isa::ref && op == transform_op::transpose && t == dtype::f32));
+            for (bool flush_end : {true, false}) {
+              const std::string why = check(p, flush_end, rng);
+              if (!why.empty()) FAIL_CHECK(why << (flush_end ? " guard after" : " guard before"));
+            }
+          }
+        }
+}
+
+TEST_CASE("transform: bad params throw tpp::error", "[transform][errors]") {
+  const auto bad = [](tpp::transform_params p) { REQUIRE_THROWS_AS(tpp::transform(p), tpp::error); };
+  tpp::transform_params p;
+  p.rows = 4;
+  p.cols = 6;
+  p.in.type = p.out.type = dtype::bf16;
+  p.op = transform_op::vnni_pack;
+  p.rows = 5;  // not a multiple of the bf16 pair
+  bad(p);
+  p.rows = 4;
+  p.out.type = dtype::f32;  // type change
+  bad(p);
+  p.in.type = p.out.type = dtype::f32;  // VNNI of 32-bit
+  bad(p);
+  p.op = transform_op::transpose;
+  p.in.ld = 5;  // < cols
+  bad(p);
+  p.in.ld = 0;
+  p.out.ld = 3;  // out is 6 x 4: ld >= 4
+  bad(p);
+  p.out.ld = 0;
+  p.rows = 0;
+  bad(p);
+  p.rows = 4;
+  p.in.type = p.out.type = dtype::bit;
+  bad(p);
+  p.in.type = p.out.type = dtype::f32;
+  p.op = transform_op::pad;
+  p.pad_rows = 0;
+  bad(p);
+  p.pad_rows = 1;
+  REQUIRE_THROWS_AS(tpp::transform(p)(nullptr, nullptr), tpp::error);
+  REQUIRE_THROWS_AS(tpp::transform_kernel()(&p, &p), tpp::error);
+}
