@@ -21,3 +21,4 @@
 #include "tpp/ops/math_bounds.hpp"
 #include "tpp/ops/transform.hpp"
 #include "tpp/ops/transform_params.hpp"
+#include "tpp/ops/ternary.hpp"

@@ -95,7 +95,7 @@ class equation_flattener {
         e.b = child(n->b);
         break;
       case expr_kind::ternary:
-        if (n->op > 1) fail("tpp::equation: ternary op ", static_cast<int>(n->op), " is not a ternary_op");
+        if (n->op > 2) fail("tpp::equation: ternary op ", static_cast<int>(n->op), " is not a ternary_op");
         e.a = child(n->a);
         e.b = child(n->b);
         e.c = child(n->c);

@@ -19,8 +19,9 @@ namespace tpp {
 // Per-row reductions (over the n columns of a row) -> an m x 1 column.
 //   sum, mean (sum / n), max, min; max/min skip NaN elements, like std::fmax/fmin.
 enum class reduce_op : std::uint8_t { sum = 0, mean, max, min };
-// Three-operand ops: muladd a*b + c, nmuladd c - a*b.
-enum class ternary_op : std::uint8_t { muladd = 0, nmuladd };
+// Three-operand ops: muladd a*b + c, nmuladd c - a*b (one rounding each), select a != 0 ? b : c
+// (a NaN condition selects b, as in C).
+enum class ternary_op : std::uint8_t { muladd = 0, nmuladd, select };
 
 constexpr const char* name(reduce_op r) {
   switch (r) {
@@ -31,7 +32,9 @@ constexpr const char* name(reduce_op r) {
   }
   return "?";
 }
-constexpr const char* name(ternary_op t) { return t == ternary_op::muladd ? "muladd" : "nmuladd"; }
+constexpr const char* name(ternary_op t) {
+  return t == ternary_op::muladd ? "muladd" : t == ternary_op::nmuladd ? "nmuladd" : "select";
+}
 
 namespace detail {
 enum class expr_kind : std::uint8_t { arg = 0, constant, unary, binary, ternary, reduce };
@@ -88,6 +91,7 @@ inline expr max(const expr& a, const expr& b) { return binary(binary_op::max, a,
 inline expr min(const expr& a, const expr& b) { return binary(binary_op::min, a, b); }
 inline expr muladd(const expr& a, const expr& b, const expr& c) { return ternary(ternary_op::muladd, a, b, c); }
 inline expr nmuladd(const expr& a, const expr& b, const expr& c) { return ternary(ternary_op::nmuladd, a, b, c); }
+inline expr select(const expr& cond, const expr& a, const expr& b) { return ternary(ternary_op::select, cond, a, b); }
 
 inline expr abs(const expr& x) { return unary(unary_op::abs, x); }
 inline expr square(const expr& x) { return unary(unary_op::square, x); }

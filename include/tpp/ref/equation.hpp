@@ -53,9 +53,9 @@ inline void equation(const detail::equation_desc& d, const detail::equation_args
         case expr_kind::binary:
           for (long j = 0; j < n; ++j) o[j] = binary_value(static_cast<binary_op>(e.op), x[j], y[j]);
           break;
-        case expr_kind::ternary:  // one rounding, as the JIT's FMA
+        case expr_kind::ternary:  // muladd/nmuladd: one rounding, as the JIT's FMA
           for (long j = 0; j < n; ++j)
-            o[j] = e.op == 0 ? std::fma(x[j], y[j], z[j]) : std::fma(-x[j], y[j], z[j]);
+            o[j] = e.op == 0 ? std::fma(x[j], y[j], z[j]) : e.op == 1 ? std::fma(-x[j], y[j], z[j]) : (x[j] != 0 ? y[j] : z[j]);
           break;
         case expr_kind::reduce: {
           const float v = reduce_row(static_cast<reduce_op>(e.op), x, static_cast<int>(n));

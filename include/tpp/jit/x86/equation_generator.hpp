@@ -443,7 +443,23 @@ class equation_generator : public Xbyak::CodeGenerator {
         }
         break;
       }
-      case kind::ternary: {  // out = c (+/-) a * b with one rounding
+      case kind::ternary: {  // out = c (+/-) a * b with one rounding, or a != 0 ? b : c
+        if (e.op == static_cast<int>(ternary_op::select)) {
+          out = alloc_lanes(lanes);
+          const V t(alloc());
+          for (int l = 0; l < lanes; ++l) {
+            vxorps(t, t, t);
+            if constexpr (avx512) {
+              vcmpps(Opmask(2), V(val[e.a][l]), t, 0x04 /*NEQ_UQ: NaN counts as true*/);
+              vblendmps(V(out[l]) | Opmask(2), V(val[e.c][l]), V(val[e.b][l]));
+            } else {
+              vcmpps(t, V(val[e.a][l]), t, 0x04);
+              vblendvps(V(out[l]), V(val[e.c][l]), V(val[e.b][l]), t);
+            }
+          }
+          release(t.getIdx());
+          break;
+        }
         if (dying(e.c) && e.c != e.a && e.c != e.b) {
           out = val[e.c];
           reused_ = e.c;
