@@ -22,3 +22,5 @@
 #include "tpp/ops/transform.hpp"
 #include "tpp/ops/transform_params.hpp"
 #include "tpp/ops/ternary.hpp"
+#include "tpp/ops/reduce.hpp"
+#include "tpp/ops/reduce_params.hpp"

@@ -153,6 +153,7 @@ class equation_kernel {
   }
 
   bool jitted() const { return e_ && e_->code != nullptr; }
+  bool empty() const { return e_ == nullptr; }
   isa level() const { return e_->desc.level; }
   int passes() const { return e_->desc.passes; }      // sweeps over each row
   int nodes() const { return e_->desc.count; }         // distinct nodes after sharing

@@ -1,0 +1,163 @@
+// Reduction TPPs (DESIGN.md §4): sum, max, min, sum of squares, or sum and sum of squares together,
+// of each row or of each column of a rows x cols operand, into f32.
+//
+//   over each_row     out rows x 1 (ld >= 1), or rows x 2 for sum_and_sum_squares: [sum, sumsq]
+//   over each_column  out 1 x cols, or 2 x cols (ld >= cols): row 0 the sums, row 1 the squares
+//
+// Rows run as reduction-root equations (the equation generator); columns have a generator of
+// their own that keeps a block of column sums in registers while it walks down the rows. max and
+// min skip NaN elements, like std::fmax / fmin; sums accumulate in f32.
+//
+//   tpp::reduce_params p;
+//   p.op = tpp::reduce_kind::sum_and_sum_squares; p.over = tpp::reduce_dim::each_column;
+//   p.rows = 1024; p.cols = 256; p.out.ld = 256;
+//   tpp::reduce(p)(in, out);                  // out[0][j] = sum_i in[i][j], out[1][j] = sum_i in^2
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "tpp/core/cpu.hpp"
+#include "tpp/detail/eltwise_validate.hpp"
+#include "tpp/jit/code_buffer.hpp"
+#include "tpp/jit/debug_hooks.hpp"
+#include "tpp/jit/kernel_cache.hpp"
+#include "tpp/ops/equation.hpp"
+#include "tpp/ops/reduce_params.hpp"
+
+#if TPP_X86_64
+#include "tpp/jit/x86/column_reduce_generator.hpp"
+#endif
+
+namespace tpp {
+
+namespace detail {
+
+struct column_reduce_entry {
+  column_reduce_desc desc;
+  void (*code)(const void* const*) = nullptr;  // args {in, out}; null: the reference
+};
+
+// out[j] (and out[ldo + j]) over the rows of column j, as the JIT defines it
+inline void column_reduce_ref(const column_reduce_desc& d, const void* in, float* out) {
+  for (long j = 0; j < d.cols; ++j) {
+    float s = d.op == reduce_kind::max ? -std::numeric_limits<float>::infinity()
+              : d.op == reduce_kind::min ? std::numeric_limits<float>::infinity() : 0.0f;
+    float q = 0;
+    for (long i = 0; i < d.rows; ++i) {
+      const float x = load_as_f32(in, d.in_type, i * d.ldi + j);
+      switch (d.op) {
+        case reduce_kind::max: s = std::fmax(s, x); break;
+        case reduce_kind::min: s = std::fmin(s, x); break;
+        case reduce_kind::sum_squares: s = std::fma(x, x, s); break;
+        case reduce_kind::sum_and_sum_squares: s += x; q = std::fma(x, x, q); break;
+        default: s += x;
+      }
+    }
+    out[j] = s;
+    if (d.op == reduce_kind::sum_and_sum_squares) out[d.ldo + j] = q;
+  }
+}
+
+inline column_reduce_entry build_column_reduce(const column_reduce_desc& d) {
+  column_reduce_entry e;
+  e.desc = d;
+#if TPP_X86_64
+  if (d.level == isa::ref || !jit::x86::column_reduce_supports(d)) return e;
+  try {
+    const auto make = [&](auto tag) {
+      jit::x86::column_reduce_generator<decltype(tag)> g(d);
+      const void* code = jit::code_buffer::publish(g.getCode(), g.getSize());
+      e.code = reinterpret_cast<void (*)(const void* const*)>(const_cast<void*>(code));
+      jit::announce_kernel(code, g.getSize(), std::string("tpp_reduce_columns_") + name(d.op));
+    };
+    if (d.level >= isa::avx512) make(Xbyak::Zmm());
+    else make(Xbyak::Ymm());
+  } catch (const Xbyak::Error& x) {
+    fail("tpp::jit: code generation failed for a column reduction: ", x.what());
+  }
+#endif
+  return e;
+}
+
+inline jit::kernel_cache<column_reduce_desc, column_reduce_entry>& column_reduce_cache() {
+  static jit::kernel_cache<column_reduce_desc, column_reduce_entry> cache;
+  return cache;
+}
+
+}  // namespace detail
+
+class reduce_kernel {
+ public:
+  reduce_kernel() = default;
+  reduce_kernel(const detail::column_reduce_entry* c, equation_kernel r1, equation_kernel r2)
+      : col_(c), r1_(r1), r2_(r2) {}
+
+  void operator()(const void* in, void* out) const {
+    if (!in || !out) detail::fail("tpp::reduce: in or out is null");
+    if (col_) {
+      const void* args[2] = {in, out};
+      if (col_->code) col_->code(args);
+      else detail::column_reduce_ref(col_->desc, in, static_cast<float*>(out));
+      return;
+    }
+    if (r1_.empty()) detail::fail("tpp::reduce: the kernel handle is empty (default-constructed)");
+    r1_({in}, out);
+    if (!r2_.empty()) r2_({in}, static_cast<float*>(out) + 1);  // sum of squares: the second column
+  }
+  bool jitted() const { return col_ ? col_->code != nullptr : r1_.jitted(); }
+
+ private:
+  const detail::column_reduce_entry* col_ = nullptr;
+  equation_kernel r1_, r2_;
+};
+
+inline reduce_kernel reduce(const reduce_params& p) {
+  const detail::call_ctx ctx{"reduce", name(p.op)};
+  if (static_cast<int>(p.op) > 4) detail::fail("tpp::reduce: op = ", static_cast<int>(p.op), " is not a reduce_kind");
+  if (static_cast<int>(p.over) > 1) detail::fail("tpp::reduce: over = ", static_cast<int>(p.over), " is not a reduce_dim");
+  detail::check_extent(ctx, "rows", p.rows);
+  detail::check_extent(ctx, "cols", p.cols);
+  detail::lower_operand(ctx, "in", p.in, p.rows, p.cols, {false, false, true, false});  // type, ld, no broadcast
+  if (p.out.type != dtype::f32) detail::fail(ctx, ": out.type = ", name(p.out.type), "; reductions write f32");
+  if (p.out.bcast != broadcast::none) detail::fail(ctx, ": out.bcast must be none");
+  const bool both = p.op == reduce_kind::sum_and_sum_squares;
+  if (p.over == reduce_dim::each_column) {
+    detail::column_reduce_desc d;
+    d.level = active_isa();
+    d.op = p.op;
+    d.in_type = p.in.type;
+    d.rows = p.rows;
+    d.cols = p.cols;
+    d.ldi = p.in.ld ? p.in.ld : p.cols;
+    d.ldo = p.out.ld ? p.out.ld : p.cols;
+    if (p.out.ld < 0 || (both && d.ldo < p.cols))
+      detail::fail(ctx, ": out.ld = ", p.out.ld, " is less than cols = ", p.cols, " (two output rows)");
+    return reduce_kernel(detail::column_reduce_cache().get(d, detail::build_column_reduce), {}, {});
+  }
+  const int ldo = p.out.ld ? p.out.ld : (both ? 2 : 1);
+  if (p.out.ld < 0 || ldo < (both ? 2 : 1))
+    detail::fail(ctx, ": out.ld = ", p.out.ld, " is less than ", both ? 2 : 1, ", the values per row");
+  equation_params e;
+  e.m = p.rows;
+  e.n = p.cols;
+  e.inputs = {p.in};
+  e.out = operand{dtype::f32, ldo};
+  const expr x = arg(0);
+  switch (p.op) {
+    case reduce_kind::max: e.root = row_max(x); break;
+    case reduce_kind::min: e.root = row_min(x); break;
+    case reduce_kind::sum_squares: e.root = row_sum(x * x); break;
+    default: e.root = row_sum(x);
+  }
+  const equation_kernel r1 = equation(e);
+  equation_kernel r2;
+  if (both) {
+    e.root = row_sum(x * x);
+    r2 = equation(e);
+  }
+  return reduce_kernel(nullptr, r1, r2);
+}
+
+}  // namespace tpp

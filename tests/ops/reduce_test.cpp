@@ -1,0 +1,104 @@
+// Reduction TPPs against sums computed here in double: each row and each column, every op, f32
+// and bf16 inputs, tails, ld larger than needed, operands flush against guard pages, every level.
+// Tolerance: an f32 sum of t terms in any order is within (t + 1) * 2^-24 * sum|terms| of the
+// exact one; max and min are exact.
+#include <cmath>
+#include <random>
+
+#include "catch.hpp"
+#include "support.hpp"
+
+using tpp::dtype;
+using tpp::reduce_dim;
+using tpp::reduce_kind;
+using tpp_test::guarded;
+using tpp_test::isa_scope;
+using tpp_test::levels;
+
+TEST_CASE("reductions of each row and each column match double sums", "[reduce]") {
+  std::mt19937 rng(41);
+  int i = 0;
+  for (reduce_dim over : {reduce_dim::each_row, reduce_dim::each_column})
+    for (reduce_kind op : {reduce_kind::sum, reduce_kind::max, reduce_kind::min, reduce_kind::sum_squares,
+                           reduce_kind::sum_and_sum_squares})
+      for (int m : {1, 3, 17})
+        for (int n : {1, 7, 8, 9, 15, 16, 17, 33, 100}) {
+          ++i;
+          tpp::reduce_params p;
+          p.op = op;
+          p.over = over;
+          p.rows = m;
+          p.cols = n;
+          p.in.type = i % 3 ? dtype::f32 : dtype::bf16;
+          if (i % 4 == 1) p.in.ld = n + 3;
+          const bool both = op == reduce_kind::sum_and_sum_squares, rows = over == reduce_dim::each_row;
+          const int outs = rows ? m : n, per = both ? 2 : 1;
+          if (i % 5 == 2) p.out.ld = rows ? per + 2 : n + 4;
+          const long ldi = p.in.ld ? p.in.ld : n;
+          const long ldo = p.out.ld ? p.out.ld : (rows ? per : n);
+          for (tpp::isa level : levels()) {
+            isa_scope cap(level);
+            const bool flush_end = i % 2;
+            guarded in(((m - 1) * ldi + n) * tpp::size_of(p.in.type), flush_end);
+            tpp_test::fill(in.data(), p.in.type, in.bytes(), -2, 2, rng);
+            const std::size_t ob = (rows ? (m - 1) * ldo + per : (per - 1) * ldo + n) * 4;
+            guarded out(ob, flush_end);
+            const tpp::reduce_kernel k = tpp::reduce(p);
+            REQUIRE(k.jitted() == (level != tpp::isa::ref));
+            k(in.data(), out.data());
+            for (int o = 0; o < outs; ++o) {
+              double s = 0, a = 0, q = 0, mx = -INFINITY, mn = INFINITY;
+              const int terms = rows ? n : m;
+              for (int t = 0; t < terms; ++t) {
+                const double x = tpp::load_as_f32(in.data(), p.in.type, rows ? o * ldi + t : t * ldi + o);
+                s += x;
+                a += std::fabs(x);
+                q += x * x;
+                mx = std::max(mx, x);
+                mn = std::min(mn, x);
+              }
+              const double tol = (terms + 1) * std::ldexp(1.0, -24);
+              const auto at = [&](int which) {
+                return static_cast<double>(out.as<float>()[rows ? o * ldo + which : which * ldo + o]);
+              };
+              switch (op) {
+                case reduce_kind::max: REQUIRE(at(0) == mx); break;
+                case reduce_kind::min: REQUIRE(at(0) == mn); break;
+                case reduce_kind::sum_squares: REQUIRE(std::fabs(at(0) - q) <= tol * q + 1e-30); break;
+                case reduce_kind::sum_and_sum_squares:
+                  REQUIRE(std::fabs(at(1) - q) <= tol * q + 1e-30);
+                  [[fallthrough]];
+                default: REQUIRE(std::fabs(at(0) - s) <= tol * a + 1e-30);
+              }
+            }
+          }
+        }
+}
+
+TEST_CASE("reduce: bad params throw tpp::error", "[reduce][errors]") {
+  const auto bad = [](tpp::reduce_params p) { REQUIRE_THROWS_AS(tpp::reduce(p), tpp::error); };
+  tpp::reduce_params p;
+  p.rows = 4;
+  p.cols = 8;
+  p.out.type = dtype::bf16;
+  bad(p);
+  p.out.type = dtype::f32;
+  p.in.type = dtype::i8;
+  bad(p);
+  p.in.type = dtype::f32;
+  p.in.ld = 4;
+  bad(p);
+  p.in.ld = 0;
+  p.op = reduce_kind::sum_and_sum_squares;
+  p.out.ld = 1;  // two values per row
+  bad(p);
+  p.over = reduce_dim::each_column;
+  p.out.ld = 7;  // two rows of 8
+  bad(p);
+  p.out.ld = 0;
+  p.cols = 0;
+  bad(p);
+  p.cols = 8;
+  REQUIRE_THROWS_AS(tpp::reduce(p)(nullptr, nullptr), tpp::error);
+  REQUIRE_THROWS_AS(tpp::reduce_kernel()(&p, &p), tpp::error);
+}
