@@ -148,10 +148,7 @@ class brgemm_amx_generator : public Xbyak::CodeGenerator {
     ldb_ = sf.t[12];
     epi_.emplace(*this, d_, io_, inj_, epilogue::registers{args_, row0_, col0_, acur_, bcur_, ai_, bi_, s2_});
 
-    if (const int tail = d_.n % 16) {
-      mov(s0_.cvt32(), (1u << tail) - 1);
-      kmovw(Opmask(1), s0_.cvt32());
-    }
+    if (const int tail = d_.n % 16) io_.set_tail(tail, s0_.cvt32());
     mov(lda_, static_cast<long>(d_.lda) * sa());
     mov(ldb_, static_cast<long>(d_.ldb) * g_ * size_of(d_.b_type));
 

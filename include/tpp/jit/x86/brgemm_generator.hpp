@@ -166,17 +166,7 @@ class brgemm_generator : public Xbyak::CodeGenerator {
     s2_ = sf.t[12];
     epi_.emplace(*this, d_, io_, inj_, typename epilogue::registers{args_, row0_, col0_, acur_, bcur_, ai_, bi_, s2_});
 
-    const int tail = d_.n % kL;
-    if (tail) {
-      if constexpr (avx512) {
-        mov(s0_.cvt32(), (1u << tail) - 1);
-        kmovw(Opmask(1), s0_.cvt32());
-      } else {
-        std::vector<std::uint32_t> m(kL, 0);
-        for (int j = 0; j < tail; ++j) m[j] = 0xFFFFFFFFu;
-        vmovups(V(vec<V>::count - 1), consts_.lanes(m));
-      }
-    }
+    if (const int tail = d_.n % kL) io_.set_tail(tail, s0_.cvt32());
     const int mb = d_.m / blk_.mr, mrem = d_.m % blk_.mr;
     const columns c = column_blocks();
     if (n_outer()) {

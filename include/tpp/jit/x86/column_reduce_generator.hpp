@@ -55,16 +55,7 @@ class column_reduce_generator : public Xbyak::CodeGenerator {
     i_ = sf.t[3];
     mov(in_, ptr[args]);
     mov(out_, ptr[args + 8]);
-    if (const int tail = d_.cols % VL) {
-      if constexpr (avx512) {
-        mov(i_.cvt32(), (1u << tail) - 1);
-        kmovw(Opmask(1), i_.cvt32());
-      } else {
-        std::vector<std::uint32_t> m(VL, 0);
-        for (int j = 0; j < tail; ++j) m[j] = 0xFFFFFFFFu;
-        vmovups(V(vec<V>::count - 1), consts_.lanes(m));
-      }
-    }
+    if (const int tail = d_.cols % VL) io_.set_tail(tail, i_.cvt32());
     const int full = d_.cols / VL, blocks = full / U, rest = full % U, tail = d_.cols % VL;
     if (blocks) {
       Label loop;

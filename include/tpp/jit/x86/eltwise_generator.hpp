@@ -120,16 +120,7 @@ class eltwise_generator : public Xbyak::CodeGenerator {
     for (int k = 0; k < 4; ++k) mov(ptr_[k], qword[args + 8 * k]);
 
     const int tail = d_.cols % kLanes;
-    if (tail) {
-      if constexpr (avx512) {
-        mov(scratch_.cvt32(), (1u << tail) - 1);
-        kmovw(Opmask(1), scratch_.cvt32());
-      } else if (has_tail_mask()) {
-        std::vector<std::uint32_t> m(kLanes, 0);
-        for (int j = 0; j < tail; ++j) m[j] = 0xFFFFFFFFu;
-        vmovups(tail_mask_, consts_.lanes(m));
-      }
-    }
+    if (tail && (avx512 || has_tail_mask())) io_.set_tail(tail, scratch_.cvt32());
     for (int k = 0; k < 2; ++k)
       if (has_bcast(k) && d_.src[k].bcast == broadcast::scalar)
         io_.load_broadcast(bcast_[k], d_.src[k].type, ptr_[k], scratch_.cvt32());

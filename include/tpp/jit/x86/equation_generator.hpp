@@ -172,16 +172,7 @@ class equation_generator : public Xbyak::CodeGenerator {
     s0_ = sf.t[3];
     for (int k = 0; k < d_.inputs; ++k) in_[k] = sf.t[4 + k];
 
-    if (const int tail = d_.n % VL) {
-      if constexpr (avx512) {
-        mov(s0_.cvt32(), (1u << tail) - 1);
-        kmovw(Opmask(1), s0_.cvt32());
-      } else {
-        std::vector<std::uint32_t> m(VL, 0);
-        for (int j = 0; j < tail; ++j) m[j] = 0xFFFFFFFFu;
-        vmovups(V(vec<V>::count - 1), consts_.lanes(m));
-      }
-    }
+    if (const int tail = d_.n % VL) io_.set_tail(tail, s0_.cvt32());
     mov(s0_, ptr[args_ + static_cast<int>(offsetof(detail::equation_args, inputs))]);
     for (int k = 0; k < d_.inputs; ++k) mov(in_[k], ptr[s0_ + 8 * k]);
     mov(out_, ptr[args_ + static_cast<int>(offsetof(detail::equation_args, out))]);

@@ -4,6 +4,9 @@
 // exact sequence of 8/4/2-byte moves for 16-bit ones (n is known when the kernel is generated).
 #pragma once
 
+#include <cstdint>
+#include <vector>
+
 #include <xbyak/xbyak.h>
 
 #include "tpp/core/dtype.hpp"
@@ -22,6 +25,19 @@ class io {
   // tail_mask: AVX2 register holding all-ones in lanes < tail (used by vmaskmovps); AVX-512 uses k1.
   io(Xbyak::CodeGenerator& g, const_table& c, bool native_bf16, V tail_mask)
       : g_(g), c_(c), native_bf16_(native_bf16), tail_mask_(tail_mask) {}
+
+  // Prepares the tail of `tail` lanes (1 <= tail < L) that loads and stores with n < L use:
+  // opmask k1 on AVX-512, the tail-mask register on AVX2. scratch: any free general register.
+  void set_tail(int tail, const Xbyak::Reg32& scratch) {
+    if constexpr (avx512) {
+      g_.mov(scratch, (1u << tail) - 1);
+      g_.kmovw(Xbyak::Opmask(1), scratch);
+    } else {
+      std::vector<std::uint32_t> m(L, 0);
+      for (int j = 0; j < tail; ++j) m[j] = 0xFFFFFFFFu;
+      g_.vmovups(tail_mask_, c_.lanes(m));
+    }
+  }
 
   // v <- n elements of type t at a (n == L: a full vector)
   void load(const V& v, dtype t, const Xbyak::RegExp& a, int n) {
