@@ -147,9 +147,7 @@ class brgemm_epilogue_emitter {
       g_.vcmpps(l.t[0], l.v, l.t[0], 0x1E);
       g_.vmovmskps(s, l.t[0]);
     }
-    if (n < 32) g_.and_(s, static_cast<int>((1u << n) - 1));
-    if (n <= 8) g_.mov(g_.byte[a], x_.scratch.cvt8());
-    else g_.mov(g_.word[a], x_.scratch.cvt16());
+    io_.store_bits(a, n, s);
   }
 
   Xbyak::CodeGenerator& g_;

@@ -358,27 +358,10 @@ class eltwise_generator : public Xbyak::CodeGenerator {
   }
 
   // ---- bitmask helpers ----------------------------------------------------------------------
-  // low n bits of scratch -> memory at a (bits past n in the last byte are written as 0)
-  void store_bits(const Xbyak::RegExp& a, int n) {
-    if (n < 32) and_(scratch_.cvt32(), static_cast<int>((1u << n) - 1));
-    if (n <= 8) mov(byte[a], scratch_.cvt8());
-    else mov(word[a], scratch_.cvt16());
-  }
-  // n bits at a -> mask (all-ones lanes where the bit is set); AVX-512 keeps it in k3 instead.
+  // low n bits of scratch -> memory at a; n bits at a -> all-ones lanes (io's bitmask helpers)
+  void store_bits(const Xbyak::RegExp& a, int n) { io_.store_bits(a, n, scratch_.cvt32()); }
   void load_bits_as_mask(const V& m, const Xbyak::RegExp& a, int n) {
-    if (n <= 8) movzx(scratch_.cvt32(), byte[a]);
-    else movzx(scratch_.cvt32(), word[a]);
-    if constexpr (avx512) {
-      kmovw(Xbyak::Opmask(3), scratch_.cvt32());
-      vpmovm2d(m, Xbyak::Opmask(3));
-    } else {
-      const Xbyak::Xmm x(m.getIdx());
-      vmovd(x, scratch_.cvt32());
-      vpbroadcastd(m, x);
-      const auto bits = consts_.lanes({1, 2, 4, 8, 16, 32, 64, 128});
-      vpand(m, m, bits);
-      vpcmpeqd(m, m, bits);
-    }
+    io_.load_bits_as_mask(m, a, n, scratch_.cvt32());
   }
   // y -> all-ones lanes where y > 0 (tmp clobbered)
   void positive_mask(const V& y, const V& tmp) {

@@ -39,6 +39,30 @@ class io {
     }
   }
 
+  // ---- bitmask operands (one bit per element, rows of whole bytes) ------------------------
+  // low n bits of `bits` -> memory at a (bits past n in the last byte are written as 0)
+  void store_bits(const Xbyak::RegExp& a, int n, const Xbyak::Reg32& bits) {
+    if (n < 32) g_.and_(bits, static_cast<int>((1u << n) - 1));
+    if (n <= 8) g_.mov(g_.byte[a], bits.cvt8());
+    else g_.mov(g_.word[a], bits.cvt16());
+  }
+  // n bits at a -> m: all-ones lanes where the bit is set (AVX-512 also leaves them in k3)
+  void load_bits_as_mask(const V& m, const Xbyak::RegExp& a, int n, const Xbyak::Reg32& scratch) {
+    if (n <= 8) g_.movzx(scratch, g_.byte[a]);
+    else g_.movzx(scratch, g_.word[a]);
+    if constexpr (avx512) {
+      g_.kmovw(Xbyak::Opmask(3), scratch);
+      g_.vpmovm2d(m, Xbyak::Opmask(3));
+    } else {
+      const Xbyak::Xmm x(m.getIdx());
+      g_.vmovd(x, scratch);
+      g_.vpbroadcastd(m, x);
+      const auto bits = c_.lanes({1, 2, 4, 8, 16, 32, 64, 128});
+      g_.vpand(m, m, bits);
+      g_.vpcmpeqd(m, m, bits);
+    }
+  }
+
   // v <- n elements of type t at a (n == L: a full vector)
   void load(const V& v, dtype t, const Xbyak::RegExp& a, int n) {
     const bool full = n == L;
