@@ -24,3 +24,4 @@
 #include "tpp/ops/ternary.hpp"
 #include "tpp/ops/reduce.hpp"
 #include "tpp/ops/reduce_params.hpp"
+#include "tpp/ops/dropout.hpp"
