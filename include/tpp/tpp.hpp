@@ -25,3 +25,4 @@
 #include "tpp/ops/reduce.hpp"
 #include "tpp/ops/reduce_params.hpp"
 #include "tpp/ops/dropout.hpp"
+#include "tpp/ops/quant.hpp"
