@@ -11,6 +11,8 @@
 #include <mutex>
 #include <string>
 
+#include "tpp/jit/code_buffer.hpp"
+
 namespace tpp::jit {
 
 inline void announce_kernel(const void* code, std::size_t size, const std::string& name) {
@@ -36,6 +38,18 @@ inline void announce_kernel(const void* code, std::size_t size, const std::strin
       std::fclose(f);
     }
   }
+}
+
+}  // namespace tpp::jit
+
+namespace tpp::jit {
+
+// A finished generator's code -> executable memory (W^X), announced to the debug hooks, typed.
+template <class Fn, class Generator>
+Fn publish_generated(const Generator& g, const std::string& name) {
+  const void* code = code_buffer::publish(g.getCode(), g.getSize());
+  announce_kernel(code, g.getSize(), name);
+  return reinterpret_cast<Fn>(const_cast<void*>(code));
 }
 
 }  // namespace tpp::jit

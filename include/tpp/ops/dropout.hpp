@@ -87,9 +87,7 @@ inline dropout_entry build_dropout(const dropout_desc& d) {
   try {
     const auto make = [&](auto tag, bool forward) {
       jit::x86::dropout_generator<decltype(tag)> g(d, forward);
-      const void* code = jit::code_buffer::publish(g.getCode(), g.getSize());
-      jit::announce_kernel(code, g.getSize(), forward ? "tpp_dropout" : "tpp_dropout_inv");
-      return reinterpret_cast<void (*)(const dropout_args*)>(const_cast<void*>(code));
+      return jit::publish_generated<void (*)(const dropout_args*)>(g, forward ? "tpp_dropout" : "tpp_dropout_inv");
     };
     if (d.level >= isa::avx512) {
       e.forward = make(Xbyak::Zmm(), true);

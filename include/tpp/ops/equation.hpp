@@ -101,10 +101,9 @@ inline equation_entry build_equation(const equation_desc& d) {
     for (;;) {
       try {
         jit::x86::equation_generator<V> g(d, u);
-        const void* code = jit::code_buffer::publish(g.getCode(), g.getSize());
-        e.code = reinterpret_cast<void (*)(const equation_args*)>(const_cast<void*>(code));
+        e.code = jit::publish_generated<void (*)(const equation_args*)>(
+            g, "tpp_equation_" + std::to_string(jit::hash_bytes(d)));
         e.unroll = g.unroll();
-        jit::announce_kernel(code, g.getSize(), "tpp_equation_" + std::to_string(jit::hash_bytes(d)));
         return;
       } catch (const jit::x86::out_of_registers& oor) {
         int& q = u[static_cast<std::size_t>(std::max(oor.pass, 1) - 1)];

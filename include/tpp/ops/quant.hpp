@@ -61,9 +61,7 @@ inline quant_entry build_quant(const quant_desc& d) {
   try {
     const auto make = [&](auto tag) {
       jit::x86::quant_generator<decltype(tag)> g(d);
-      const void* code = jit::code_buffer::publish(g.getCode(), g.getSize());
-      jit::announce_kernel(code, g.getSize(), d.quantize ? "tpp_quantize" : "tpp_dequantize");
-      e.code = reinterpret_cast<void (*)(const quant_args*)>(const_cast<void*>(code));
+      e.code = jit::publish_generated<void (*)(const quant_args*)>(g, d.quantize ? "tpp_quantize" : "tpp_dequantize");
     };
     if (d.level >= isa::avx512) make(Xbyak::Zmm());
     else make(Xbyak::Ymm());

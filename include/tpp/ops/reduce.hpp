@@ -68,9 +68,7 @@ inline column_reduce_entry build_column_reduce(const column_reduce_desc& d) {
   try {
     const auto make = [&](auto tag) {
       jit::x86::column_reduce_generator<decltype(tag)> g(d);
-      const void* code = jit::code_buffer::publish(g.getCode(), g.getSize());
-      e.code = reinterpret_cast<void (*)(const void* const*)>(const_cast<void*>(code));
-      jit::announce_kernel(code, g.getSize(), std::string("tpp_reduce_columns_") + name(d.op));
+      e.code = jit::publish_generated<void (*)(const void* const*)>(g, std::string("tpp_reduce_columns_") + name(d.op));
     };
     if (d.level >= isa::avx512) make(Xbyak::Zmm());
     else make(Xbyak::Ymm());

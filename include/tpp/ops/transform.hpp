@@ -38,9 +38,8 @@ inline transform_entry build_transform(const transform_desc& d) {
   if (d.level == isa::ref || !jit::x86::transpose_generator::supports(d)) return e;
   try {
     jit::x86::transpose_generator g(d);
-    const void* code = jit::code_buffer::publish(g.getCode(), g.getSize());
-    e.code = reinterpret_cast<void (*)(const transform_args*)>(const_cast<void*>(code));
-    jit::announce_kernel(code, g.getSize(), "tpp_transpose_" + std::to_string(d.rows) + "x" + std::to_string(d.cols));
+    e.code = jit::publish_generated<void (*)(const transform_args*)>(
+        g, "tpp_transpose_" + std::to_string(d.rows) + "x" + std::to_string(d.cols));
   } catch (const Xbyak::Error& x) {
     fail("tpp::jit: code generation failed for a transpose: ", x.what());
   }
