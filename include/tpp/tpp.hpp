@@ -26,3 +26,4 @@
 #include "tpp/ops/reduce_params.hpp"
 #include "tpp/ops/dropout.hpp"
 #include "tpp/ops/quant.hpp"
+#include "tpp/ops/index.hpp"
