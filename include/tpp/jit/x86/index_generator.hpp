@@ -69,29 +69,38 @@ class index_generator : public Xbyak::CodeGenerator {
     add(row_, table_);
   }
 
-  void emit_copy() {
+  // for k < count: row_ = the table row of idx[k]; body()
+  template <class Body>
+  void for_each_index(Body body) {
     using namespace Xbyak;
-    const bool gather = d_.op == index_op::gather;
-    const dtype src_t = gather ? d_.table_type : d_.other_type, dst_t = gather ? d_.other_type : d_.table_type;
     Label loop, done;
     xor_(k_, k_);
     cmp(count_, 0);
     jle(done, T_NEAR);
     L(loop);
     table_row();
-    // other row: other + k * ld_other * size
-    imul(s0_, k_, static_cast<int>(static_cast<long>(d_.ld_other) * size_of(d_.other_type)));
-    add(s0_, other_);
-    const Reg64 &src = gather ? row_ : s0_, &dst = gather ? s0_ : row_;
-    for (int j = 0; j < d_.cols; j += VL) {
-      const int n = std::min(VL, d_.cols - j);
-      io_.load(V(0), src_t, src + j * size_of(src_t), n);
-      io_.store(V(0), dst_t, dst + j * size_of(dst_t), n, V(1), V(2));
-    }
+    body();
     inc(k_);
     cmp(k_, count_);
     jl(loop, T_NEAR);
     L(done);
+  }
+
+  void emit_copy() {
+    using namespace Xbyak;
+    const bool gather = d_.op == index_op::gather;
+    const dtype src_t = gather ? d_.table_type : d_.other_type, dst_t = gather ? d_.other_type : d_.table_type;
+    for_each_index([&] {
+      // other row: other + k * ld_other * size
+      imul(s0_, k_, static_cast<int>(static_cast<long>(d_.ld_other) * size_of(d_.other_type)));
+      add(s0_, other_);
+      const Reg64 &src = gather ? row_ : s0_, &dst = gather ? s0_ : row_;
+      for (int j = 0; j < d_.cols; j += VL) {
+        const int n = std::min(VL, d_.cols - j);
+        io_.load(V(0), src_t, src + j * size_of(src_t), n);
+        io_.store(V(0), dst_t, dst + j * size_of(dst_t), n, V(1), V(2));
+      }
+    });
   }
 
   void emit_bag() {
@@ -100,20 +109,12 @@ class index_generator : public Xbyak::CodeGenerator {
       const int lanes = std::min(U, (d_.cols - j0 + VL - 1) / VL);
       const auto n_of = [&](int t) { return std::min(VL, d_.cols - j0 - t * VL); };
       for (int t = 0; t < lanes; ++t) vxorps(V(t), V(t), V(t));
-      Label loop, done;
-      xor_(k_, k_);
-      cmp(count_, 0);
-      jle(done, T_NEAR);
-      L(loop);
-      table_row();
-      for (int t = 0; t < lanes; ++t) {
-        io_.load(V(U + t), d_.table_type, row_ + (j0 + t * VL) * size_of(d_.table_type), n_of(t));
-        vaddps(V(t), V(t), V(U + t));
-      }
-      inc(k_);
-      cmp(k_, count_);
-      jl(loop, T_NEAR);
-      L(done);
+      for_each_index([&] {
+        for (int t = 0; t < lanes; ++t) {
+          io_.load(V(U + t), d_.table_type, row_ + (j0 + t * VL) * size_of(d_.table_type), n_of(t));
+          vaddps(V(t), V(t), V(U + t));
+        }
+      });
       for (int t = 0; t < lanes; ++t)
         io_.store(V(t), d_.other_type, other_ + (j0 + t * VL) * size_of(d_.other_type), n_of(t), V(U), V(U + 1));
     }
