@@ -102,3 +102,76 @@ TEST_CASE("gemm: bad input throws tpp::error", "[gemm][errors]") {
   p.block_k = 7;
   REQUIRE_THROWS_AS(tpp::gemm(p, {x.data(), x.data(), x.data()}), tpp::error);
 }
+
+// The equation epilogue is the composition of the two TPPs, block by block: the fused call must
+// equal tpp::gemm (f32 C) followed by the same equation over all of C, bit for bit (both run the
+// same BRGEMM blocks and the same per-row equation code).
+TEST_CASE("gemm with an equation epilogue equals gemm then the equation", "[gemm][equation]") {
+  std::mt19937 rng(81);
+  using tpp::dtype;
+  for (tpp::isa level : levels()) {
+    isa_scope cap(level);
+    for (bool reduces : {false, true})
+      for (auto [m, n, k] : {std::tuple{37, 50, 20}, std::tuple{64, 96, 64}}) {
+        tpp::gemm_params p;
+        p.m = m;
+        p.n = n;
+        p.k = k;
+        p.block_m = 16;
+        p.block_n = 32;
+        p.block_k = 16;
+        p.c = {reduces ? dtype::bf16 : dtype::f32, n + 3};
+        const tpp::expr y = tpp::arg(0) + tpp::arg(1);  // + bias[n] (row broadcast)
+        if (reduces) {  // LayerNorm of (A*B + bias) with gamma, beta: whole rows per block
+          const tpp::expr d = y - tpp::row_mean(y);
+          p.equation = d * tpp::rsqrt(tpp::row_mean(d * d) + 1e-5f) * tpp::arg(2) + tpp::arg(3);
+          p.equation_inputs = {{dtype::f32, 0, tpp::broadcast::row}, {dtype::f32, 0, tpp::broadcast::row},
+                               {dtype::f32, 0, tpp::broadcast::row}};
+        } else {  // GELU(A*B + bias) + residual
+          p.equation = tpp::gelu_tanh(y) + tpp::arg(2);
+          p.equation_inputs = {{dtype::f32, 0, tpp::broadcast::row}, {dtype::f32, n + 1}};
+        }
+        std::vector<float> a(static_cast<std::size_t>(m) * k), b(static_cast<std::size_t>(k) * n), v1(n), v2(n), v3(n);
+        std::vector<float> res(static_cast<std::size_t>(m) * (n + 1));
+        for (auto* vec : {&a, &b, &v1, &v2, &v3, &res}) fill(vec->data(), dtype::f32, vec->size() * 4, -1, 1, rng);
+        const std::size_t cbytes = static_cast<std::size_t>(m) * (n + 3) * tpp::size_of(p.c.type);
+        std::vector<unsigned char> fused(cbytes, 0x11), composed(cbytes, 0x11);
+        tpp::gemm_operands x{a.data(), b.data(), fused.data()};
+        x.equation_inputs = reduces ? std::vector<const void*>{v1.data(), v2.data(), v3.data()}
+                                    : std::vector<const void*>{v1.data(), res.data()};
+        tpp::gemm(p, x);
+        // composed: plain f32 gemm, then the equation over all of C
+        tpp::gemm_params g = p;
+        g.equation.reset();
+        g.equation_inputs.clear();
+        g.c = {dtype::f32, n};
+        std::vector<float> c(static_cast<std::size_t>(m) * n);
+        tpp::gemm(g, {a.data(), b.data(), c.data()});
+        tpp::equation_params e;
+        e.m = m;
+        e.n = n;
+        e.inputs = {{dtype::f32}};
+        for (const auto& o : p.equation_inputs) e.inputs.push_back(o);
+        e.out = p.c;
+        e.root = *p.equation;
+        std::vector<const void*> in{c.data()};
+        for (const void* ptr : x.equation_inputs) in.push_back(ptr);
+        tpp::equation(e)(in.size(), in.data(), composed.data());
+        REQUIRE(fused == composed);
+      }
+  }
+  // errors: both epilogues, beta 1, a missing input pointer
+  tpp::gemm_params p;
+  p.m = p.n = p.k = 8;
+  p.equation = tpp::relu(tpp::arg(0));
+  std::vector<float> z(64);
+  p.epilogue.unary = tpp::unary_op::relu;
+  REQUIRE_THROWS_AS(tpp::gemm(p, {z.data(), z.data(), z.data()}), tpp::error);
+  p.epilogue.unary = tpp::unary_op::copy;
+  p.beta = 1;
+  REQUIRE_THROWS_AS(tpp::gemm(p, {z.data(), z.data(), z.data()}), tpp::error);
+  p.beta = 0;
+  p.equation = tpp::arg(0) + tpp::arg(1);
+  p.equation_inputs = {{dtype::f32}};
+  REQUIRE_THROWS_AS(tpp::gemm(p, {z.data(), z.data(), z.data()}), tpp::error);
+}

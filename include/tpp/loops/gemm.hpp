@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #if defined(_OPENMP)
@@ -20,6 +21,7 @@
 
 #include "tpp/core/error.hpp"
 #include "tpp/ops/brgemm.hpp"
+#include "tpp/ops/equation.hpp"
 
 namespace tpp {
 
@@ -29,6 +31,12 @@ struct gemm_params {
   float beta = 0;            // 0 or 1
   brgemm_epilogue epilogue;  // bias (n values), d (m x n, ld), unary, relu mask
   int block_m = 64, block_n = 64, block_k = 64;  // blocking; bk even for bf16
+  // An equation as the epilogue (instead of `epilogue`; beta 0): each C block, still in cache,
+  // goes through it with arg(0) = the GEMM result (f32) and arg(i) = equation_inputs[i - 1],
+  // addressed like C (m x n) or broadcast. A tree with row reductions sees whole rows: the
+  // column block is then n.   C = layernorm(A * B + bias) is one call.
+  std::optional<expr> equation;
+  std::vector<operand> equation_inputs;
 };
 
 struct gemm_operands {
@@ -38,6 +46,7 @@ struct gemm_operands {
   const void* bias = nullptr;
   const void* d = nullptr;
   void* mask = nullptr;
+  std::vector<const void*> equation_inputs{};  // one per gemm_params::equation_inputs
 };
 
 namespace detail {
@@ -86,6 +95,45 @@ inline void pack_block(char* dst, const char* src, long ld, int es, int rows, in
   }
 }
 
+// The equation of gemm_params over a rows x cols block: arg(0) f32 with ld bn, then the inputs.
+inline equation_params gemm_equation(const gemm_params& p, int rows, int cols, int bn = 0) {
+  equation_params e;
+  e.m = rows;
+  e.n = cols;
+  e.inputs.push_back(operand{dtype::f32, bn ? bn : cols});
+  for (operand o : p.equation_inputs) {
+    if (o.bcast == broadcast::none && o.ld == 0) o.ld = p.n;  // a block of the m x n operand
+    e.inputs.push_back(o);
+  }
+  e.out = operand{p.c.type, p.c.ld ? p.c.ld : p.n};
+  e.root = *p.equation;
+  return e;
+}
+
+inline float* gemm_equation_scratch(std::size_t floats) {
+  thread_local std::vector<float> s;
+  if (s.size() < floats) s.resize(floats);
+  return s.data();
+}
+
+// The equation over one C block: the GEMM result in `block` (f32, ld bn) -> C at `cblock`.
+inline void run_gemm_equation(const gemm_params& p, const gemm_operands& x, int rows, int cols, long row0, long col0,
+                              int bn, const void* block, void* cblock) {
+  std::vector<const void*> in{block};
+  for (std::size_t i = 0; i < p.equation_inputs.size(); ++i) {
+    const operand& o = p.equation_inputs[i];
+    const long es = size_of(o.type);
+    const auto* base = static_cast<const char*>(x.equation_inputs[i]);
+    switch (o.bcast) {
+      case broadcast::none: in.push_back(base + (row0 * (o.ld ? o.ld : p.n) + col0) * es); break;
+      case broadcast::row: in.push_back(base + col0 * es); break;
+      case broadcast::column: in.push_back(base + row0 * (o.ld ? o.ld : 1) * es); break;
+      case broadcast::scalar: in.push_back(base); break;
+    }
+  }
+  equation(gemm_equation(p, rows, cols, bn))(in.size(), in.data(), cblock);  // cached per block shape
+}
+
 }  // namespace detail
 
 // Runs the blocked GEMM; threads from the enclosing OpenMP setting (OMP_NUM_THREADS).
@@ -113,7 +161,22 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
   if (d.d.type != dtype::none && !x.d) detail::fail("tpp::gemm: the epilogue reads d, but d is null");
   if (d.mask.type != dtype::none && !x.mask) detail::fail("tpp::gemm: the epilogue writes a mask, but mask is null");
 
-  const int bm = std::min(p.block_m, p.m), bn = std::min(p.block_n, p.n), bk = std::min(p.block_k, bf16 ? p.k + p.k % 2 : p.k);
+  // the equation epilogue: validated on the whole C; whole rows when it reduces them
+  const bool eq = p.equation.has_value();
+  bool eq_reduces = false;
+  if (eq) {
+    if (d.has_epilogue() || d.mask.type != dtype::none)
+      detail::fail("tpp::gemm: equation and epilogue are both set; use one");
+    if (p.beta != 0.0f) detail::fail("tpp::gemm: beta = ", p.beta, ", but an equation epilogue needs beta = 0");
+    if (x.equation_inputs.size() != p.equation_inputs.size())
+      detail::fail("tpp::gemm: ", x.equation_inputs.size(), " equation input pointers for ", p.equation_inputs.size(),
+                   " equation inputs");
+    for (const void* ptr : x.equation_inputs)
+      if (!ptr) detail::fail("tpp::gemm: an equation input pointer is null");
+    const detail::equation_desc ed = detail::lower(detail::gemm_equation(p, p.m, p.n), isa::ref);
+    for (int i = 0; i < ed.count; ++i) eq_reduces = eq_reduces || ed.nodes[i].kind == detail::expr_kind::reduce;
+  }
+  const int bm = std::min(p.block_m, p.m), bn = eq_reduces ? p.n : std::min(p.block_n, p.n), bk = std::min(p.block_k, bf16 ? p.k + p.k % 2 : p.k);
   const int Mb = (p.m + bm - 1) / bm, Nb = (p.n + bn - 1) / bn, Kb = (p.k + bk - 1) / bk;
   const int es = size_of(p.a.type);
   const bool vnni = bf16 && active_isa() >= isa::avx512_bf16;
@@ -140,12 +203,12 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
     q.k = bk;
     q.a = operand{p.a.type, bk};
     q.b = operand{p.b.type, bn};
-    q.c = operand{p.c.type, d.ldc};
+    q.c = eq ? operand{dtype::f32, bn} : operand{p.c.type, d.ldc};  // equation: f32 block scratch
     q.b_layout = vnni ? gemm_layout::vnni : gemm_layout::normal;
     q.beta = first ? p.beta : 1.0f;
     q.stride_a = static_cast<std::int64_t>(bm) * bk;
     q.stride_b = static_cast<std::int64_t>(bk) * bn;
-    if (last) {
+    if (last && !eq) {
       q.epilogue = p.epilogue;
       if (q.epilogue.d.type != dtype::none) q.epilogue.d.ld = d.d.ld ? d.d.ld : p.n;
       if (q.epilogue.mask.type != dtype::none) q.epilogue.mask.ld = d.mask.ld ? d.mask.ld : (p.n + 7) / 8 * 8;
@@ -183,7 +246,8 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
         const int rows = std::min(bm, p.m - mb * bm), cols = std::min(bn, p.n - nb * bn);
         const long row0 = static_cast<long>(mb) * bm, col0 = static_cast<long>(nb) * bn;
         brgemm_call call;
-        call.c = static_cast<char*>(x.c) + (row0 * d.ldc + col0) * size_of(p.c.type);
+        char* const cblock = static_cast<char*>(x.c) + (row0 * d.ldc + col0) * size_of(p.c.type);
+        call.c = eq ? static_cast<void*>(detail::gemm_equation_scratch(static_cast<std::size_t>(bm) * bn)) : cblock;
         if (x.bias) call.bias = static_cast<const char*>(x.bias) + col0 * size_of(d.bias);
         if (x.d) call.d = static_cast<const char*>(x.d) + (row0 * ldd + col0) * size_of(d.d.type);
         if (x.mask) call.mask = static_cast<char*>(x.mask) + (row0 * ldm + col0) / 8;
@@ -193,6 +257,7 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
           call.count = std::min(chunk, Kb - k0);
           kernel(rows, cols, k0 == 0, k0 + chunk >= Kb)(call);
         }
+        if (eq) detail::run_gemm_equation(p, x, rows, cols, row0, col0, bn, call.c, cblock);
       }
   }
 }
