@@ -3,6 +3,8 @@
 # Usage: scripts/deps.sh [test|bench]   (runs apt-get as root, through sudo when not root)
 set -euo pipefail
 pkgs=(cmake g++ make libxbyak-dev catch2 python3)
+# AArch64: cross compiler, its C library and OpenMP runtime, and qemu to run the cross-built tests
+[ "${1:-test}" = test ] && pkgs+=(g++-aarch64-linux-gnu libc6-dev-arm64-cross libgomp1-arm64-cross qemu-user-static)
 [ "${1:-test}" = bench ] && pkgs+=(libbenchmark-dev libdnnl-dev libxsmm-dev libopenblas-openmp-dev)
 missing=()
 for p in "${pkgs[@]}"; do
