@@ -5,8 +5,8 @@
 //   tpp::transform_kernel t = tpp::transform(p);
 //   t(in, out);
 //
-// The JIT covers 32-bit transpose (8 x 8 ymm tiles); the other transforms and element sizes run
-// the reference loops for now (jitted() says which).
+// The JIT covers 32-bit transpose (8 x 8 ymm tiles) and 16-bit VNNI pack; the other transforms
+// and element sizes run typed reference loops for now (jitted() says which).
 #pragma once
 
 #include <string>
@@ -20,6 +20,7 @@
 
 #if TPP_X86_64
 #include "tpp/jit/x86/transpose_generator.hpp"
+#include "tpp/jit/x86/vnni_pack_generator.hpp"
 #endif
 
 namespace tpp {
@@ -35,13 +36,19 @@ inline transform_entry build_transform(const transform_desc& d) {
   transform_entry e;
   e.desc = d;
 #if TPP_X86_64
-  if (d.level == isa::ref || !jit::x86::transpose_generator::supports(d)) return e;
+  if (d.level == isa::ref) return e;
+  using fn = void (*)(const transform_args*);
+  const std::string shape = std::to_string(d.rows) + "x" + std::to_string(d.cols);
   try {
-    jit::x86::transpose_generator g(d);
-    e.code = jit::publish_generated<void (*)(const transform_args*)>(
-        g, "tpp_transpose_" + std::to_string(d.rows) + "x" + std::to_string(d.cols));
+    if (jit::x86::transpose_generator::supports(d)) {
+      jit::x86::transpose_generator g(d);
+      e.code = jit::publish_generated<fn>(g, "tpp_transpose_" + shape);
+    } else if (jit::x86::vnni_pack_generator::supports(d)) {
+      jit::x86::vnni_pack_generator g(d);
+      e.code = jit::publish_generated<fn>(g, "tpp_vnni_pack_" + shape);
+    }
   } catch (const Xbyak::Error& x) {
-    fail("tpp::jit: code generation failed for a transpose: ", x.what());
+    fail("tpp::jit: code generation failed for a ", name(d.op), ": ", x.what());
   }
 #endif
   return e;
