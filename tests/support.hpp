@@ -46,11 +46,11 @@ class guarded {
 };
 
 // The levels this machine can run, from ref up to the detected one.
-inline std::vector<tpp::isa> levels() {
-  std::vector<tpp::isa> v;
-  for (int l = 0; l <= static_cast<int>(tpp::detected_isa()); ++l) v.push_back(static_cast<tpp::isa>(l));
-  return v;
-}
+inline std::vector<tpp::isa> levels() { return tpp::available_isas(); }
+
+// Whether the x86 generators cover a family at this level (every x86 level but ref). AArch64
+// levels JIT only what a NEON generator exists for: the families' tests say which.
+inline bool x86_jit(tpp::isa level) { return tpp::is_x86(level); }
 
 // Sets the ISA cap for a scope.
 struct isa_scope {

@@ -10,6 +10,16 @@ TEST_CASE("the cap never raises the level above what the CPU has", "[cpu]") {
 }
 
 TEST_CASE("level names round-trip", "[cpu]") {
-  for (int l = 0; l <= static_cast<int>(tpp::isa_top); ++l)
-    CHECK(tpp::parse_isa(tpp::name(static_cast<tpp::isa>(l))) == static_cast<tpp::isa>(l));
+  for (tpp::isa l : tpp::all_isas) CHECK(tpp::parse_isa(tpp::name(l)) == l);
+  CHECK_THROWS_AS(tpp::parse_isa("sse2"), tpp::error);
+}
+
+TEST_CASE("a cap from the other architecture's chain does not apply", "[cpu]") {
+  const tpp::isa d = tpp::detected_isa();
+  tpp_test::isa_scope cap(tpp::is_x86(d) ? tpp::isa::neon : tpp::isa::avx2);
+  CHECK(tpp::active_isa() == d);
+  const auto v = tpp::available_isas();
+  CHECK(v.front() == tpp::isa::ref);
+  CHECK(v.back() == d);
+  for (tpp::isa l : v) CHECK((l == tpp::isa::ref || tpp::is_x86(l) == tpp::is_x86(d)));
 }

@@ -278,7 +278,7 @@ outcome run_case(const gemm_case& c, bool flush_end, std::mt19937& rng, Run&& ru
 
 // The JIT covers every case except these (documented in tpp/ops/brgemm.hpp).
 bool expect_jit(const tpp::brgemm_params& p, tpp::isa level) {
-  if (level == tpp::isa::ref || p.b_layout == tpp::gemm_layout::transposed) return false;
+  if (!tpp_test::x86_jit(level) || p.b_layout == tpp::gemm_layout::transposed) return false;
   if (p.b_layout == tpp::gemm_layout::vnni && p.b.type == dtype::f16) return false;
   if (p.a.type == dtype::u8)  // vpdpbusd from avx512_bf16 (with AVX512_VNNI), VNNI B only
     return level >= tpp::isa::avx512_bf16 && p.b_layout == tpp::gemm_layout::vnni &&
@@ -289,7 +289,7 @@ bool expect_jit(const tpp::brgemm_params& p, tpp::isa level) {
 // AMX takes bf16 / u8 A (normal) with VNNI B when k/g (g = 2 or 4 k values per VNNI group) has a
 // divisor in 8..16: a tile step of at least 8 groups and no k tail.
 bool expect_tiles(const tpp::brgemm_params& p, tpp::isa level) {
-  if (level < tpp::isa::amx || p.a_layout != tpp::gemm_layout::normal || p.b_layout != tpp::gemm_layout::vnni)
+  if (!tpp::is_x86(level) || level < tpp::isa::amx || p.a_layout != tpp::gemm_layout::normal || p.b_layout != tpp::gemm_layout::vnni)
     return false;
   if (p.a.type != dtype::bf16 && p.a.type != dtype::u8) return false;
   const int groups = p.k / (p.a.type == dtype::u8 ? 4 : 2);

@@ -141,8 +141,10 @@ void check_every_level(eltwise_case c, std::mt19937& rng, Dispatch dispatch, Cal
     isa_scope cap(level);
     const auto k = dispatch();
     REQUIRE(k.level() == level);
-    REQUIRE(k.jitted() == (level != tpp::isa::ref));
-    c.bf16_ftz = level >= tpp::isa::avx512_bf16;
+    tpp::detail::eltwise_desc at = c.d;
+    at.level = level;
+    REQUIRE(k.jitted() == (x86_jit(level) || tpp::jit::a64::eltwise_supports(at)));
+    c.bf16_ftz = tpp::is_x86(level) && level >= tpp::isa::avx512_bf16;
     for (bool flush_end : {true, false}) {
       const outcome r = run_case(c, flush_end, rng, [&](const void* s0, const void* s1, void* out, void* mask) {
         call(k, s0, s1, out, mask);

@@ -304,7 +304,7 @@ TEST_CASE("equation: random trees (depth <= 6, mixed broadcasts) against the ora
         bool jitted = false;
         const check_result r = run_equation(p, flush_end, rng, &jitted);
         if (!r.ok) FAIL_CHECK("tree " << t << ": " << r.why);
-        if (level != tpp::isa::ref && flush_end) {
+        if (tpp_test::x86_jit(level) && flush_end) {
           ++jit_levels;
           jitted_trees += jitted;
         }
@@ -336,7 +336,7 @@ TEST_CASE("equation: LayerNorm, softmax (forward, backward), bias + GELU, BatchN
             bool jitted = false;
             const check_result r = run_equation(p, flush_end, rng, &jitted);
             if (!r.ok) FAIL_CHECK(r.why);
-            REQUIRE(jitted == (level != tpp::isa::ref));
+            REQUIRE(jitted == tpp_test::x86_jit(level));
           }
         }
     }
@@ -442,7 +442,7 @@ TEST_CASE("ternary TPPs (one-node equations) with per-operand broadcast", "[equa
           t.b = p.inputs[1];
           t.c = p.inputs[2];
           t.out = p.out;
-          REQUIRE(tpp::ternary(t).jitted() == (level != tpp::isa::ref));
+          REQUIRE(tpp::ternary(t).jitted() == tpp_test::x86_jit(level));
         }
       }
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "tpp/core/error.hpp"
 
@@ -15,6 +16,10 @@
 #if TPP_X86_64 && defined(__linux__)
 #include <sys/syscall.h>
 #include <unistd.h>
+#endif
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#define TPP_AARCH64 1
 #endif
 
 namespace tpp {
@@ -27,8 +32,16 @@ namespace tpp {
 //   avx512_fp16 + AVX512_FP16 (Sapphire Rapids and later; these CPUs also have AVX512_BF16)
 //   amx         + AMX-TILE, AMX-BF16, AMX-INT8, tile state enabled by the OS and granted to this
 //               process (Linux arch_prctl ARCH_REQ_XCOMP_PERM, asked once at detection)
-enum class isa : std::uint8_t { ref = 0, avx2, avx512, avx512_bf16, avx512_fp16, amx };
-constexpr isa isa_top = isa::amx;  // the highest level tpp knows
+//
+// AArch64 levels form a second chain above ref:
+//   neon        Advanced SIMD (every AArch64 Linux CPU)
+//   neon_bf16   + BF16 (BFCVTN, BFDOT, BFMMLA)
+enum class isa : std::uint8_t { ref = 0, avx2, avx512, avx512_bf16, avx512_fp16, amx, neon = 16, neon_bf16 };
+constexpr isa isa_top = isa::amx;  // the highest x86 level (the default cap: none)
+constexpr isa all_isas[] = {isa::ref, isa::avx2, isa::avx512, isa::avx512_bf16, isa::avx512_fp16, isa::amx,
+                            isa::neon, isa::neon_bf16};
+constexpr bool is_x86(isa l) { return l >= isa::avx2 && l <= isa::amx; }
+constexpr bool is_arm(isa l) { return l >= isa::neon; }
 
 constexpr const char* name(isa level) {
   switch (level) {
@@ -38,16 +51,18 @@ constexpr const char* name(isa level) {
     case isa::avx512_bf16: return "avx512_bf16";
     case isa::avx512_fp16: return "avx512_fp16";
     case isa::amx: return "amx";
+    case isa::neon: return "neon";
+    case isa::neon_bf16: return "neon_bf16";
   }
   return "?";
 }
 
 // "avx2" -> isa::avx2; throws tpp::error naming the accepted values.
 inline isa parse_isa(const std::string& s) {
-  for (int l = 0; l <= static_cast<int>(isa_top); ++l)
-    if (s == name(static_cast<isa>(l))) return static_cast<isa>(l);
+  for (isa l : all_isas)
+    if (s == name(l)) return l;
   detail::fail("TPP_ISA = \"", s, "\" is not an ISA level; use one of ref, avx2, avx512, ",
-               "avx512_bf16, avx512_fp16, amx");
+               "avx512_bf16, avx512_fp16, amx, neon, neon_bf16");
 }
 
 namespace detail {
@@ -116,6 +131,15 @@ inline cpu_features read_cpu_features() {
   return f;
 }
 
+#if TPP_AARCH64
+// HWCAP_ASIMD (bit 1 of AT_HWCAP) and HWCAP2_BF16 (bit 14 of AT_HWCAP2), from the Linux uapi
+inline isa arm_level() {
+  const unsigned long hw = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
+  if (!(hw & (1ul << 1))) return isa::ref;
+  return (hw2 & (1ul << 14)) ? isa::neon_bf16 : isa::neon;
+}
+#endif
+
 inline isa level_of(const cpu_features& f) {
   if (!(f.os_ymm && f.avx2 && f.fma && f.f16c)) return isa::ref;
   if (!(f.os_zmm && f.avx512f && f.avx512bw && f.avx512dq && f.avx512vl)) return isa::avx2;
@@ -138,7 +162,11 @@ inline std::atomic<int>& isa_cap_slot() {
 
 // The best level this CPU and OS support (detected once).
 inline isa detected_isa() {
+#if TPP_AARCH64
+  static const isa level = detail::arm_level();
+#else
   static const isa level = detail::level_of(detail::read_cpu_features());
+#endif
   return level;
 }
 
@@ -148,9 +176,23 @@ inline void set_isa_cap(isa cap) { detail::isa_cap_slot().store(static_cast<int>
 inline isa isa_cap() { return static_cast<isa>(detail::isa_cap_slot().load()); }
 
 // min(detected, cap): the level dispatch generates code for.
+// A cap of the other architecture's chain does not apply (TPP_ISA=avx2 on AArch64 is no cap);
+// the default cap (isa_top) caps nothing on either.
 inline isa active_isa() {
   const isa d = detected_isa(), c = isa_cap();
+  if (c == isa::ref) return isa::ref;
+  if (is_x86(c) != is_x86(d) || c == isa_top) return d;
   return d < c ? d : c;
+}
+
+// The levels this machine can run, ref first, then its architecture's chain up to detected_isa()
+// (tests fan out over them).
+inline std::vector<isa> available_isas() {
+  std::vector<isa> v{isa::ref};
+  for (isa l : all_isas)
+    if (l != isa::ref && is_x86(l) == is_x86(detected_isa()) && detected_isa() != isa::ref && l <= detected_isa())
+      v.push_back(l);
+  return v;
 }
 
 }  // namespace tpp

@@ -179,7 +179,7 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
   const int bm = std::min(p.block_m, p.m), bn = eq_reduces ? p.n : std::min(p.block_n, p.n), bk = std::min(p.block_k, bf16 ? p.k + p.k % 2 : p.k);
   const int Mb = (p.m + bm - 1) / bm, Nb = (p.n + bn - 1) / bn, Kb = (p.k + bk - 1) / bk;
   const int es = size_of(p.a.type);
-  const bool vnni = bf16 && active_isa() >= isa::avx512_bf16;
+  const bool vnni = bf16 && is_x86(active_isa()) && active_isa() >= isa::avx512_bf16;
   const std::size_t ablk = static_cast<std::size_t>(bm) * bk * es, bblk = static_cast<std::size_t>(bk) * bn * es;
   std::vector<char>& scratch = detail::gemm_scratch();
   // blocks start on 64-byte boundaries: a B row split across cache lines costs ~15 % (measured)

@@ -25,6 +25,7 @@
 #if TPP_X86_64
 #include "tpp/jit/x86/eltwise_generator.hpp"
 #endif
+#include "tpp/jit/a64/eltwise_generator.hpp"  // plain C++: its supports() serves every host's tests
 
 namespace tpp {
 
@@ -69,6 +70,13 @@ inline eltwise_entry build_eltwise(const eltwise_desc& d) {
   } catch (const Xbyak::Error& x) {
     fail("tpp::jit: code generation failed for ", kernel_name(d), ": ", x.what());
   }
+#elif defined(__aarch64__)
+  if (!jit::a64::eltwise_supports(d)) return e;
+  jit::a64::eltwise_generator g(d);
+  e.code_size = g.words().size() * 4;
+  const void* code = jit::code_buffer::publish(g.words().data(), e.code_size);
+  e.code = reinterpret_cast<void (*)(const eltwise_args*)>(const_cast<void*>(code));
+  jit::announce_kernel(code, e.code_size, kernel_name(d));
 #endif
   return e;
 }
