@@ -92,7 +92,9 @@ worst measure_backward(unary_op op, const std::vector<float>& f) {
 TEST_CASE("transcendentals stay within their documented ulp bounds", "[math][accuracy]") {
   const std::vector<float> x = sample();
   for (tpp::isa level : levels()) {
-    if (level == tpp::isa::ref) continue;  // the reference is the oracle itself
+    // the reference is the oracle itself; on AArch64 these ops have no NEON code yet, so the
+    // kernels there are the reference too (measured against itself it would only cost time)
+    if (!tpp_test::x86_jit(level)) continue;
     isa_scope cap(level);
     for (unary_op op : {unary_op::exp, unary_op::tanh, unary_op::sigmoid, unary_op::gelu_tanh, unary_op::gelu_erf,
                         unary_op::erf, unary_op::elu}) {
