@@ -117,21 +117,23 @@ inline float* gemm_equation_scratch(std::size_t floats) {
 }
 
 // The equation over one C block: the GEMM result in `block` (f32, ld bn) -> C at `cblock`.
-inline void run_gemm_equation(const gemm_params& p, const gemm_operands& x, int rows, int cols, long row0, long col0,
-                              int bn, const void* block, void* cblock) {
-  std::vector<const void*> in{block};
+// The equation kernel `k` over the C block at (row0, col0): the GEMM result in `block` (f32,
+// ld bn) -> C at `cblock`; the other operands are offset to the block as their broadcast says.
+inline void run_gemm_equation(const gemm_params& p, const gemm_operands& x, const equation_kernel& k, long row0,
+                              long col0, const void* block, void* cblock) {
+  const void* in[1 + equation_max_inputs] = {block};
   for (std::size_t i = 0; i < p.equation_inputs.size(); ++i) {
     const operand& o = p.equation_inputs[i];
     const long es = size_of(o.type);
     const auto* base = static_cast<const char*>(x.equation_inputs[i]);
     switch (o.bcast) {
-      case broadcast::none: in.push_back(base + (row0 * (o.ld ? o.ld : p.n) + col0) * es); break;
-      case broadcast::row: in.push_back(base + col0 * es); break;
-      case broadcast::column: in.push_back(base + row0 * (o.ld ? o.ld : 1) * es); break;
-      case broadcast::scalar: in.push_back(base); break;
+      case broadcast::none: in[1 + i] = base + (row0 * (o.ld ? o.ld : p.n) + col0) * es; break;
+      case broadcast::row: in[1 + i] = base + col0 * es; break;
+      case broadcast::column: in[1 + i] = base + row0 * (o.ld ? o.ld : 1) * es; break;
+      case broadcast::scalar: in[1 + i] = base; break;
     }
   }
-  equation(gemm_equation(p, rows, cols, bn))(in.size(), in.data(), cblock);  // cached per block shape
+  k(1 + p.equation_inputs.size(), in, cblock);
 }
 
 }  // namespace detail
@@ -195,6 +197,15 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
   // it survives in L2 while the kernel streams it once per row strip (the whole k at once, 256
   // KiB at 1024 x 64 f32, shares the 512 KiB Zen 3 L2 with A and ran 20 % slower).
   const int chunk = std::max(1, static_cast<int>((64 * 1024) / bblk));
+  // Equation kernels for the (at most) four block shapes, dispatched here and not per block:
+  // [full rows / edge rows][full columns / edge columns]
+  equation_kernel eq_kernels[2][2];
+  if (eq)
+    for (int er = 0; er < 2; ++er)
+      for (int ec = 0; ec < 2; ++ec) {
+        const int rows = er ? p.m % bm : bm, cols = ec ? p.n % bn : bn;
+        if (rows && cols) eq_kernels[er][ec] = equation(detail::gemm_equation(p, rows, cols, bn));
+      }
   // kernel for a rows x cols block; the first chunk applies beta, the last the epilogue
   const auto kernel = [&](int rows, int cols, bool first, bool last) {
     brgemm_params q;
@@ -257,7 +268,7 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
           call.count = std::min(chunk, Kb - k0);
           kernel(rows, cols, k0 == 0, k0 + chunk >= Kb)(call);
         }
-        if (eq) detail::run_gemm_equation(p, x, rows, cols, row0, col0, bn, call.c, cblock);
+        if (eq) detail::run_gemm_equation(p, x, eq_kernels[rows < bm][cols < bn], row0, col0, call.c, cblock);
       }
   }
 }
