@@ -174,13 +174,17 @@ inline void dropout_forward(const dropout_params& p, const void* x, void* y, voi
   const auto ex = static_cast<const char*>(x);
   const auto ey = static_cast<char*>(y);
   const auto em = static_cast<char*>(mask);
+  // two kernels at most (full blocks, the last one), dispatched before the loop
+  q.rows = std::min(block, p.rows);
+  const dropout_kernel full = dropout(q);
+  q.rows = p.rows % block ? p.rows % block : q.rows;
+  const dropout_kernel last = dropout(q);
 #pragma omp parallel for schedule(static)
   for (int r0 = 0; r0 < p.rows; r0 += block) {
-    dropout_params b = q;
-    b.rows = std::min(block, p.rows - r0);
-    dropout(b).forward(ex + static_cast<long>(r0) * whole.ldi * size_of(whole.in_type),
-                       ey + static_cast<long>(r0) * whole.ldo * size_of(whole.out_type),
-                       em + static_cast<long>(r0) * whole.ldm / 8, seed, static_cast<std::uint64_t>(r0) * p.cols);
+    const dropout_kernel& k = r0 + block <= p.rows ? full : last;
+    k.forward(ex + static_cast<long>(r0) * whole.ldi * size_of(whole.in_type),
+              ey + static_cast<long>(r0) * whole.ldo * size_of(whole.out_type),
+              em + static_cast<long>(r0) * whole.ldm / 8, seed, static_cast<std::uint64_t>(r0) * p.cols);
   }
 }
 
