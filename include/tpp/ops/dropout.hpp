@@ -28,6 +28,7 @@
 
 #if TPP_X86_64
 #include "tpp/jit/x86/dropout_generator.hpp"
+#include "tpp/jit/x86/generate.hpp"
 #endif
 
 namespace tpp {
@@ -84,21 +85,9 @@ inline dropout_entry build_dropout(const dropout_desc& d) {
   e.desc = d;
 #if TPP_X86_64
   if (d.level == isa::ref) return e;
-  try {
-    const auto make = [&](auto tag, bool forward) {
-      jit::x86::dropout_generator<decltype(tag)> g(d, forward);
-      return jit::publish_generated<void (*)(const dropout_args*)>(g, forward ? "tpp_dropout" : "tpp_dropout_inv");
-    };
-    if (d.level >= isa::avx512) {
-      e.forward = make(Xbyak::Zmm(), true);
-      e.backward = make(Xbyak::Zmm(), false);
-    } else {
-      e.forward = make(Xbyak::Ymm(), true);
-      e.backward = make(Xbyak::Ymm(), false);
-    }
-  } catch (const Xbyak::Error& x) {
-    fail("tpp::jit: code generation failed for dropout: ", x.what());
-  }
+  using fn = void (*)(const dropout_args*);
+  e.forward = jit::x86::generate<jit::x86::dropout_generator, fn>(d.level, "tpp_dropout", d, true);
+  e.backward = jit::x86::generate<jit::x86::dropout_generator, fn>(d.level, "tpp_dropout_inv", d, false);
 #endif
   return e;
 }

@@ -22,6 +22,7 @@
 
 #if TPP_X86_64
 #include "tpp/jit/x86/index_generator.hpp"
+#include "tpp/jit/x86/generate.hpp"
 #endif
 
 namespace tpp {
@@ -61,7 +62,6 @@ inline void index_ref(const index_desc& d, const index_args& a) {
 
 struct index_entry {
   index_desc desc;
-  long long table_rows = 0;
   void (*code)(const index_args*) = nullptr;
 };
 
@@ -70,16 +70,7 @@ inline index_entry build_index(const index_desc& d) {
   e.desc = d;
 #if TPP_X86_64
   if (d.level == isa::ref || !jit::x86::index_supports(d)) return e;
-  try {
-    const auto make = [&](auto tag) {
-      jit::x86::index_generator<decltype(tag)> g(d);
-      e.code = jit::publish_generated<void (*)(const index_args*)>(g, "tpp_index_rows");
-    };
-    if (d.level >= isa::avx512) make(Xbyak::Zmm());
-    else make(Xbyak::Ymm());
-  } catch (const Xbyak::Error& x) {
-    fail("tpp::jit: code generation failed for indexed rows: ", x.what());
-  }
+  e.code = jit::x86::generate<jit::x86::index_generator, void (*)(const index_args*)>(d.level, "tpp_index_rows", d);
 #endif
   return e;
 }

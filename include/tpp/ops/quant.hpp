@@ -20,6 +20,7 @@
 
 #if TPP_X86_64
 #include "tpp/jit/x86/quant_generator.hpp"
+#include "tpp/jit/x86/generate.hpp"
 #endif
 
 namespace tpp {
@@ -58,16 +59,8 @@ inline quant_entry build_quant(const quant_desc& d) {
   e.desc = d;
 #if TPP_X86_64
   if (d.level == isa::ref) return e;
-  try {
-    const auto make = [&](auto tag) {
-      jit::x86::quant_generator<decltype(tag)> g(d);
-      e.code = jit::publish_generated<void (*)(const quant_args*)>(g, d.quantize ? "tpp_quantize" : "tpp_dequantize");
-    };
-    if (d.level >= isa::avx512) make(Xbyak::Zmm());
-    else make(Xbyak::Ymm());
-  } catch (const Xbyak::Error& x) {
-    fail("tpp::jit: code generation failed for quantize/dequantize: ", x.what());
-  }
+  e.code = jit::x86::generate<jit::x86::quant_generator, void (*)(const quant_args*)>(
+      d.level, d.quantize ? "tpp_quantize" : "tpp_dequantize", d);
 #endif
   return e;
 }

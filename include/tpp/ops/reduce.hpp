@@ -28,6 +28,7 @@
 
 #if TPP_X86_64
 #include "tpp/jit/x86/column_reduce_generator.hpp"
+#include "tpp/jit/x86/generate.hpp"
 #endif
 
 namespace tpp {
@@ -65,16 +66,8 @@ inline column_reduce_entry build_column_reduce(const column_reduce_desc& d) {
   e.desc = d;
 #if TPP_X86_64
   if (d.level == isa::ref || !jit::x86::column_reduce_supports(d)) return e;
-  try {
-    const auto make = [&](auto tag) {
-      jit::x86::column_reduce_generator<decltype(tag)> g(d);
-      e.code = jit::publish_generated<void (*)(const void* const*)>(g, std::string("tpp_reduce_columns_") + name(d.op));
-    };
-    if (d.level >= isa::avx512) make(Xbyak::Zmm());
-    else make(Xbyak::Ymm());
-  } catch (const Xbyak::Error& x) {
-    fail("tpp::jit: code generation failed for a column reduction: ", x.what());
-  }
+  e.code = jit::x86::generate<jit::x86::column_reduce_generator, void (*)(const void* const*)>(
+      d.level, std::string("tpp_reduce_columns_") + name(d.op), d);
 #endif
   return e;
 }

@@ -101,10 +101,10 @@ class assembler {
   void str_s(vreg t, xreg n, std::uint32_t imm = 0) { mem_uimm(0xBD000000u, "str", "s" + num(t.idx), t.idx, n, imm, 4); }
   // stp / ldp of x or d registers: [xn, #imm] (offset), [xn, #imm]! (pre), [xn], #imm (post)
   enum class index { offset, pre, post };
-  void stp(xreg a, xreg b2, xreg n, int imm, index i = index::offset) { pair(0xA9000000u, false, "stp", xn(a), xn(b2), a.idx, b2.idx, n, imm, 8, i); }
-  void ldp(xreg a, xreg b2, xreg n, int imm, index i = index::offset) { pair(0xA9400000u, true, "ldp", xn(a), xn(b2), a.idx, b2.idx, n, imm, 8, i); }
-  void stp_d(vreg a, vreg b2, xreg n, int imm, index i = index::offset) { pair(0x6D000000u, false, "stp", "d" + num(a.idx), "d" + num(b2.idx), a.idx, b2.idx, n, imm, 8, i); }
-  void ldp_d(vreg a, vreg b2, xreg n, int imm, index i = index::offset) { pair(0x6D400000u, true, "ldp", "d" + num(a.idx), "d" + num(b2.idx), a.idx, b2.idx, n, imm, 8, i); }
+  void stp(xreg a, xreg b2, xreg n, int imm, index i = index::offset) { pair(0xA9000000u, "stp", xn(a), xn(b2), a.idx, b2.idx, n, imm, 8, i); }
+  void ldp(xreg a, xreg b2, xreg n, int imm, index i = index::offset) { pair(0xA9400000u, "ldp", xn(a), xn(b2), a.idx, b2.idx, n, imm, 8, i); }
+  void stp_d(vreg a, vreg b2, xreg n, int imm, index i = index::offset) { pair(0x6D000000u, "stp", "d" + num(a.idx), "d" + num(b2.idx), a.idx, b2.idx, n, imm, 8, i); }
+  void ldp_d(vreg a, vreg b2, xreg n, int imm, index i = index::offset) { pair(0x6D400000u, "ldp", "d" + num(a.idx), "d" + num(b2.idx), a.idx, b2.idx, n, imm, 8, i); }
   // ld1/st1 {vt.4s - v(t+count-1).4s}, [xn]  (post_bytes: then xn += post_bytes, which must be
   // 16 * count, the only immediate the form takes)
   void ld1(vreg t, xreg n, int post_bytes = 0, int count = 1) { ld1_st1(true, t, n, post_bytes, count); }
@@ -233,9 +233,8 @@ class assembler {
     put(op | (imm / scale) << 10 | reg(n.idx) << 5 | reg(ti),
         std::string(mnem) + " " + t + ", [" + xn(n) + (imm ? ", #" + num(imm) : "") + "]");
   }
-  void pair(std::uint32_t op, bool load, const char* mnem, const std::string& a, const std::string& b2, int ai, int bi,
+  void pair(std::uint32_t op, const char* mnem, const std::string& a, const std::string& b2, int ai, int bi,
             xreg n, int imm, int scale, index i) {
-    (void)load;
     if (imm % scale || imm / scale < -64 || imm / scale > 63)
       detail::fail("tpp::jit::a64: ", mnem, " offset ", imm, " is not encodable");
     // bits 24:23: 10 offset, 11 pre-index, 01 post-index (op holds the offset form)
