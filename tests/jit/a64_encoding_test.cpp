@@ -25,7 +25,7 @@ std::vector<std::uint32_t> gnu_as(const std::string& listing, std::string& err) 
   const std::string dir = "/tmp/tpp_a64_" + std::to_string(getpid());
   std::system(("mkdir -p " + dir).c_str());
   std::ofstream(dir + "/t.s") << "  .text\n" << listing;
-  const std::string cmd = "aarch64-linux-gnu-as -march=armv8.2-a " + dir + "/t.s -o " + dir + "/t.o 2>" + dir +
+  const std::string cmd = "aarch64-linux-gnu-as -march=armv8.2-a+bf16 " + dir + "/t.s -o " + dir + "/t.o 2>" + dir +
                           "/err && aarch64-linux-gnu-objcopy -O binary -j .text " + dir + "/t.o " + dir + "/t.bin";
   if (std::system(cmd.c_str()) != 0) {
     std::ifstream e(dir + "/err");
@@ -68,6 +68,17 @@ TEST_CASE("A64 assembler encodings equal GNU as", "[a64]") {
       [&] { a.str_q(V(), X(), static_cast<std::uint32_t>(16 * r(4096))); },
       [&] { a.ldr_s(V(), X(), static_cast<std::uint32_t>(4 * r(4096))); },
       [&] { a.str_s(V(), X(), static_cast<std::uint32_t>(4 * r(4096))); },
+      [&] { a.ldr_d(V(), X(), static_cast<std::uint32_t>(8 * r(4096))); },
+      [&] { a.str_d(V(), X(), static_cast<std::uint32_t>(8 * r(4096))); },
+      [&] { a.ldr_h(V(), X(), static_cast<std::uint32_t>(2 * r(4096))); },
+      [&] { a.str_h(V(), r(2) ? X() : a64::sp, static_cast<std::uint32_t>(2 * r(4096))); },
+      [&] { const int t = r(31); a.ldr_post(a64::x(t), r(2) ? a64::x((t + 1 + r(29)) % 31) : a64::sp, r(512) - 256); },  // t != n: writeback into the loaded register is UNPREDICTABLE
+      [&] { a.ldr_q_post(V(), X(), r(512) - 256); },
+      [&] { a.ldr_d_post(V(), X(), r(512) - 256); },
+      [&] { a.ld1_lane(V(), r(4), 4, X()); }, [&] { a.ld1_lane(V(), r(8), 2, X()); },
+      [&] { a.st1_lane(V(), r(4), 4, X()); }, [&] { a.st1_lane(V(), r(8), 2, r(2) ? X() : a64::sp); },
+      [&] { a.bfdot(V(), V(), V(), r(4)); }, [&] { a.shll16(V(), V()); }, [&] { a.fcvtl(V(), V()); },
+      [&] { a.fcvtn(V(), V()); }, [&] { a.bfcvtn(V(), V()); },
       [&] { a.stp(X(), X(), a64::sp, 8 * (r(128) - 64), static_cast<idx>(r(3))); },
       [&] { a.ldp(X(), X(), X(), 8 * (r(128) - 64), static_cast<idx>(r(3))); },
       [&] { a.stp_d(V(), V(), a64::sp, 8 * (r(128) - 64), static_cast<idx>(r(3))); },
@@ -89,7 +100,7 @@ TEST_CASE("A64 assembler encodings equal GNU as", "[a64]") {
   };
   // branches: backward to bound labels and forward to labels bound later
   std::vector<std::unique_ptr<a64::label>> labels;
-  for (int i = 0; i < 1500; ++i) {
+  for (int i = 0; i < 3000; ++i) {
     if (i % 50 == 0) {
       labels.push_back(std::make_unique<a64::label>());
       a.bind(*labels.back());

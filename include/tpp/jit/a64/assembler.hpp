@@ -99,6 +99,17 @@ class assembler {
   void str_q(vreg t, xreg n, std::uint32_t imm = 0) { mem_uimm(0x3D800000u, "str", "q" + num(t.idx), t.idx, n, imm, 16); }
   void ldr_s(vreg t, xreg n, std::uint32_t imm = 0) { mem_uimm(0xBD400000u, "ldr", "s" + num(t.idx), t.idx, n, imm, 4); }
   void str_s(vreg t, xreg n, std::uint32_t imm = 0) { mem_uimm(0xBD000000u, "str", "s" + num(t.idx), t.idx, n, imm, 4); }
+  void ldr_d(vreg t, xreg n, std::uint32_t imm = 0) { mem_uimm(0xFD400000u, "ldr", "d" + num(t.idx), t.idx, n, imm, 8); }
+  void str_d(vreg t, xreg n, std::uint32_t imm = 0) { mem_uimm(0xFD000000u, "str", "d" + num(t.idx), t.idx, n, imm, 8); }
+  void ldr_h(vreg t, xreg n, std::uint32_t imm = 0) { mem_uimm(0x7D400000u, "ldr", "h" + num(t.idx), t.idx, n, imm, 2); }
+  void str_h(vreg t, xreg n, std::uint32_t imm = 0) { mem_uimm(0x7D000000u, "str", "h" + num(t.idx), t.idx, n, imm, 2); }
+  // post-index loads: ldr xt / qt / dt, [xn], #imm (then xn += imm; -256 <= imm < 256)
+  void ldr_post(xreg t, xreg n, int imm) { mem_post(0xF8400400u, "x" + num(t.idx), t.idx, n, imm); }
+  void ldr_q_post(vreg t, xreg n, int imm) { mem_post(0x3CC00400u, "q" + num(t.idx), t.idx, n, imm); }
+  void ldr_d_post(vreg t, xreg n, int imm) { mem_post(0xFC400400u, "d" + num(t.idx), t.idx, n, imm); }
+  // ld1 / st1 {vt.s}[lane], [xn] (4-byte lanes 0..3) and {vt.h}[lane] (2-byte lanes 0..7)
+  void ld1_lane(vreg t, int lane, int bytes, xreg n) { lane_mem(true, t, lane, bytes, n); }
+  void st1_lane(vreg t, int lane, int bytes, xreg n) { lane_mem(false, t, lane, bytes, n); }
   // stp / ldp of x or d registers: [xn, #imm] (offset), [xn, #imm]! (pre), [xn], #imm (post)
   enum class index { offset, pre, post };
   void stp(xreg a, xreg b2, xreg n, int imm, index i = index::offset) { pair(0xA9000000u, "stp", xn(a), xn(b2), a.idx, b2.idx, n, imm, 8, i); }
@@ -142,6 +153,19 @@ class assembler {
             static_cast<std::uint32_t>(m.idx) << 16 | static_cast<std::uint32_t>(n.idx) << 5 | static_cast<std::uint32_t>(d.idx),
         "fmla " + vs(d) + ", " + vs(n) + ", v" + num(m.idx) + ".s[" + num(lane) + "]");
   }
+  // bfdot vd.4s, vn.8h, vm.2h[lane]: d[i] += n[2i]*m[2l] + n[2i+1]*m[2l+1] (BF16)
+  void bfdot(vreg d, vreg n, vreg m, int lane) {
+    check_lane(lane, 4);
+    put(0x4F40F000u | static_cast<std::uint32_t>(lane & 1) << 21 | static_cast<std::uint32_t>(lane >> 1) << 11 |
+            reg(m.idx) << 16 | reg(n.idx) << 5 | reg(d.idx),
+        "bfdot " + vs(d) + ", v" + num(n.idx) + ".8h, v" + num(m.idx) + ".2h[" + num(lane) + "]");
+  }
+  // widening and narrowing between four f32 lanes (.4s) and four 16-bit lanes (.4h):
+  // shll (bf16 -> f32: << 16), fcvtl (f16 -> f32), fcvtn (f32 -> f16), bfcvtn (f32 -> bf16, BF16)
+  void shll16(vreg d, vreg n) { put(0x2E613800u | reg(n.idx) << 5 | reg(d.idx), "shll " + vs(d) + ", v" + num(n.idx) + ".4h, #16"); }
+  void fcvtl(vreg d, vreg n) { put(0x0E217800u | reg(n.idx) << 5 | reg(d.idx), "fcvtl " + vs(d) + ", v" + num(n.idx) + ".4h"); }
+  void fcvtn(vreg d, vreg n) { put(0x0E216800u | reg(n.idx) << 5 | reg(d.idx), "fcvtn v" + num(d.idx) + ".4h, " + vs(n)); }
+  void bfcvtn(vreg d, vreg n) { put(0x0EA16800u | reg(n.idx) << 5 | reg(d.idx), "bfcvtn v" + num(d.idx) + ".4h, " + vs(n)); }
   // dup vd.4s, vn.s[lane];  dup vd.4s, wn
   void dup(vreg d, vreg n, int lane) {
     check_lane(lane, 4);
@@ -232,6 +256,26 @@ class assembler {
     if (imm % scale || imm / scale > 4095) detail::fail("tpp::jit::a64: ", mnem, " offset ", imm, " is not encodable");
     put(op | (imm / scale) << 10 | reg(n.idx) << 5 | reg(ti),
         std::string(mnem) + " " + t + ", [" + xn(n) + (imm ? ", #" + num(imm) : "") + "]");
+  }
+  void mem_post(std::uint32_t op, const std::string& t, int ti, xreg n, int imm) {
+    if (imm < -256 || imm > 255) detail::fail("tpp::jit::a64: post-index ", imm, " is not in -256..255");
+    put(op | (static_cast<std::uint32_t>(imm) & 0x1FF) << 12 | reg(n.idx) << 5 | reg(ti),
+        "ldr " + t + ", [" + xn(n) + "], #" + num(imm));
+  }
+  void lane_mem(bool load, vreg t, int lane, int bytes, xreg n) {
+    std::uint32_t w = load ? 0x0D400000u : 0x0D000000u;
+    if (bytes == 4) {
+      check_lane(lane, 4);
+      w |= 0x8000u | static_cast<std::uint32_t>(lane >> 1) << 30 | static_cast<std::uint32_t>(lane & 1) << 12;
+    } else if (bytes == 2) {
+      check_lane(lane, 8);
+      w |= 0x4000u | static_cast<std::uint32_t>(lane >> 2) << 30 | static_cast<std::uint32_t>((lane >> 1) & 1) << 12 |
+           static_cast<std::uint32_t>(lane & 1) << 11;
+    } else {
+      detail::fail("tpp::jit::a64: ld1/st1 lanes of ", bytes, " bytes");
+    }
+    put(w | reg(n.idx) << 5 | reg(t.idx), std::string(load ? "ld1" : "st1") + " {v" + num(t.idx) + (bytes == 4 ? ".s" : ".h") +
+                                              "}[" + num(lane) + "], [" + xn(n) + "]");
   }
   void pair(std::uint32_t op, const char* mnem, const std::string& a, const std::string& b2, int ai, int bi,
             xreg n, int imm, int scale, index i) {

@@ -26,6 +26,7 @@
 #include <xbyak/xbyak.h>
 #include <xbyak/xbyak_util.h>
 
+#include "tpp/detail/brgemm_block.hpp"
 #include "tpp/detail/brgemm_desc.hpp"
 #include "tpp/jit/x86/brgemm_batch.hpp"
 #include "tpp/jit/x86/brgemm_epilogue.hpp"
@@ -47,9 +48,7 @@ inline int brgemm_dot_group(const detail::brgemm_desc& d) {
   return 1;
 }
 
-struct brgemm_block {
-  int mr = 1, nv = 1;  // rows, vectors
-};
+using detail::brgemm_block;
 
 // Registers for an mr x nv block: accumulators, nv B vectors, one A broadcast, the AVX2 tail
 // mask; after the k loop the B/broadcast registers serve the epilogue's temporaries.
@@ -59,37 +58,17 @@ inline int brgemm_registers(const detail::brgemm_desc& d, int lanes, int mr, int
   return mr * nv + (avx2_tail ? 1 : 0) + std::max(loop, brgemm_epilogue_temps(d));
 }
 
-// Estimated cycles per k step, summed over the blocks that tile m x n: two FMAs and two loads per
-// cycle, and each accumulator is one chain of 4-cycle FMAs. When the operands outgrow the 32 KiB
-// L1 (or a batch streams them) loads hit L2 and 8 chains no longer hide the latency: measured on
-// Zen 3, 128^3 runs 4x16 at 85 GFLOP/s and 5x16 at 97, while L1-resident 32^3 runs 4x16 at 97
-// and 6x16 at 87. So the latency floor is 4 cycles for L1-resident operands and 5 otherwise.
+// Estimated cycles per k step: two FMAs and two loads (nv B vectors, one A broadcast per row)
+// per cycle, and each accumulator is one chain of 4-cycle FMAs. When the operands outgrow the
+// 32 KiB L1 (or a batch streams them) loads hit L2 and 8 chains no longer hide the latency:
+// measured on Zen 3, 128^3 runs 4x16 at 85 GFLOP/s and 5x16 at 97, while L1-resident 32^3 runs
+// 4x16 at 97 and 6x16 at 87. So the latency floor is 4 cycles for L1-resident operands and 5
+// otherwise.
 inline brgemm_block choose_block(const detail::brgemm_desc& d, int lanes, int vregs) {
-  const int full_vecs = d.n / lanes, vecs = full_vecs + (d.n % lanes ? 1 : 0);
-  const bool batched = d.batch != batch_kind::stride || d.stride_a != 0 || d.stride_b != 0;
-  const double bytes = (static_cast<double>(d.m) * d.k + static_cast<double>(d.k) * d.n) * size_of(d.a_type) +
-                       static_cast<double>(d.m) * d.n * 4;
-  const double floor = (batched || bytes > 32 * 1024) ? 5.0 : 4.0;
-  const auto step_cycles = [floor](int rows, int v) {
-    return std::max({rows * v / 2.0, (rows + v) / 2.0, floor});
-  };
-  brgemm_block best;
-  double best_cost = 1e300;
-  for (int nv = 1; nv <= std::min(vecs, 8); ++nv)
-    for (int mr = 1; mr <= std::min(d.m, 28); ++mr) {
-      if (brgemm_registers(d, lanes, mr, nv) > vregs) continue;
-      const int mb = d.m / mr, mrem = d.m % mr;
-      const int nb = full_vecs / nv, nrem = vecs - nb * nv;
-      double cost = 0;
-      for (auto [rows, nrows] : {std::pair{mr, mb}, std::pair{mrem, 1}})
-        for (auto [v, nvb] : {std::pair{nv, nb}, std::pair{nrem, 1}})
-          if (rows && v && nrows && nvb) cost += nrows * nvb * step_cycles(rows, v);
-      if (cost < best_cost - 1e-9 || (cost < best_cost + 1e-9 && mr * nv > best.mr * best.nv)) {
-        best_cost = cost;
-        best = {mr, nv};
-      }
-    }
-  return best;
+  const double floor = detail::brgemm_streams(d) ? 5.0 : 4.0;
+  return detail::choose_brgemm_block(
+      d, lanes, 28, 8, [&](int mr, int nv) { return brgemm_registers(d, lanes, mr, nv) <= vregs; },
+      [floor](int rows, int v) { return std::max({rows * v / 2.0, (rows + v) / 2.0, floor}); });
 }
 
 template <class V>
