@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh bench
 cmake -S . -B build/bench-release -DCMAKE_BUILD_TYPE=Release -DTPP_BUILD_TESTS=OFF -DTPP_BUILD_EXAMPLES=OFF >/dev/null
-cmake --build build/bench-release -j "$(nproc)" --target tpp_bench_eltwise tpp_bench_gemm tpp_bench_equation
+cmake --build build/bench-release -j "$(nproc)" --target tpp_bench_eltwise tpp_bench_gemm tpp_bench_equation tpp_inner_loop
 # Single-thread cases pin to core 0; the GEMM suite sets its own thread counts (1 and 2) and
 # gets every core.
 for suite in eltwise equation gemm; do
@@ -18,3 +18,7 @@ for suite in eltwise equation gemm; do
     --benchmark_out="$out" --benchmark_out_format=json "$@" >/dev/null
   python3 bench/report.py "$out"
 done
+# Static quality of the BRGEMM inner loops, x86 next to A64 (no ARM hardware: counted, not timed)
+mkdir -p build/bench-release/inner_loop
+build/bench-release/bench/tpp_inner_loop build/bench-release/inner_loop
+python3 bench/inner_loop.py build/bench-release/inner_loop

@@ -119,6 +119,7 @@ outcome run_case(const gemm_case& c, bool flush_end, std::mt19937& rng, Run&& ru
   const auto& p = c.p;
   const int cnt = c.count;
   const bool ints = integer(c);
+  const tpp::isa level = tpp::active_isa();  // the level the kernel under test was built for
   // logical values
   std::vector<float> A(static_cast<std::size_t>(cnt) * p.m * p.k), B(static_cast<std::size_t>(cnt) * p.k * p.n);
   for (auto& v : A) v = draw(p.a.type, rng);
@@ -232,9 +233,12 @@ outcome run_case(const gemm_case& c, bool flush_end, std::mt19937& rng, Run&& ru
           }
           continue;
         }
-        // f32 accumulation of K terms: |error| <= (K + 2) u sum|terms| (Higham, gamma_K), u = 2^-24
+        // f32 accumulation of K terms: |error| <= (K + 2) u sum|terms| (Higham, gamma_K), u = 2^-24.
+        // AArch64 BFDOT (bf16 VNNI at neon_bf16) rounds each pair sum and each accumulation to
+        // odd, not to nearest: up to one ulp (2u) per rounding, so twice the bound.
         const double K = static_cast<double>(p.k) * cnt + 2;
-        double err = K * std::ldexp(1.0, -24) * mag;
+        const bool bfdot = level == tpp::isa::neon_bf16 && p.b_layout == tpp::gemm_layout::vnni && p.a.type == dtype::bf16;
+        double err = K * std::ldexp(1.0, bfdot ? -23 : -24) * mag;
         double v = sum;
         if (e.bias != dtype::none) v += load(bias->data(), e.bias, j);
         if (e.d.type != dtype::none) {
@@ -276,8 +280,24 @@ outcome run_case(const gemm_case& c, bool flush_end, std::mt19937& rng, Run&& ru
   return out;
 }
 
+// The NEON generator's coverage (documented in tpp/jit/a64/brgemm_generator.hpp): A normal; B
+// normal, or bf16 VNNI by bfdot at neon_bf16; no u8; bf16 output (C or D) only with BFCVTN;
+// relu or no activation; no relu bitmask.
+bool expect_neon_jit(const tpp::brgemm_params& p, tpp::isa level) {
+  const bool bf16_level = level >= tpp::isa::neon_bf16;
+  const auto& e = p.epilogue;
+  if (p.a_layout != tpp::gemm_layout::normal || p.b_layout == tpp::gemm_layout::transposed || p.a.type == dtype::u8)
+    return false;
+  if (p.b_layout == tpp::gemm_layout::vnni && !(bf16_level && p.a.type == dtype::bf16)) return false;
+  if (!bf16_level && (p.c.type == dtype::bf16 || e.d.type == dtype::bf16)) return false;
+  if (e.mask.type != dtype::none) return false;
+  if (e.unary != tpp::unary_op::copy && e.unary != tpp::unary_op::relu) return false;
+  return e.d.type == dtype::none || static_cast<int>(e.binary) <= static_cast<int>(tpp::binary_op::min);
+}
+
 // The JIT covers every case except these (documented in tpp/ops/brgemm.hpp).
 bool expect_jit(const tpp::brgemm_params& p, tpp::isa level) {
+  if (tpp::is_arm(level)) return expect_neon_jit(p, level);
   if (!tpp_test::x86_jit(level) || p.b_layout == tpp::gemm_layout::transposed) return false;
   if (p.b_layout == tpp::gemm_layout::vnni && p.b.type == dtype::f16) return false;
   if (p.a.type == dtype::u8)  // vpdpbusd from avx512_bf16 (with AVX512_VNNI), VNNI B only

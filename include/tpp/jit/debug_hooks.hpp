@@ -52,4 +52,13 @@ Fn publish_generated(const Generator& g, const std::string& name) {
   return reinterpret_cast<Fn>(const_cast<void*>(code));
 }
 
+// The same for an A64 generator (32-bit instruction words); size receives the code bytes.
+template <class Fn, class Generator>
+Fn publish_words(const Generator& g, const std::string& name, std::size_t& size) {
+  size = g.words().size() * 4;
+  const void* code = code_buffer::publish(g.words().data(), size);
+  announce_kernel(code, size, name);
+  return reinterpret_cast<Fn>(const_cast<void*>(code));
+}
+
 }  // namespace tpp::jit

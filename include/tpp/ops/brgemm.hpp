@@ -10,7 +10,9 @@
 // brgemm_call. The JIT covers f32, bf16 and f16 inputs with A normal or transposed and B normal or
 // VNNI (bf16), and u8*i8 with VNNI B from avx512_bf16 (vpdpbusd); at the amx level bf16 and u8
 // with VNNI B run on AMX tiles when k allows 8+ VNNI groups per tile step (tiles() says so).
-// B transposed, f16 VNNI and other u8*i8 run the reference (jitted() says which).
+// B transposed, f16 VNNI and other u8*i8 run the reference (jitted() says which). On AArch64
+// the NEON generator covers f32 / bf16 / f16 with A normal (bf16 VNNI B by bfdot at neon_bf16),
+// bias, binary with D and relu: see tpp/jit/a64/brgemm_generator.hpp.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +34,7 @@
 #include "tpp/jit/x86/brgemm_amx_generator.hpp"
 #include "tpp/jit/x86/brgemm_generator.hpp"
 #endif
+#include "tpp/jit/a64/brgemm_generator.hpp"  // plain C++: its supports() serves every host's tests
 
 namespace tpp {
 
@@ -93,6 +96,12 @@ inline brgemm_entry build_brgemm(const brgemm_desc& d) {
   } catch (const Xbyak::Error& x) {
     fail("tpp::jit: code generation failed for ", kernel_name(d), ": ", x.what());
   }
+#elif defined(__aarch64__)
+  if (!jit::a64::brgemm_supports(d)) return e;
+  const jit::a64::brgemm_generator g(d);
+  e.code = jit::publish_words<void (*)(const brgemm_args*)>(g, kernel_name(d), e.code_size);
+  e.block_m = g.block().mr;
+  e.block_n = g.block().nv * 4;
 #endif
   return e;
 }

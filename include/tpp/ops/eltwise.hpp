@@ -72,11 +72,7 @@ inline eltwise_entry build_eltwise(const eltwise_desc& d) {
   }
 #elif defined(__aarch64__)
   if (!jit::a64::eltwise_supports(d)) return e;
-  jit::a64::eltwise_generator g(d);
-  e.code_size = g.words().size() * 4;
-  const void* code = jit::code_buffer::publish(g.words().data(), e.code_size);
-  e.code = reinterpret_cast<void (*)(const eltwise_args*)>(const_cast<void*>(code));
-  jit::announce_kernel(code, e.code_size, kernel_name(d));
+  e.code = jit::publish_words<void (*)(const eltwise_args*)>(jit::a64::eltwise_generator(d), kernel_name(d), e.code_size);
 #endif
   return e;
 }

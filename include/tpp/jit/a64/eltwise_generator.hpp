@@ -15,6 +15,7 @@
 
 #include "tpp/core/cpu.hpp"
 #include "tpp/detail/eltwise_desc.hpp"
+#include "tpp/jit/a64/arith.hpp"
 #include "tpp/jit/a64/assembler.hpp"
 
 namespace tpp::jit::a64 {
@@ -50,14 +51,7 @@ class eltwise_generator {
     for (int k = first; k < first + count; ++k) {
       const vreg t = v(k), o = v(k + 4);
       if (binary()) {
-        switch (d_.bop()) {
-          case binary_op::add: a_.fadd(t, t, o); break;
-          case binary_op::sub: a_.fsub(t, t, o); break;
-          case binary_op::mul: a_.fmul(t, t, o); break;
-          case binary_op::div: a_.fdiv(t, t, o); break;
-          case binary_op::max: a_.fmax(t, t, o); break;
-          default: a_.fmin(t, t, o); break;
-        }
+        emit_binary(a_, d_.bop(), t, t, o);
         continue;
       }
       switch (d_.uop()) {

@@ -1,0 +1,381 @@
+// The NEON BRGEMM generator (AArch64): one kernel per descriptor, the same loop nest as the x86
+// vector generator, sized for 32 vector registers of four f32 lanes.
+//
+//   for row0 in m-blocks of mr rows (then the m remainder):
+//     for col0 in n-blocks of nv vectors (then the n remainder + tail):
+//       acc[mr x nv] = beta ? C : 0                                      v0 .. v(mr*nv - 1)
+//       for i < count:  A_i, B_i from the stride / offsets / addresses
+//         a_r = A_i row (row0 + r) pointers                              x19 .. x26
+//         for each quad of k units:  A[r] = 4 units of row r (one ldr q, post-indexed)
+//           for u < 4:  B[v] = B_i unit row (col0 + 4v ..);  acc[r][v] += B[v] * A[r].s[u]
+//       epilogue on acc (bias, binary with D, relu), convert, store
+//
+// A unit is one k value (fmla by element), or a bf16 pair at neon_bf16 with VNNI B (bfdot by
+// element: acc += B pair . A pair). bf16 / f16 A and B without VNNI are widened to f32 as they
+// load (shll / fcvtl). Column and k tails load and store exactly their lanes (ldr d / s / h and
+// ld1 / st1 of one lane), so no access leaves an operand.
+//
+// Covered: A normal; B normal (f32, bf16, f16) or VNNI (bf16, bfdot at neon_bf16); C f32, f16,
+// bf16 (bfcvtn, neon_bf16); epilogue bias, binary add/sub/mul/div/max/min with D, relu. The
+// rest (A or B transposed, u8*i8, other activations, the relu bitmask) runs the reference.
+//
+// AAPCS64: the kernel saves x19-x27 and d8-d15 when it uses them, and touches nothing else.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "tpp/core/cpu.hpp"
+#include "tpp/detail/brgemm_block.hpp"
+#include "tpp/detail/brgemm_desc.hpp"
+#include "tpp/jit/a64/arith.hpp"
+#include "tpp/jit/a64/assembler.hpp"
+
+namespace tpp::jit::a64 {
+
+// k values per multiply unit: 2 for bfdot (bf16 A normal, bf16 VNNI B, BF16 present), else 1.
+inline int brgemm_unit(const detail::brgemm_desc& d) {
+  return d.level >= isa::neon_bf16 && d.a_type == dtype::bf16 && d.b_layout == gemm_layout::vnni ? 2 : 1;
+}
+
+inline bool brgemm_supports(const detail::brgemm_desc& d) {
+  if (!is_arm(d.level) || d.a_layout != gemm_layout::normal) return false;
+  const auto float_io = [&](dtype t) {
+    return t == dtype::f32 || t == dtype::f16 || (t == dtype::bf16 && d.level >= isa::neon_bf16) ||
+           t == dtype::none;
+  };
+  if (d.a_type == dtype::u8 || d.b_layout == gemm_layout::transposed) return false;
+  if (d.b_layout == gemm_layout::vnni && brgemm_unit(d) != 2) return false;
+  // bf16 output needs bfcvtn; bf16 inputs only widen (shll), so any level reads them
+  if (!float_io(d.c_type) || !float_io(d.d.type)) return false;
+  if (d.mask.type != dtype::none) return false;
+  if (d.unary != unary_op::copy && d.unary != unary_op::relu) return false;
+  if (d.d.type != dtype::none && static_cast<int>(d.binary) > static_cast<int>(binary_op::min)) return false;
+  return true;
+}
+
+// Registers for an mr x nv block: accumulators, mr A quads and nv B vectors; after the k loop
+// the epilogue needs three temporaries (bias, D, zero).
+inline bool brgemm_fits(int mr, int nv) { return mr * nv + mr + nv <= 32 && 32 - mr * nv >= 3; }
+
+// Cycles per k unit of a rows x vecs block on a core with two 4-cycle FMA pipes and two loads per
+// cycle (Neoverse N1 / V1 class): rows*vecs fmla, vecs B loads plus a quarter A load per row, and
+// each accumulator one dependent chain (the latency floor, 5 when the operands stream from L2).
+inline detail::brgemm_block choose_neon_block(const detail::brgemm_desc& d) {
+  const double floor = detail::brgemm_streams(d) ? 5.0 : 4.0;
+  return detail::choose_brgemm_block(d, 4, 8, 8, brgemm_fits, [floor](int rows, int v) {
+    return std::max({rows * v / 2.0, (v + rows / 4.0) / 2.0, floor});
+  });
+}
+
+class brgemm_generator {
+  using desc = detail::brgemm_desc;
+
+ public:
+  explicit brgemm_generator(const desc& d) : d_(d), unit_(brgemm_unit(d)), blk_(choose_neon_block(d)) { emit(); }
+  const std::vector<std::uint32_t>& words() const { return a_.words(); }
+  detail::brgemm_block block() const { return blk_; }
+
+ private:
+  // ---- registers --------------------------------------------------------------------------------
+  const xreg args_ = x(0), crow_ = x(1), aoff_ = x(2), col_ = x(3), rowcnt_ = x(4), colcnt_ = x(5),
+             idx_ = x(6), tab_a_ = x(7), tab_b_ = x(8), acur_ = x(9), brow_ = x(10), kcnt_ = x(11),
+             cblk_ = x(12), t0_ = x(13), lda_ = x(14), bstep_ = x(15), s0_ = x(16), s1_ = x(17), drow_ = x(27);
+  xreg arow(int r) const { return x(19 + r); }
+  vreg acc(int r, int v) const { return v_(r * blk_.nv + v); }
+  vreg areg(int r) const { return v_(blk_.mr * blk_.nv + r); }
+  vreg breg(int v) const { return v_(blk_.mr * blk_.nv + blk_.mr + v); }
+  static vreg v_(int i) { return v(i); }
+
+  // ---- sizes ----------------------------------------------------------------------------------
+  static int log2_of(int bytes) { return bytes == 4 ? 2 : bytes == 2 ? 1 : 0; }
+  int sa() const { return size_of(d_.a_type); }
+  int sb() const { return size_of(d_.b_type); }
+  int sc() const { return size_of(d_.c_type); }
+  int b_col_bytes() const { return sb() * d_.vnni(); }  // bytes per column of one B (group) row
+  bool vnni_b() const { return d_.b_layout == gemm_layout::vnni; }
+  // bytes of one lane as loaded from memory: 4 for f32 and bfdot pairs, 2 for widened halves
+  static int lane_bytes(dtype t, bool raw32) { return raw32 ? 4 : size_of(t); }
+
+  void add_imm(xreg d, xreg n, long v) {
+    if (v == 0) {
+      if (d.idx != n.idx) a_.add(d, n, 0);
+      return;
+    }
+    if (v > 0 && v < 4096) {
+      a_.add(d, n, static_cast<std::uint32_t>(v));
+      return;
+    }
+    a_.mov_imm(s1_, static_cast<std::uint64_t>(v));
+    a_.add(d, n, s1_);
+  }
+
+  // ---- loads and stores of `lanes` (1..4) elements as f32 lanes ---------------------------------
+  // The address base + off, in a form whose immediate scales by `scale` bytes (else in s0).
+  std::pair<xreg, std::uint32_t> address(xreg base, long off, int scale) {
+    if (off >= 0 && off % scale == 0 && off / scale < 4096) return {base, static_cast<std::uint32_t>(off)};
+    a_.mov_imm(s0_, static_cast<std::uint64_t>(off));
+    a_.add(s0_, base, s0_);
+    return {s0_, 0};
+  }
+  // s1 = base + off (for the lane forms, which take no offset)
+  xreg lane_address(xreg base, long off) {
+    if (off == 0) return base;
+    add_imm(s1_, base, off);
+    return s1_;
+  }
+
+  // `lanes` (1..4) elements of es (4 or 2) bytes at base + off <-> the low lanes of r: one
+  // access of q/d/s/h size, and for three lanes one more of a single lane.
+  void access(bool load, vreg r, int es, xreg base, long off, int lanes) {
+    const int head = lanes == 3 ? 2 : lanes, bytes = head * es;
+    const auto [b, o] = address(base, off, bytes);
+    switch (bytes) {
+      case 16: load ? a_.ldr_q(r, b, o) : a_.str_q(r, b, o); break;
+      case 8: load ? a_.ldr_d(r, b, o) : a_.str_d(r, b, o); break;
+      case 4: load ? a_.ldr_s(r, b, o) : a_.str_s(r, b, o); break;
+      default: load ? a_.ldr_h(r, b, o) : a_.str_h(r, b, o); break;
+    }
+    if (lanes != 3) return;
+    const xreg l = lane_address(b, static_cast<long>(o) + bytes);
+    load ? a_.ld1_lane(r, 2, es, l) : a_.st1_lane(r, 2, es, l);
+  }
+  // Raw lanes of 4 bytes (f32, or a bf16 pair) into dst.
+  void load32(vreg dst, xreg base, long off, int lanes) { access(true, dst, 4, base, off, lanes); }
+  // Elements of type t as f32 lanes of dst (16-bit ones widened).
+  void load(vreg dst, dtype t, xreg base, long off, int lanes) {
+    access(true, dst, size_of(t), base, off, lanes);
+    widen(dst, t);
+  }
+  void widen(vreg r, dtype t) {
+    if (t == dtype::bf16) a_.shll16(r, r);
+    else if (t == dtype::f16) a_.fcvtl(r, r);
+  }
+  // f32 lanes of src stored as type t (src is narrowed in place for 16-bit types).
+  void store(vreg src, dtype t, xreg base, long off, int lanes) {
+    if (t == dtype::bf16) a_.bfcvtn(src, src);
+    else if (t == dtype::f16) a_.fcvtn(src, src);
+    access(false, src, size_of(t), base, off, lanes);
+  }
+
+  // ---- emission -------------------------------------------------------------------------------
+  // Callee-saved x registers the kernel uses, an even count (x28 pads an odd one: ldp may not
+  // load one register twice).
+  std::vector<int> saved_x() const {
+    std::vector<int> r;
+    for (int i = 0; i < blk_.mr; ++i) r.push_back(19 + i);
+    if (d_.d.type != dtype::none) r.push_back(27);
+    if (r.size() % 2) r.push_back(28);
+    return r;
+  }
+  // Whether the loop's vector registers (accumulators, A quads, B vectors) reach v8.
+  bool saves_d8() const { return blk_.mr * blk_.nv + blk_.mr + blk_.nv > 8; }
+
+  void prologue() {
+    const auto xs = saved_x();
+    for (std::size_t i = 0; i < xs.size(); i += 2) a_.stp(x(xs[i]), x(xs[i + 1]), sp, -16, assembler::index::pre);
+    if (saves_d8())
+      for (int i = 8; i < 16; i += 2) a_.stp_d(v(i), v(i + 1), sp, -16, assembler::index::pre);
+  }
+  void epilogue_restore() {
+    if (saves_d8())
+      for (int i = 14; i >= 8; i -= 2) a_.ldp_d(v(i), v(i + 1), sp, 16, assembler::index::post);
+    const auto xs = saved_x();
+    for (std::size_t i = xs.size(); i >= 2; i -= 2) a_.ldp(x(xs[i - 2]), x(xs[i - 1]), sp, 16, assembler::index::post);
+  }
+
+  void emit() {
+    using detail::brgemm_args;
+    prologue();
+    a_.ldr(crow_, args_, offsetof(brgemm_args, c));
+    if (d_.d.type != dtype::none) a_.ldr(drow_, args_, offsetof(brgemm_args, d));
+    a_.movz(aoff_, 0);
+    a_.mov_imm(lda_, static_cast<std::uint64_t>(d_.lda) * sa());
+    // bytes from one unit row of B to the next: a k row, or a VNNI group row under bfdot
+    a_.mov_imm(bstep_, static_cast<std::uint64_t>(d_.ldb) * b_col_bytes());
+    const int mb = d_.m / blk_.mr, mrem = d_.m % blk_.mr;
+    if (mb) {
+      label rows;
+      a_.mov_imm(rowcnt_, static_cast<std::uint64_t>(mb));
+      a_.bind(rows);
+      emit_row_block(blk_.mr);
+      a_.subs(rowcnt_, rowcnt_, 1);
+      a_.b(cond::ne, rows);
+    }
+    if (mrem) emit_row_block(mrem);
+    epilogue_restore();
+    a_.ret();
+  }
+
+  void emit_row_block(int rows) {
+    const int full_vecs = d_.n / 4, tail = d_.n % 4, nb = full_vecs / blk_.nv;
+    const int rem = full_vecs - nb * blk_.nv + (tail ? 1 : 0);
+    a_.movz(col_, 0);
+    if (nb) {
+      label cols;
+      a_.mov_imm(colcnt_, static_cast<std::uint64_t>(nb));
+      a_.bind(cols);
+      emit_block(rows, blk_.nv, 4);
+      a_.add(col_, col_, static_cast<std::uint32_t>(4 * blk_.nv));
+      a_.subs(colcnt_, colcnt_, 1);
+      a_.b(cond::ne, cols);
+    }
+    if (rem) emit_block(rows, rem, tail ? tail : 4);
+    add_imm(crow_, crow_, static_cast<long>(rows) * d_.ldc * sc());
+    add_imm(aoff_, aoff_, static_cast<long>(rows) * d_.lda * sa());
+    if (d_.d.type != dtype::none) add_imm(drow_, drow_, static_cast<long>(rows) * d_.d.ld * size_of(d_.d.type));
+  }
+
+  // One rows x vecs block at (row block, col_); the last vector holds n_last columns.
+  void emit_block(int rows, int vecs, int n_last) {
+    using detail::brgemm_args;
+    const auto lanes_of = [&](int v) { return v == vecs - 1 ? n_last : 4; };
+    const int vbytes_c = 4 * sc();
+    a_.add(cblk_, crow_, col_, log2_of(sc()));
+    for (int r = 0; r < rows; ++r)
+      for (int v = 0; v < vecs; ++v) {
+        if (d_.beta) load(acc(r, v), d_.c_type, cblk_, static_cast<long>(r) * d_.ldc * sc() + v * vbytes_c, lanes_of(v));
+        else a_.movi_zero(acc(r, v));
+      }
+    emit_batch_loop(rows, vecs, n_last);
+    emit_epilogue(rows, vecs, n_last);
+  }
+
+  void emit_batch_loop(int rows, int vecs, int n_last) {
+    using detail::brgemm_args;
+    label done, pair;
+    a_.ldr(idx_, args_, offsetof(brgemm_args, count));
+    a_.subs(xzr, idx_, 0);
+    a_.b(cond::le, done);
+    if (d_.batch == batch_kind::stride) {
+      a_.ldr(tab_a_, args_, offsetof(brgemm_args, a));
+      a_.ldr(tab_b_, args_, offsetof(brgemm_args, b));
+    } else {
+      a_.ldr(tab_a_, args_, offsetof(brgemm_args, batch_a));
+      a_.ldr(tab_b_, args_, offsetof(brgemm_args, batch_b));
+    }
+    a_.bind(pair);
+    switch (d_.batch) {
+      case batch_kind::stride:
+        a_.add(acur_, tab_a_, 0);
+        a_.add(brow_, tab_b_, 0);
+        add_imm(tab_a_, tab_a_, d_.stride_a * sa());
+        add_imm(tab_b_, tab_b_, d_.stride_b * sb());
+        break;
+      case batch_kind::offset:
+        a_.ldr_post(t0_, tab_a_, 8);
+        a_.ldr(acur_, args_, offsetof(brgemm_args, a));
+        a_.add(acur_, acur_, t0_, log2_of(sa()));
+        a_.ldr_post(t0_, tab_b_, 8);
+        a_.ldr(brow_, args_, offsetof(brgemm_args, b));
+        a_.add(brow_, brow_, t0_, log2_of(sb()));
+        break;
+      case batch_kind::address:
+        a_.ldr_post(acur_, tab_a_, 8);
+        a_.ldr_post(brow_, tab_b_, 8);
+        break;
+    }
+    a_.add(arow(0), acur_, aoff_);
+    for (int r = 1; r < rows; ++r) a_.add(arow(r), arow(r - 1), lda_);
+    a_.add(brow_, brow_, col_, log2_of(b_col_bytes()));
+    emit_k_loop(rows, vecs, n_last);
+    a_.subs(idx_, idx_, 1);
+    a_.b(cond::ne, pair);
+    a_.bind(done);
+  }
+
+  // ---- the k loop -----------------------------------------------------------------------------
+  void emit_k_loop(int rows, int vecs, int n_last) {
+    const int units = d_.k / unit_, quads = units / 4, tail = units % 4;
+    const int unroll = quads >= 4 && quads % 2 == 0 ? 2 : 1;  // quads per loop iteration
+    if (quads / unroll >= 2) {
+      label loop;
+      a_.mov_imm(kcnt_, static_cast<std::uint64_t>(quads / unroll));
+      a_.bind(loop);
+      for (int q = 0; q < unroll; ++q) emit_units(rows, vecs, n_last, 4);
+      a_.subs(kcnt_, kcnt_, 1);
+      a_.b(cond::ne, loop);
+      for (int q = 0; q < quads % unroll; ++q) emit_units(rows, vecs, n_last, 4);
+    } else {
+      for (int q = 0; q < quads; ++q) emit_units(rows, vecs, n_last, 4);
+    }
+    if (tail) emit_units(rows, vecs, n_last, tail);
+  }
+
+  // `count` (1..4) units: A rows (advancing the row pointers), then per unit the B row and the
+  // multiplies.
+  void emit_units(int rows, int vecs, int n_last, int count) {
+    for (int r = 0; r < rows; ++r) load_a(areg(r), arow(r), count);
+    for (int u = 0; u < count; ++u) {
+      for (int v = 0; v < vecs; ++v) load_b(breg(v), v, v == vecs - 1 ? n_last : 4);
+      a_.add(brow_, brow_, bstep_);
+      for (int r = 0; r < rows; ++r)
+        for (int v = 0; v < vecs; ++v) {
+          if (unit_ == 2) a_.bfdot(acc(r, v), breg(v), areg(r), u);
+          else a_.fmla(acc(r, v), breg(v), areg(r), u);
+        }
+    }
+  }
+
+  // `count` units of one A row into the lanes of a (as f32, or as bf16 pairs for bfdot).
+  void load_a(vreg a, xreg row, int count) {
+    if (unit_ == 2 || d_.a_type == dtype::f32) {
+      if (count == 4) a_.ldr_q_post(a, row, 16);
+      else {
+        load32(a, row, 0, count);
+        add_imm(row, row, 4 * count);
+      }
+      return;
+    }
+    if (count == 4) {
+      a_.ldr_d_post(a, row, 8);
+      widen(a, d_.a_type);
+    } else {
+      load(a, d_.a_type, row, 0, count);
+      add_imm(row, row, 2 * count);
+    }
+  }
+
+  void load_b(vreg b, int v, int lanes) {
+    if (unit_ == 2 || d_.b_type == dtype::f32) load32(b, brow_, 16L * v, lanes);
+    else load(b, d_.b_type, brow_, 8L * v, lanes);
+  }
+
+  // ---- epilogue -------------------------------------------------------------------------------
+  void emit_epilogue(int rows, int vecs, int n_last) {
+    using detail::brgemm_args;
+    const vreg tb = v(31), td = v(30), zero = v(29);  // free: the block leaves >= 3 registers
+    const auto lanes_of = [&](int v) { return v == vecs - 1 ? n_last : 4; };
+    const int bias_size = d_.bias != dtype::none ? size_of(d_.bias) : 0;
+    const int dsize = d_.d.type != dtype::none ? size_of(d_.d.type) : 0;
+    if (bias_size) {
+      a_.ldr(t0_, args_, offsetof(brgemm_args, bias));
+      a_.add(t0_, t0_, col_, log2_of(bias_size));
+    }
+    if (dsize) a_.add(kcnt_, drow_, col_, log2_of(dsize));
+    if (d_.unary == unary_op::relu) a_.movi_zero(zero);
+    for (int r = 0; r < rows; ++r)
+      for (int v = 0; v < vecs; ++v) {
+        const vreg c = acc(r, v);
+        if (bias_size) {
+          load(tb, d_.bias, t0_, 4L * v * bias_size, lanes_of(v));
+          a_.fadd(c, c, tb);
+        }
+        if (dsize) {
+          load(td, d_.d.type, kcnt_, (static_cast<long>(r) * d_.d.ld + 4L * v) * dsize, lanes_of(v));
+          emit_binary(a_, d_.binary, c, c, td);
+        }
+        if (d_.unary == unary_op::relu) a_.fmax(c, c, zero);  // NaN kept, as tpp::ref's relu
+        store(c, d_.c_type, cblk_, static_cast<long>(r) * d_.ldc * sc() + 4L * v * sc(), lanes_of(v));
+      }
+  }
+
+  const desc d_;
+  const int unit_;
+  const detail::brgemm_block blk_;
+  assembler a_;
+};
+
+}  // namespace tpp::jit::a64
