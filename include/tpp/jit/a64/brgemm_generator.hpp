@@ -32,6 +32,7 @@
 #include "tpp/detail/brgemm_desc.hpp"
 #include "tpp/jit/a64/arith.hpp"
 #include "tpp/jit/a64/assembler.hpp"
+#include "tpp/jit/a64/io.hpp"
 
 namespace tpp::jit::a64 {
 
@@ -84,10 +85,9 @@ class brgemm_generator {
              idx_ = x(6), tab_a_ = x(7), tab_b_ = x(8), acur_ = x(9), brow_ = x(10), kcnt_ = x(11),
              cblk_ = x(12), t0_ = x(13), lda_ = x(14), bstep_ = x(15), s0_ = x(16), s1_ = x(17), drow_ = x(27);
   xreg arow(int r) const { return x(19 + r); }
-  vreg acc(int r, int v) const { return v_(r * blk_.nv + v); }
-  vreg areg(int r) const { return v_(blk_.mr * blk_.nv + r); }
-  vreg breg(int v) const { return v_(blk_.mr * blk_.nv + blk_.mr + v); }
-  static vreg v_(int i) { return v(i); }
+  vreg acc(int r, int c) const { return v(r * blk_.nv + c); }
+  vreg areg(int r) const { return v(blk_.mr * blk_.nv + r); }
+  vreg breg(int c) const { return v(blk_.mr * blk_.nv + blk_.mr + c); }
 
   // ---- sizes ----------------------------------------------------------------------------------
   static int log2_of(int bytes) { return bytes == 4 ? 2 : bytes == 2 ? 1 : 0; }
@@ -96,69 +96,12 @@ class brgemm_generator {
   int sc() const { return size_of(d_.c_type); }
   int b_col_bytes() const { return sb() * d_.vnni(); }  // bytes per column of one B (group) row
   bool vnni_b() const { return d_.b_layout == gemm_layout::vnni; }
-  // bytes of one lane as loaded from memory: 4 for f32 and bfdot pairs, 2 for widened halves
-  static int lane_bytes(dtype t, bool raw32) { return raw32 ? 4 : size_of(t); }
 
-  void add_imm(xreg d, xreg n, long v) {
-    if (v == 0) {
-      if (d.idx != n.idx) a_.add(d, n, 0);
-      return;
-    }
-    if (v > 0 && v < 4096) {
-      a_.add(d, n, static_cast<std::uint32_t>(v));
-      return;
-    }
-    a_.mov_imm(s1_, static_cast<std::uint64_t>(v));
-    a_.add(d, n, s1_);
-  }
-
-  // ---- loads and stores of `lanes` (1..4) elements as f32 lanes ---------------------------------
-  // The address base + off, in a form whose immediate scales by `scale` bytes (else in s0).
-  std::pair<xreg, std::uint32_t> address(xreg base, long off, int scale) {
-    if (off >= 0 && off % scale == 0 && off / scale < 4096) return {base, static_cast<std::uint32_t>(off)};
-    a_.mov_imm(s0_, static_cast<std::uint64_t>(off));
-    a_.add(s0_, base, s0_);
-    return {s0_, 0};
-  }
-  // s1 = base + off (for the lane forms, which take no offset)
-  xreg lane_address(xreg base, long off) {
-    if (off == 0) return base;
-    add_imm(s1_, base, off);
-    return s1_;
-  }
-
-  // `lanes` (1..4) elements of es (4 or 2) bytes at base + off <-> the low lanes of r: one
-  // access of q/d/s/h size, and for three lanes one more of a single lane.
-  void access(bool load, vreg r, int es, xreg base, long off, int lanes) {
-    const int head = lanes == 3 ? 2 : lanes, bytes = head * es;
-    const auto [b, o] = address(base, off, bytes);
-    switch (bytes) {
-      case 16: load ? a_.ldr_q(r, b, o) : a_.str_q(r, b, o); break;
-      case 8: load ? a_.ldr_d(r, b, o) : a_.str_d(r, b, o); break;
-      case 4: load ? a_.ldr_s(r, b, o) : a_.str_s(r, b, o); break;
-      default: load ? a_.ldr_h(r, b, o) : a_.str_h(r, b, o); break;
-    }
-    if (lanes != 3) return;
-    const xreg l = lane_address(b, static_cast<long>(o) + bytes);
-    load ? a_.ld1_lane(r, 2, es, l) : a_.st1_lane(r, 2, es, l);
-  }
-  // Raw lanes of 4 bytes (f32, or a bf16 pair) into dst.
-  void load32(vreg dst, xreg base, long off, int lanes) { access(true, dst, 4, base, off, lanes); }
-  // Elements of type t as f32 lanes of dst (16-bit ones widened).
-  void load(vreg dst, dtype t, xreg base, long off, int lanes) {
-    access(true, dst, size_of(t), base, off, lanes);
-    widen(dst, t);
-  }
-  void widen(vreg r, dtype t) {
-    if (t == dtype::bf16) a_.shll16(r, r);
-    else if (t == dtype::f16) a_.fcvtl(r, r);
-  }
-  // f32 lanes of src stored as type t (src is narrowed in place for 16-bit types).
-  void store(vreg src, dtype t, xreg base, long off, int lanes) {
-    if (t == dtype::bf16) a_.bfcvtn(src, src);
-    else if (t == dtype::f16) a_.fcvtn(src, src);
-    access(false, src, size_of(t), base, off, lanes);
-  }
+  void add_imm(xreg d, xreg n, long v) { io_.add_imm(d, n, v); }
+  void load32(vreg dst, xreg base, long off, int lanes) { io_.load32(dst, base, off, lanes); }
+  void load(vreg dst, dtype t, xreg base, long off, int lanes) { io_.load(dst, t, base, off, lanes); }
+  void widen(vreg r, dtype t) { io_.widen(r, t); }
+  void store(vreg src, dtype t, xreg base, long off, int lanes) { io_.store(src, t, base, off, lanes); }
 
   // ---- emission -------------------------------------------------------------------------------
   // Callee-saved x registers the kernel uses, an even count (x28 pads an odd one: ldp may not
@@ -376,6 +319,7 @@ class brgemm_generator {
   const int unit_;
   const detail::brgemm_block blk_;
   assembler a_;
+  lane_io io_{a_, s0_, s1_};
 };
 
 }  // namespace tpp::jit::a64

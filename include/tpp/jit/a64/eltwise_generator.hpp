@@ -1,41 +1,52 @@
-// The NEON element-wise generator (AArch64): f32 operands without broadcast, the ops NEON does in
-// one instruction. Everything else runs the reference on AArch64 for now.
+// The NEON element-wise generator (AArch64): the unary and binary TPPs that NEON does in a few
+// exact instructions, on f32, bf16 and f16 operands with any input broadcast.
 //
-//   for each row:  16 columns at a time (ld1 {v0-v3}, op, st1 {v0-v3}), then 4 at a time, then
-//                  single elements (ldr s / str s), so no access leaves an operand
+//   for each row:  16 columns at a time (4 vectors: load, op, store), then 4 at a time, then
+//                  the last 1..3 columns as one exact partial access (lane_io), so no access
+//                  leaves an operand
+//   broadcasts:    row     the same pointer every row
+//                  column  one value per row, loaded and duplicated before the row's columns
+//                  scalar  one value, duplicated once before the rows
 //
-//   unary   copy, negate (fneg), abs (fabs), square (fmul x, x), sqrt (fsqrt), relu (fmax x, 0)
-//   binary  add, sub, mul, div, max, min (fmax/fmin propagate NaN, as tpp::binary does)
+//   unary   copy, zero, negate, abs, square, sqrt, rsqrt (fsqrt + fdiv), reciprocal (fdiv), relu,
+//           leaky_relu: all IEEE-exact, so bit-identical to tpp::ref
+//   binary  add, sub, mul, div, max, min (fmax / fmin propagate NaN, as tpp::binary does)
 //
-// Uses x0-x9 and v0-v7, v31 only: nothing AAPCS64 asks to save.
+// bf16 inputs widen at any level; bf16 output needs BF16 (bfcvtn, round to nearest even). The
+// rest (transcendentals, compares, backward ops, the relu bitmask) runs the reference.
+// Uses x0-x12, v0-v7 and v16-v27 only: nothing AAPCS64 asks to save.
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "tpp/core/cpu.hpp"
 #include "tpp/detail/eltwise_desc.hpp"
 #include "tpp/jit/a64/arith.hpp"
 #include "tpp/jit/a64/assembler.hpp"
+#include "tpp/jit/a64/io.hpp"
 
 namespace tpp::jit::a64 {
 
 inline bool eltwise_supports(const detail::eltwise_desc& d) {
-  if (!is_arm(d.level)) return false;
-  const auto plain_f32 = [](const detail::operand_desc& o) { return o.type == dtype::f32 && o.bcast == broadcast::none; };
-  if (!plain_f32(d.dst) || d.mask.type != dtype::none || !plain_f32(d.src[0])) return false;
+  if (!is_arm(d.level) || d.mask.type != dtype::none) return false;
+  const auto io_type = [&](dtype t) {
+    return t == dtype::f32 || t == dtype::f16 || t == dtype::bf16;
+  };
+  if (!io_type(d.dst.type) || (d.dst.type == dtype::bf16 && d.level < isa::neon_bf16)) return false;
   if (d.fam == detail::family::unary) {
+    if (d.uop() == unary_op::zero) return true;
+    if (!io_type(d.src[0].type)) return false;
     switch (d.uop()) {
       case unary_op::copy: case unary_op::negate: case unary_op::abs: case unary_op::square:
-      case unary_op::sqrt: case unary_op::relu: return d.src[1].type == dtype::none;
+      case unary_op::sqrt: case unary_op::rsqrt: case unary_op::reciprocal: case unary_op::relu:
+      case unary_op::leaky_relu: return d.src[1].type == dtype::none;
       default: return false;
     }
   }
-  switch (d.bop()) {
-    case binary_op::add: case binary_op::sub: case binary_op::mul: case binary_op::div:
-    case binary_op::max: case binary_op::min: return plain_f32(d.src[1]);
-    default: return false;
-  }
+  if (!io_type(d.src[0].type) || !io_type(d.src[1].type)) return false;
+  return static_cast<int>(d.bop()) <= static_cast<int>(binary_op::min);
 }
 
 class eltwise_generator {
@@ -45,72 +56,117 @@ class eltwise_generator {
 
  private:
   bool binary() const { return d_.fam == detail::family::binary; }
+  int inputs() const { return binary() ? 2 : (d_.uop() == unary_op::zero ? 0 : 1); }
+  // input k held in a register for the whole row (column broadcast) or kernel (scalar)
+  bool held(int k) const {
+    return d_.src[k].bcast == broadcast::column || d_.src[k].bcast == broadcast::scalar;
+  }
+  vreg held_reg(int k) const { return v(16 + k); }
 
-  // v[first .. first+count) (op)= v[first+4 ..]
+  // v[first .. first+count) (op)= the second operand (v[k + 4] or its held register)
   void apply(int first, int count) {
     for (int k = first; k < first + count; ++k) {
-      const vreg t = v(k), o = v(k + 4);
+      const vreg t = v(k);
       if (binary()) {
-        emit_binary(a_, d_.bop(), t, t, o);
+        const vreg a = held(0) ? held_reg(0) : t, b = held(1) ? held_reg(1) : v(k + 4);
+        emit_binary(a_, d_.bop(), t, a, b);
         continue;
       }
+      if (held(0)) a_.orr(t, held_reg(0), held_reg(0));  // mov
       switch (d_.uop()) {
+        case unary_op::zero: a_.movi_zero(t); break;
         case unary_op::negate: a_.fneg(t, t); break;
         case unary_op::abs: a_.fabs(t, t); break;
         case unary_op::square: a_.fmul(t, t, t); break;
         case unary_op::sqrt: a_.fsqrt(t, t); break;
-        case unary_op::relu: a_.fmax(t, t, v(31)); break;  // NaN kept
-        default: break;                                    // copy
+        case unary_op::rsqrt:
+          a_.fsqrt(t, t);
+          a_.fdiv(t, one_, t);
+          break;
+        case unary_op::reciprocal: a_.fdiv(t, one_, t); break;
+        case unary_op::relu:  // x < 0 ? 0 : x exactly (fmax would turn -0 into +0); NaN kept
+          a_.fcmgt(v(24 + k), zero_, t);
+          a_.bit(t, zero_, v(24 + k));
+          break;
+        case unary_op::leaky_relu:  // x > 0 ? x : alpha x (NaN: alpha NaN = NaN)
+          a_.fmul(v(k + 4), t, alpha_);
+          a_.fcmgt(v(24 + k), t, zero_);
+          a_.bif(t, v(k + 4), v(24 + k));
+          break;
+        default: break;  // copy
       }
     }
   }
 
+  // f32 constant c in every lane of r (through x12)
+  void splat(vreg r, float c) {
+    std::uint32_t bits;
+    std::memcpy(&bits, &c, 4);
+    a_.mov_imm(x(12), bits);
+    a_.dup(r, x(12));
+  }
+
+  // input k: `vecs` full vectors (lanes 4) or one partial vector into v[dst..], from p at
+  // column offset `col` (elements) of the current row
+  void load_input(int k, int dst, int vecs, int lanes, xreg p) {
+    const dtype t = d_.src[k].type;
+    for (int j = 0; j < vecs; ++j) io_.load(v(dst + j), t, p, 4L * j * size_of(t), lanes);
+  }
+
   void emit() {
-    const xreg args = x(0), s0 = x(1), s1 = x(2), dst = x(3), rows = x(4), p0 = x(5), p1 = x(6), pd = x(7),
-               cnt = x(8), tmp = x(9);
-    a_.ldr(s0, args, 0);
-    if (binary()) a_.ldr(s1, args, 8);
+    const xreg args = x(0), base[2] = {x(1), x(2)}, dst = x(3), rows = x(4), p[2] = {x(5), x(6)}, pd = x(7),
+               cnt = x(8);
+    for (int k = 0; k < inputs(); ++k) a_.ldr(base[k], args, 8 * k);
     a_.ldr(dst, args, 16);
-    if (!binary() && d_.uop() == unary_op::relu) a_.movi_zero(v(31));
+    if (!binary()) {
+      if (d_.uop() == unary_op::relu || d_.uop() == unary_op::leaky_relu) a_.movi_zero(zero_);
+      if (d_.uop() == unary_op::rsqrt || d_.uop() == unary_op::reciprocal) splat(one_, 1.0f);
+      if (d_.uop() == unary_op::leaky_relu) splat(alpha_, d_.alpha);
+    }
+    const auto hold = [&](int k) {  // column / scalar value -> every lane of its register
+      io_.load(held_reg(k), d_.src[k].type, base[k], 0, 1);
+      a_.dup(held_reg(k), held_reg(k), 0);
+    };
+    for (int k = 0; k < inputs(); ++k)
+      if (d_.src[k].bcast == broadcast::scalar) hold(k);
     a_.mov_imm(rows, static_cast<std::uint64_t>(d_.rows));
     label row;
     a_.bind(row);
-    a_.add(p0, s0, 0);
-    if (binary()) a_.add(p1, s1, 0);
+    for (int k = 0; k < inputs(); ++k) {
+      if (d_.src[k].bcast == broadcast::column) hold(k);
+      else if (!held(k)) a_.add(p[k], base[k], 0);
+    }
     a_.add(pd, dst, 0);
     const int blocks = d_.cols / 16, vecs = (d_.cols % 16) / 4, tail = d_.cols % 4;
+    // `n` vectors of `lanes` columns: load, apply, store, advance the row pointers
+    const auto step = [&](int n, int lanes) {
+      for (int k = 0; k < inputs(); ++k)
+        if (!held(k)) load_input(k, 4 * k, n, lanes, p[k]);
+      apply(0, n);
+      for (int j = 0; j < n; ++j) io_.store(v(j), d_.dst.type, pd, 4L * j * size_of(d_.dst.type), lanes);
+      if (lanes < 4) return;  // the row's last access
+      for (int k = 0; k < inputs(); ++k)
+        if (!held(k)) io_.add_imm(p[k], p[k], 4L * n * size_of(d_.src[k].type));
+      io_.add_imm(pd, pd, 4L * n * size_of(d_.dst.type));
+    };
     if (blocks) {
       label loop;
       a_.mov_imm(cnt, static_cast<std::uint64_t>(blocks));
       a_.bind(loop);
-      a_.ld1(v(0), p0, 64, 4);
-      if (binary()) a_.ld1(v(4), p1, 64, 4);
-      apply(0, 4);
-      a_.st1(v(0), pd, 64, 4);
+      step(4, 4);
       a_.subs(cnt, cnt, 1);
       a_.b(cond::ne, loop);
     }
-    for (int k = 0; k < vecs; ++k) {
-      a_.ld1(v(0), p0, 16);
-      if (binary()) a_.ld1(v(4), p1, 16);
-      apply(0, 1);
-      a_.st1(v(0), pd, 16);
-    }
-    for (int k = 0; k < tail; ++k) {
-      a_.ldr_s(v(0), p0, static_cast<std::uint32_t>(4 * k));
-      if (binary()) a_.ldr_s(v(4), p1, static_cast<std::uint32_t>(4 * k));
-      apply(0, 1);
-      a_.str_s(v(0), pd, static_cast<std::uint32_t>(4 * k));
-    }
-    // next row: + ld * 4 bytes on each operand (ld 0 when there is one row)
-    const auto advance = [&](xreg base, int ld) {
-      if (!ld) return;
-      a_.mov_imm(tmp, static_cast<std::uint64_t>(ld) * 4);
-      a_.add(base, base, tmp);
+    for (int j = 0; j < vecs; ++j) step(1, 4);
+    if (tail) step(1, tail);
+    // next row: + ld elements on each operand that advances (ld 0 when there is one row)
+    const auto advance = [&](xreg b, int ld, dtype t) {
+      if (ld) io_.add_imm(b, b, static_cast<long>(ld) * size_of(t));
     };
-    advance(s0, d_.src[0].ld);
-    if (binary()) advance(s1, d_.src[1].ld);
-    advance(dst, d_.dst.ld);
+    for (int k = 0; k < inputs(); ++k)
+      if (d_.src[k].bcast == broadcast::none || d_.src[k].bcast == broadcast::column)
+        advance(base[k], d_.src[k].ld, d_.src[k].type);
+    advance(dst, d_.dst.ld, d_.dst.type);
     a_.subs(rows, rows, 1);
     a_.b(cond::ne, row);
     a_.ret();
@@ -118,6 +174,8 @@ class eltwise_generator {
 
   const detail::eltwise_desc d_;
   assembler a_;
+  lane_io io_{a_, x(10), x(11)};
+  const vreg zero_ = v(18), one_ = v(19), alpha_ = v(20);
 };
 
 }  // namespace tpp::jit::a64

@@ -1,0 +1,87 @@
+// Loads and stores of 1..4 lanes for the NEON generators: f32 lanes from f32, bf16 or f16
+// memory (widened with shll / fcvtl) and back (narrowed with bfcvtn / fcvtn), with exact tails:
+// a 3-lane access is a 2-lane one plus one lane (ld1 / st1 {v.s}[2]), so nothing outside the
+// lanes is touched. Offsets that the immediate forms cannot hold go through scratch registers.
+#pragma once
+
+#include <cstdint>
+#include <utility>
+
+#include "tpp/core/dtype.hpp"
+#include "tpp/jit/a64/assembler.hpp"
+
+namespace tpp::jit::a64 {
+
+class lane_io {
+ public:
+  // s0, s1: scratch x registers this helper may clobber at any call
+  lane_io(assembler& a, xreg s0, xreg s1) : a_(a), s0_(s0), s1_(s1) {}
+
+  // d = n + v (any v; through s1 when it is not an add immediate)
+  void add_imm(xreg d, xreg n, long v) {
+    if (v == 0) {
+      if (d.idx != n.idx) a_.add(d, n, 0);
+      return;
+    }
+    if (v > 0 && v < 4096) {
+      a_.add(d, n, static_cast<std::uint32_t>(v));
+      return;
+    }
+    a_.mov_imm(s1_, static_cast<std::uint64_t>(v));
+    a_.add(d, n, s1_);
+  }
+
+  // `lanes` (1..4) elements of es (4 or 2) bytes at base + off <-> the low lanes of r: one
+  // access of q/d/s/h size, and for three lanes one more of a single lane.
+  void access(bool load, vreg r, int es, xreg base, long off, int lanes) {
+    const int head = lanes == 3 ? 2 : lanes, bytes = head * es;
+    const auto [b, o] = address(base, off, bytes);
+    switch (bytes) {
+      case 16: load ? a_.ldr_q(r, b, o) : a_.str_q(r, b, o); break;
+      case 8: load ? a_.ldr_d(r, b, o) : a_.str_d(r, b, o); break;
+      case 4: load ? a_.ldr_s(r, b, o) : a_.str_s(r, b, o); break;
+      default: load ? a_.ldr_h(r, b, o) : a_.str_h(r, b, o); break;
+    }
+    if (lanes != 3) return;
+    const xreg l = lane_address(b, static_cast<long>(o) + bytes);
+    load ? a_.ld1_lane(r, 2, es, l) : a_.st1_lane(r, 2, es, l);
+  }
+  // Raw lanes of 4 bytes (f32, or a bf16 pair) into dst.
+  void load32(vreg dst, xreg base, long off, int lanes) { access(true, dst, 4, base, off, lanes); }
+  // Elements of type t as f32 lanes of dst (16-bit ones widened).
+  void load(vreg dst, dtype t, xreg base, long off, int lanes) {
+    access(true, dst, size_of(t), base, off, lanes);
+    widen(dst, t);
+  }
+  void widen(vreg r, dtype t) {
+    if (t == dtype::bf16) a_.shll16(r, r);
+    else if (t == dtype::f16) a_.fcvtl(r, r);
+  }
+  // f32 lanes of src stored as type t (src is narrowed in place for 16-bit types; bf16 needs
+  // BF16).
+  void store(vreg src, dtype t, xreg base, long off, int lanes) {
+    if (t == dtype::bf16) a_.bfcvtn(src, src);
+    else if (t == dtype::f16) a_.fcvtn(src, src);
+    access(false, src, size_of(t), base, off, lanes);
+  }
+
+ private:
+  // base + off in a form whose immediate scales by `scale` bytes (else in s0)
+  std::pair<xreg, std::uint32_t> address(xreg base, long off, int scale) {
+    if (off >= 0 && off % scale == 0 && off / scale < 4096) return {base, static_cast<std::uint32_t>(off)};
+    a_.mov_imm(s0_, static_cast<std::uint64_t>(off));
+    a_.add(s0_, base, s0_);
+    return {s0_, 0};
+  }
+  // s1 = base + off (the lane forms take no offset)
+  xreg lane_address(xreg base, long off) {
+    if (off == 0) return base;
+    add_imm(s1_, base, off);
+    return s1_;
+  }
+
+  assembler& a_;
+  xreg s0_, s1_;
+};
+
+}  // namespace tpp::jit::a64
