@@ -79,6 +79,7 @@ TEST_CASE("A64 assembler encodings equal GNU as", "[a64]") {
       [&] { a.st1_lane(V(), r(4), 4, X()); }, [&] { a.st1_lane(V(), r(8), 2, r(2) ? X() : a64::sp); },
       [&] { a.bfdot(V(), V(), V(), r(4)); }, [&] { a.shll16(V(), V()); }, [&] { a.fcvtl(V(), V()); },
       [&] { a.fcvtn(V(), V()); }, [&] { a.bfcvtn(V(), V()); },
+      [&] { a.trn1_2d(V(), V(), V()); }, [&] { a.trn2_2d(V(), V(), V()); },
       [&] { a.stp(X(), X(), a64::sp, 8 * (r(128) - 64), static_cast<idx>(r(3))); },
       [&] { a.ldp(X(), X(), X(), 8 * (r(128) - 64), static_cast<idx>(r(3))); },
       [&] { a.stp_d(V(), V(), a64::sp, 8 * (r(128) - 64), static_cast<idx>(r(3))); },

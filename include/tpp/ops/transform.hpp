@@ -5,8 +5,9 @@
 //   tpp::transform_kernel t = tpp::transform(p);
 //   t(in, out);
 //
-// The JIT covers 32-bit transpose (8 x 8 ymm tiles) and 16-bit VNNI pack; the other transforms
-// and element sizes run typed reference loops for now (jitted() says which).
+// The JIT covers 32-bit transpose (x86: 8 x 8 ymm tiles; AArch64: 4 x 4 NEON blocks) and, on x86,
+// 16-bit VNNI pack; the other transforms and element sizes run typed reference loops for now
+// (jitted() says which).
 #pragma once
 
 #include <string>
@@ -18,6 +19,7 @@
 #include "tpp/jit/kernel_cache.hpp"
 #include "tpp/ref/transform.hpp"
 
+#include "tpp/jit/a64/transpose_generator.hpp"  // plain C++: its supports() serves every host's tests
 #if TPP_X86_64
 #include "tpp/jit/x86/transpose_generator.hpp"
 #include "tpp/jit/x86/vnni_pack_generator.hpp"
@@ -30,6 +32,7 @@ namespace detail {
 struct transform_entry {
   transform_desc desc;
   void (*code)(const transform_args*) = nullptr;  // null: run the reference
+  std::size_t code_size = 0;
 };
 
 inline transform_entry build_transform(const transform_desc& d) {
@@ -50,6 +53,11 @@ inline transform_entry build_transform(const transform_desc& d) {
   } catch (const Xbyak::Error& x) {
     fail("tpp::jit: code generation failed for a ", name(d.op), ": ", x.what());
   }
+#elif defined(__aarch64__)
+  if (jit::a64::transpose_generator::supports(d))
+    e.code = jit::publish_words<void (*)(const transform_args*)>(
+        jit::a64::transpose_generator(d), "tpp_transpose_" + std::to_string(d.rows) + "x" + std::to_string(d.cols),
+        e.code_size);
 #endif
   return e;
 }

@@ -141,6 +141,9 @@ class assembler {
   void uzp2(vreg d, vreg n, vreg m) { vec3(0x4E805800u, "uzp2", d, n, m); }
   void trn1(vreg d, vreg n, vreg m) { vec3(0x4E802800u, "trn1", d, n, m); }
   void trn2(vreg d, vreg n, vreg m) { vec3(0x4E806800u, "trn2", d, n, m); }
+  // trn1 / trn2 on .2d (64-bit lanes)
+  void trn1_2d(vreg d, vreg n, vreg m) { vec3(0x4EC02800u, "trn1", d, n, m, ".2d"); }
+  void trn2_2d(vreg d, vreg n, vreg m) { vec3(0x4EC06800u, "trn2", d, n, m, ".2d"); }
   void fabs(vreg d, vreg n) { vec2(0x4EA0F800u, "fabs", d, n); }
   void fneg(vreg d, vreg n) { vec2(0x6EA0F800u, "fneg", d, n); }
   void fsqrt(vreg d, vreg n) { vec2(0x6EA1F800u, "fsqrt", d, n); }
