@@ -5,8 +5,10 @@
 //   over each_column  out 1 x cols, or 2 x cols (ld >= cols): row 0 the sums, row 1 the squares
 //
 // Rows run as reduction-root equations (the equation generator); columns have a generator of
-// their own that keeps a block of column sums in registers while it walks down the rows. max and
-// min skip NaN elements, like std::fmax / fmin; sums accumulate in f32.
+// their own (x86 and NEON) that keeps a block of column sums in registers while it walks down the
+// rows (on AArch64 rows run the reference for now). max and
+// min skip NaN elements, like std::fmax / fmin (a line of only NaNs gives -Inf / +Inf, the identity);
+// sums accumulate in f32.
 //
 //   tpp::reduce_params p;
 //   p.op = tpp::reduce_kind::sum_and_sum_squares; p.over = tpp::reduce_dim::each_column;
@@ -29,6 +31,8 @@
 #if TPP_X86_64
 #include "tpp/jit/x86/column_reduce_generator.hpp"
 #include "tpp/jit/x86/generate.hpp"
+#elif defined(__aarch64__)
+#include "tpp/jit/a64/column_reduce_generator.hpp"
 #endif
 
 namespace tpp {
@@ -68,6 +72,11 @@ inline column_reduce_entry build_column_reduce(const column_reduce_desc& d) {
   if (d.level == isa::ref || !jit::x86::column_reduce_supports(d)) return e;
   e.code = jit::x86::generate<jit::x86::column_reduce_generator, void (*)(const void* const*)>(
       d.level, std::string("tpp_reduce_columns_") + name(d.op), d);
+#elif defined(__aarch64__)
+  std::size_t bytes = 0;
+  if (d.level != isa::ref)
+    e.code = jit::publish_words<void (*)(const void* const*)>(jit::a64::column_reduce_generator(d),
+                                                              std::string("tpp_reduce_columns_") + name(d.op), bytes);
 #endif
   return e;
 }

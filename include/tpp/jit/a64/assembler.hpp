@@ -128,6 +128,9 @@ class assembler {
   void fdiv(vreg d, vreg n, vreg m) { vec3(0x6E20FC00u, "fdiv", d, n, m); }
   void fmax(vreg d, vreg n, vreg m) { vec3(0x4E20F400u, "fmax", d, n, m); }
   void fmin(vreg d, vreg n, vreg m) { vec3(0x4EA0F400u, "fmin", d, n, m); }
+  // fmaxnm / fminnm: IEEE maxNum / minNum, a quiet NaN operand loses (std::fmax / std::fmin)
+  void fmaxnm(vreg d, vreg n, vreg m) { vec3(0x4E20C400u, "fmaxnm", d, n, m); }
+  void fminnm(vreg d, vreg n, vreg m) { vec3(0x4EA0C400u, "fminnm", d, n, m); }
   void fmla(vreg d, vreg n, vreg m) { vec3(0x4E20CC00u, "fmla", d, n, m); }
   void fmls(vreg d, vreg n, vreg m) { vec3(0x4EA0CC00u, "fmls", d, n, m); }
   void fcmgt(vreg d, vreg n, vreg m) { vec3(0x6EA0E400u, "fcmgt", d, n, m); }
