@@ -40,15 +40,13 @@ int main(int argc, char** argv) {
   for (tpp::dtype t : {tpp::dtype::f32, tpp::dtype::bf16}) {
     const std::string suffix = std::string("_") + tpp::name(t) + ".bin";
 #if TPP_X86_64
-    {
-      const auto d = tpp::detail::lower(shape(t), t == tpp::dtype::f32 ? isa::avx2 : isa::avx512_bf16);
-      if (t == tpp::dtype::f32) {
-        tpp::jit::x86::brgemm_generator<Xbyak::Ymm> g(d);
-        write(dir + "/avx2" + suffix, g.getCode(), g.getSize());
-      }
-      tpp::jit::x86::brgemm_generator<Xbyak::Zmm> z(tpp::detail::lower(shape(t), t == tpp::dtype::f32 ? isa::avx512 : isa::avx512_bf16));
-      write(dir + "/" + (t == tpp::dtype::f32 ? "avx512" : "avx512_bf16") + suffix, z.getCode(), z.getSize());
+    if (t == tpp::dtype::f32) {
+      tpp::jit::x86::brgemm_generator<Xbyak::Ymm> g(tpp::detail::lower(shape(t), isa::avx2));
+      write(dir + "/avx2" + suffix, g.getCode(), g.getSize());
     }
+    const isa zmm = t == tpp::dtype::f32 ? isa::avx512 : isa::avx512_bf16;
+    tpp::jit::x86::brgemm_generator<Xbyak::Zmm> z(tpp::detail::lower(shape(t), zmm));
+    write(dir + "/" + tpp::name(zmm) + suffix, z.getCode(), z.getSize());
 #endif
     const isa arm = t == tpp::dtype::f32 ? isa::neon : isa::neon_bf16;
     tpp::jit::a64::brgemm_generator g(tpp::detail::lower(shape(t), arm));

@@ -54,7 +54,8 @@ def inner_loop(path):
             loops.append(body)
     best = None
     for body in loops:
-        inner = [b for b in body[:-1] if (lambda t: t is not None and t < b[0])(branch_target(arm, b[1], b[2]))]
+        targets = [(b[0], branch_target(arm, b[1], b[2])) for b in body[:-1]]
+        inner = [a for a, t in targets if t is not None and t < a]
         mults = sum(1 for _, m, _ in body if MULTIPLY.match(m))
         if inner or mults == 0:
             continue

@@ -1,6 +1,9 @@
 // Element-wise arithmetic the NEON generators share: one instruction per op on .4s lanes.
 #pragma once
 
+#include <cstdint>
+#include <cstring>
+
 #include "tpp/jit/a64/assembler.hpp"
 #include "tpp/ops/eltwise_ops.hpp"
 
@@ -18,6 +21,14 @@ inline void emit_binary(assembler& a, binary_op op, vreg d, vreg n, vreg m) {
     case binary_op::min: a.fmin(d, n, m); break;
     default: detail::fail("tpp::jit::a64: binary op ", name(op), " is not one instruction");
   }
+}
+
+// r = c in every f32 lane (its bits built in `scratch`, then dup)
+inline void emit_splat(assembler& a, vreg r, float c, xreg scratch) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &c, 4);
+  a.mov_imm(scratch, bits);
+  a.dup(r, scratch);
 }
 
 }  // namespace tpp::jit::a64

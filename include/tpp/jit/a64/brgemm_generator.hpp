@@ -19,7 +19,7 @@
 // bf16 (bfcvtn, neon_bf16); epilogue bias, binary add/sub/mul/div/max/min with D, relu. The
 // rest (A or B transposed, u8*i8, other activations, the relu bitmask) runs the reference.
 //
-// AAPCS64: the kernel saves x19-x27 and d8-d15 when it uses them, and touches nothing else.
+// AAPCS64: the kernel saves the x19-x28 and d8-d15 it uses (in pairs), and touches nothing else.
 #pragma once
 
 #include <algorithm>
@@ -97,12 +97,6 @@ class brgemm_generator {
   int b_col_bytes() const { return sb() * d_.vnni(); }  // bytes per column of one B (group) row
   bool vnni_b() const { return d_.b_layout == gemm_layout::vnni; }
 
-  void add_imm(xreg d, xreg n, long v) { io_.add_imm(d, n, v); }
-  void load32(vreg dst, xreg base, long off, int lanes) { io_.load32(dst, base, off, lanes); }
-  void load(vreg dst, dtype t, xreg base, long off, int lanes) { io_.load(dst, t, base, off, lanes); }
-  void widen(vreg r, dtype t) { io_.widen(r, t); }
-  void store(vreg src, dtype t, xreg base, long off, int lanes) { io_.store(src, t, base, off, lanes); }
-
   // ---- emission -------------------------------------------------------------------------------
   // Callee-saved x registers the kernel uses, an even count (x28 pads an odd one: ldp may not
   // load one register twice).
@@ -166,20 +160,19 @@ class brgemm_generator {
       a_.b(cond::ne, cols);
     }
     if (rem) emit_block(rows, rem, tail ? tail : 4);
-    add_imm(crow_, crow_, static_cast<long>(rows) * d_.ldc * sc());
-    add_imm(aoff_, aoff_, static_cast<long>(rows) * d_.lda * sa());
-    if (d_.d.type != dtype::none) add_imm(drow_, drow_, static_cast<long>(rows) * d_.d.ld * size_of(d_.d.type));
+    io_.add_imm(crow_, crow_, static_cast<long>(rows) * d_.ldc * sc());
+    io_.add_imm(aoff_, aoff_, static_cast<long>(rows) * d_.lda * sa());
+    if (d_.d.type != dtype::none) io_.add_imm(drow_, drow_, static_cast<long>(rows) * d_.d.ld * size_of(d_.d.type));
   }
 
   // One rows x vecs block at (row block, col_); the last vector holds n_last columns.
   void emit_block(int rows, int vecs, int n_last) {
-    using detail::brgemm_args;
     const auto lanes_of = [&](int v) { return v == vecs - 1 ? n_last : 4; };
     const int vbytes_c = 4 * sc();
     a_.add(cblk_, crow_, col_, log2_of(sc()));
     for (int r = 0; r < rows; ++r)
       for (int v = 0; v < vecs; ++v) {
-        if (d_.beta) load(acc(r, v), d_.c_type, cblk_, static_cast<long>(r) * d_.ldc * sc() + v * vbytes_c, lanes_of(v));
+        if (d_.beta) io_.load(acc(r, v), d_.c_type, cblk_, static_cast<long>(r) * d_.ldc * sc() + v * vbytes_c, lanes_of(v));
         else a_.movi_zero(acc(r, v));
       }
     emit_batch_loop(rows, vecs, n_last);
@@ -204,8 +197,8 @@ class brgemm_generator {
       case batch_kind::stride:
         a_.add(acur_, tab_a_, 0);
         a_.add(brow_, tab_b_, 0);
-        add_imm(tab_a_, tab_a_, d_.stride_a * sa());
-        add_imm(tab_b_, tab_b_, d_.stride_b * sb());
+        io_.add_imm(tab_a_, tab_a_, d_.stride_a * sa());
+        io_.add_imm(tab_b_, tab_b_, d_.stride_b * sb());
         break;
       case batch_kind::offset:
         a_.ldr_post(t0_, tab_a_, 8);
@@ -267,23 +260,23 @@ class brgemm_generator {
     if (unit_ == 2 || d_.a_type == dtype::f32) {
       if (count == 4) a_.ldr_q_post(a, row, 16);
       else {
-        load32(a, row, 0, count);
-        add_imm(row, row, 4 * count);
+        io_.load32(a, row, 0, count);
+        io_.add_imm(row, row, 4 * count);
       }
       return;
     }
     if (count == 4) {
       a_.ldr_d_post(a, row, 8);
-      widen(a, d_.a_type);
+      io_.widen(a, d_.a_type);
     } else {
-      load(a, d_.a_type, row, 0, count);
-      add_imm(row, row, 2 * count);
+      io_.load(a, d_.a_type, row, 0, count);
+      io_.add_imm(row, row, 2 * count);
     }
   }
 
   void load_b(vreg b, int v, int lanes) {
-    if (unit_ == 2 || d_.b_type == dtype::f32) load32(b, brow_, 16L * v, lanes);
-    else load(b, d_.b_type, brow_, 8L * v, lanes);
+    if (unit_ == 2 || d_.b_type == dtype::f32) io_.load32(b, brow_, 16L * v, lanes);
+    else io_.load(b, d_.b_type, brow_, 8L * v, lanes);
   }
 
   // ---- epilogue -------------------------------------------------------------------------------
@@ -303,15 +296,15 @@ class brgemm_generator {
       for (int v = 0; v < vecs; ++v) {
         const vreg c = acc(r, v);
         if (bias_size) {
-          load(tb, d_.bias, t0_, 4L * v * bias_size, lanes_of(v));
+          io_.load(tb, d_.bias, t0_, 4L * v * bias_size, lanes_of(v));
           a_.fadd(c, c, tb);
         }
         if (dsize) {
-          load(td, d_.d.type, kcnt_, (static_cast<long>(r) * d_.d.ld + 4L * v) * dsize, lanes_of(v));
+          io_.load(td, d_.d.type, kcnt_, (static_cast<long>(r) * d_.d.ld + 4L * v) * dsize, lanes_of(v));
           emit_binary(a_, d_.binary, c, c, td);
         }
         if (d_.unary == unary_op::relu) a_.fmax(c, c, zero);  // NaN kept, as tpp::ref's relu
-        store(c, d_.c_type, cblk_, static_cast<long>(r) * d_.ldc * sc() + 4L * v * sc(), lanes_of(v));
+        io_.store(c, d_.c_type, cblk_, static_cast<long>(r) * d_.ldc * sc() + 4L * v * sc(), lanes_of(v));
       }
   }
 

@@ -10,11 +10,11 @@
 #pragma once
 
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <vector>
 
 #include "tpp/core/cpu.hpp"
+#include "tpp/jit/a64/arith.hpp"
 #include "tpp/jit/a64/assembler.hpp"
 #include "tpp/jit/a64/io.hpp"
 #include "tpp/ops/reduce_params.hpp"
@@ -40,10 +40,7 @@ class column_reduce_generator {
     float id = 0.0f;
     if (d_.op == reduce_kind::max) id = -std::numeric_limits<float>::infinity();
     if (d_.op == reduce_kind::min) id = std::numeric_limits<float>::infinity();
-    std::uint32_t bits;
-    std::memcpy(&bits, &id, 4);
-    a_.mov_imm(x(12), bits);
-    a_.dup(v(31), x(12));
+    emit_splat(a_, v(31), id, x(12));
     const int full = d_.cols / 4, blocks = full / U, rest = full % U, tail = d_.cols % 4;
     if (blocks) {
       label loop;

@@ -18,7 +18,6 @@
 #pragma once
 
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
 #include "tpp/core/cpu.hpp"
@@ -98,14 +97,6 @@ class eltwise_generator {
     }
   }
 
-  // f32 constant c in every lane of r (through x12)
-  void splat(vreg r, float c) {
-    std::uint32_t bits;
-    std::memcpy(&bits, &c, 4);
-    a_.mov_imm(x(12), bits);
-    a_.dup(r, x(12));
-  }
-
   // input k: `vecs` full vectors (lanes 4) or one partial vector into v[dst..], from p at
   // column offset `col` (elements) of the current row
   void load_input(int k, int dst, int vecs, int lanes, xreg p) {
@@ -120,8 +111,8 @@ class eltwise_generator {
     a_.ldr(dst, args, 16);
     if (!binary()) {
       if (d_.uop() == unary_op::relu || d_.uop() == unary_op::leaky_relu) a_.movi_zero(zero_);
-      if (d_.uop() == unary_op::rsqrt || d_.uop() == unary_op::reciprocal) splat(one_, 1.0f);
-      if (d_.uop() == unary_op::leaky_relu) splat(alpha_, d_.alpha);
+      if (d_.uop() == unary_op::rsqrt || d_.uop() == unary_op::reciprocal) emit_splat(a_, one_, 1.0f, x(12));
+      if (d_.uop() == unary_op::leaky_relu) emit_splat(a_, alpha_, d_.alpha, x(12));
     }
     const auto hold = [&](int k) {  // column / scalar value -> every lane of its register
       io_.load(held_reg(k), d_.src[k].type, base[k], 0, 1);
