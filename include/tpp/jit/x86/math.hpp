@@ -24,7 +24,10 @@ struct lane {
   std::array<V, 6> t;     // temporaries the function may clobber
 };
 
-// Coefficients derived by scripts/fit_erf.cpp (Chebyshev interpolation, monomials in u).
+// Coefficients derived by scripts/fit_math.cpp (Chebyshev interpolation, monomials).
+// e^r = 1 + r + r^2 E(r) for |r| <= ln2/2; exp_p is the whole polynomial, low to high
+constexpr float exp_p[] = {1.0f, 1.0f, 5.000000000e-01f, 1.666657776e-01f, 4.166655615e-02f,
+                           8.363173343e-03f, 1.392617589e-03f};
 // erf(x) = x * P(u), u = 2x^2 - 1, for 0 <= x <= 1
 constexpr float erf_p[] = {9.654687643e-01f, -1.405360848e-01f, 1.985249855e-02f,
                            -2.285485622e-03f, 2.175119880e-04f, -1.753691504e-05f,
@@ -61,9 +64,7 @@ class math {
     if (nonpositive) clamp_below(ls, -104.0f);
     else clamp(ls, -104.0f, 89.0f);
     reduce_ln2(ls);  // v = r, t0 = n (float)
-    for (auto& l : ls) g_.vmovaps(l.t[1], c_.f(1.0f / 5040));
-    static constexpr float c[] = {1.0f / 720, 1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f, 1.0f, 1.0f};
-    for (float k : c) for (auto& l : ls) g_.vfmadd213ps(l.t[1], l.v, c_.f(k));
+    horner(ls, 1, exp_p, 7);
     for (auto& l : ls) g_.vcvtps2dq(l.t[0], l.t[0]);
     for (auto& l : ls) g_.vpsrad(l.v, l.t[0], 1);
     for (auto& l : ls) g_.vpsubd(l.t[0], l.t[0], l.v);

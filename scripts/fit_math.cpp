@@ -1,7 +1,9 @@
-// Derives the polynomial coefficients of tpp's erf/erfc injector (include/tpp/jit/x86/math.hpp).
-// Chebyshev interpolation (near-minimax) in long double, converted to monomials in the mapped
-// variable u in [-1, 1], then checked in double against std::erf / std::erfc.
-//   g++ -O2 -o /tmp/fit_erf scripts/fit_erf.cpp && /tmp/fit_erf
+// Derives the polynomial coefficients of tpp's exp and erf/erfc injectors (include/tpp/jit/x86/
+// math.hpp, shared with the A64 one). Chebyshev interpolation (near-minimax) in long double,
+// converted to monomials in the mapped variable u in [-1, 1], then checked in double against
+// std::exp / std::erf / std::erfc.
+//   g++ -O2 -o /tmp/fit_math scripts/fit_math.cpp && /tmp/fit_math
+//  E: e^r = 1 + r + r^2 E(r),  |r| <= ln2 / 2   (the reduced argument of exp)
 //  P: erf(x) = x * P(u),  u = 2x^2 - 1,      0 <= x <= 1
 //  Q: erfc(x) = exp(-x^2) * Q(u) / x,  u = 2/x - 1,  1 <= x  (w = 1/x in (0, 1])
 #include <cmath>
@@ -43,6 +45,31 @@ float horner(const std::vector<float>& c, float u) {
 }
 
 int main() {
+  {  // E: fitted in u = r / a, then scaled to monomials in r
+    const ld a = std::log(2.0L) / 2;
+    auto E = [&](ld u) {
+      const ld r = a * u;
+      return std::fabs(r) < 1e-6L ? 0.5L + r / 6 + r * r / 24 : (std::exp(r) - 1 - r) / (r * r);
+    };
+    for (int deg : {3, 4}) {
+      auto m = cheb_fit(E, deg);
+      std::vector<float> cf;
+      ld s = 1;
+      for (ld v : m) {
+        cf.push_back(static_cast<float>(v / s));
+        s *= a;
+      }
+      double worst = 0;
+      for (int i = -200000; i <= 200000; ++i) {
+        const float r = static_cast<float>(a) * i / 200000.0f;
+        const float got = std::fma(r * r, horner(cf, r), r) + 1.0f;
+        const double want = std::exp((double)r);
+        worst = std::fmax(worst, std::fabs(got - want) / (want * 5.96e-8));
+      }
+      std::printf("E deg %d (exp deg %d): max rel err %.2f (units of 2^-24)\n", deg, deg + 2, worst);
+      for (float v : cf) std::printf("  %.9ef,\n", v);
+    }
+  }
   auto P = [](ld u) { ld x = std::sqrt((u + 1) / 2); return x == 0 ? 2 / std::sqrt(3.141592653589793238L) : std::erf(x) / x; };
   auto Q = [](ld u) {
     ld w = (u + 1) / 2;
