@@ -409,7 +409,8 @@ class equation_generator : public Xbyak::CodeGenerator {
           }
           ls.push_back(l);
         }
-        inj_.apply(static_cast<unary_op>(e.op), e.value, ls);
+        if (e.op == static_cast<int>(unary_op::exp) && max_shifted(e.a)) inj_.maths().exp(ls, true);
+        else inj_.apply(static_cast<unary_op>(e.op), e.value, ls);
         for (int r : held) release(r);
         break;
       }
@@ -466,6 +467,25 @@ class equation_generator : public Xbyak::CodeGenerator {
       }
     }
     return out;
+  }
+
+  // Is node i `x - row_max(x)` (softmax's shift), so <= 0 or NaN, and exp needs no upper clamp?
+  bool max_shifted(int i) const {
+    const detail::eq_node& e = d_.nodes[i];
+    if (e.kind != kind::binary || e.op != static_cast<int>(binary_op::sub)) return false;
+    const detail::eq_node& m = d_.nodes[e.b];
+    return m.kind == kind::reduce && m.op == static_cast<int>(reduce_op::max) && same_value(m.a, e.a);
+  }
+  // nodes i and j compute the same value (the same subtree, shared or written twice)
+  bool same_value(int i, int j) const {
+    if (i == j) return true;
+    const detail::eq_node &a = d_.nodes[i], &b = d_.nodes[j];
+    if (a.kind != b.kind || a.op != b.op || a.value != b.value) return false;
+    if (a.kind == kind::constant || a.kind == kind::arg) return true;
+    const std::vector<int> ca = children(i), cb = children(j);
+    for (std::size_t k = 0; k < ca.size(); ++k)
+      if (!same_value(ca[k], cb[k])) return false;
+    return true;
   }
 
   // acc[i] (op)= v over the lanes; tail lanes keep the identity
