@@ -81,6 +81,9 @@ TEST_CASE("A64 assembler encodings equal GNU as", "[a64]") {
       [&] { a.fcvtn(V(), V()); }, [&] { a.bfcvtn(V(), V()); },
       [&] { a.trn1_2d(V(), V(), V()); }, [&] { a.trn2_2d(V(), V(), V()); },
       [&] { a.fmaxnm(V(), V(), V()); }, [&] { a.fminnm(V(), V(), V()); },
+      [&] { a.frintn(V(), V()); }, [&] { a.fcvtzs(V(), V()); }, [&] { a.add(V(), V(), V()); },
+      [&] { a.sub(V(), V(), V()); }, [&] { a.shl(V(), V(), r(32)); }, [&] { a.sshr(V(), V(), 1 + r(32)); },
+      [&] { a.nop(); }, [&] { a.word(static_cast<std::uint32_t>(rng())); },
       [&] { a.stp(X(), X(), a64::sp, 8 * (r(128) - 64), static_cast<idx>(r(3))); },
       [&] { a.ldp(X(), X(), X(), 8 * (r(128) - 64), static_cast<idx>(r(3))); },
       [&] { a.stp_d(V(), V(), a64::sp, 8 * (r(128) - 64), static_cast<idx>(r(3))); },
@@ -112,7 +115,7 @@ TEST_CASE("A64 assembler encodings equal GNU as", "[a64]") {
       switch (r(4)) {
         case 0: a.b(*fwd); break;
         case 1: a.b(static_cast<a64::cond>(r(14)), *fwd); break;
-        case 2: a.cbz(X(), *fwd); break;
+        case 2: r(2) ? a.cbz(X(), *fwd) : a.adr(X(), *fwd); break;
         default: a.cbnz(X(), *fwd); break;
       }
       a.fadd(V(), V(), V());
@@ -121,8 +124,11 @@ TEST_CASE("A64 assembler encodings equal GNU as", "[a64]") {
     }
     if (i % 29 == 7) {
       a64::label& back = *labels[static_cast<std::size_t>(r(static_cast<int>(labels.size())))];
-      if (r(2)) a.b(static_cast<a64::cond>(r(14)), back);
-      else a.cbnz(X(), back);
+      switch (r(3)) {
+        case 0: a.b(static_cast<a64::cond>(r(14)), back); break;
+        case 1: a.cbnz(X(), back); break;
+        default: a.adr(X(), back); break;
+      }
     }
     forms[static_cast<std::size_t>(r(static_cast<int>(forms.size())))]();
   }
@@ -153,6 +159,8 @@ TEST_CASE("A64 assembler rejects what it cannot encode", "[a64][errors]") {
   REQUIRE_THROWS_AS(a.ldr(a64::x(0), a64::x(1), 12), tpp::error);
   REQUIRE_THROWS_AS(a.ld1(a64::v(0), a64::x(1), 32, 1), tpp::error);
   REQUIRE_THROWS_AS(a.fmla(a64::v(0), a64::v(1), a64::v(2), 4), tpp::error);
+  REQUIRE_THROWS_AS(a.shl(a64::v(0), a64::v(1), 32), tpp::error);
+  REQUIRE_THROWS_AS(a.sshr(a64::v(0), a64::v(1), 0), tpp::error);
   REQUIRE_THROWS_AS(a.stp(a64::x(0), a64::x(1), a64::sp, 512), tpp::error);
   a64::label l;
   a.bind(l);

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -82,6 +83,15 @@ class assembler {
   void cbz(xreg t, label& l) { branch(0xB4000000u | reg(t.idx), l, 1, "cbz " + xn(t) + ","); }
   void cbnz(xreg t, label& l) { branch(0xB5000000u | reg(t.idx), l, 1, "cbnz " + xn(t) + ","); }
   void ret() { put(0xD65F03C0u, "ret"); }
+  void nop() { put(0xD503201Fu, "nop"); }
+  // xd = the address of label l (within 1 MiB; labels are word-aligned, so immlo is 0)
+  void adr(xreg d, label& l) { branch(0x10000000u | reg(d.idx), l, 1, "adr " + xz(d) + ","); }
+  // a raw data word (constant tables after the code)
+  void word(std::uint32_t w) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, ".word 0x%08x", w);
+    put(w, buf);
+  }
   void bind(label& l) {
     if (l.at >= 0) detail::fail("tpp::jit::a64: a label is bound twice");
     l.at = static_cast<long>(code_.size());
@@ -151,6 +161,13 @@ class assembler {
   void fneg(vreg d, vreg n) { vec2(0x6EA0F800u, "fneg", d, n); }
   void fsqrt(vreg d, vreg n) { vec2(0x6EA1F800u, "fsqrt", d, n); }
   void frecpe(vreg d, vreg n) { vec2(0x4EA1D800u, "frecpe", d, n); }
+  void frintn(vreg d, vreg n) { vec2(0x4E218800u, "frintn", d, n); }  // round to nearest even
+  void fcvtzs(vreg d, vreg n) { vec2(0x4EA1B800u, "fcvtzs", d, n); }  // to int32, toward zero
+  // integer .4s lanes
+  void add(vreg d, vreg n, vreg m) { vec3(0x4EA08400u, "add", d, n, m); }
+  void sub(vreg d, vreg n, vreg m) { vec3(0x6EA08400u, "sub", d, n, m); }
+  void shl(vreg d, vreg n, int sh) { shift_imm(0x4F005400u, "shl", d, n, sh, 32 + sh); }
+  void sshr(vreg d, vreg n, int sh) { shift_imm(0x4F000400u, "sshr", d, n, sh, 64 - sh); }
   void frsqrte(vreg d, vreg n) { vec2(0x6EA1D800u, "frsqrte", d, n); }
   // fmla vd.4s, vn.4s, vm.s[lane]  (vm in v0..v31, lane 0..3)
   void fmla(vreg d, vreg n, vreg m, int lane) {
@@ -310,6 +327,12 @@ class assembler {
   void vec3(std::uint32_t op, const char* mnem, vreg d, vreg n, vreg m, const char* arr = ".4s") {
     put(op | reg(m.idx) << 16 | reg(n.idx) << 5 | reg(d.idx),
         std::string(mnem) + " v" + num(d.idx) + arr + ", v" + num(n.idx) + arr + ", v" + num(m.idx) + arr);
+  }
+  // .4s shift by sh (0..31 for shl, 1..32 for sshr); immh:immb = enc
+  void shift_imm(std::uint32_t op, const char* mnem, vreg d, vreg n, int sh, int enc) {
+    if (enc < 32 || enc > 63) detail::fail("tpp::jit::a64: ", mnem, " #", sh, " is not encodable on .4s");
+    put(op | static_cast<std::uint32_t>(enc) << 16 | reg(n.idx) << 5 | reg(d.idx),
+        std::string(mnem) + " " + vs(d) + ", " + vs(n) + ", #" + num(sh));
   }
   void vec2(std::uint32_t op, const char* mnem, vreg d, vreg n) {
     put(op | reg(n.idx) << 5 | reg(d.idx), std::string(mnem) + " " + vs(d) + ", " + vs(n));

@@ -10,13 +10,16 @@
 //
 //   unary   copy, zero, negate, abs, square, sqrt, rsqrt (fsqrt + fdiv), reciprocal (fdiv), relu,
 //           leaky_relu: all IEEE-exact, so bit-identical to tpp::ref
+//           exp, tanh, sigmoid, gelu_tanh, gelu_erf, erf, elu: the shared injector (a64/math.hpp),
+//           within the bounds of tpp/ops/math_bounds.hpp; its constants in a table after the code
 //   binary  add, sub, mul, div, max, min (fmax / fmin propagate NaN, as tpp::binary does)
 //
 // bf16 inputs widen at any level; bf16 output needs BF16 (bfcvtn, round to nearest even). The
-// rest (transcendentals, compares, backward ops, the relu bitmask) runs the reference.
-// Uses x0-x12, v0-v7 and v16-v27 only: nothing AAPCS64 asks to save.
+// rest (compares, backward ops, the relu bitmask) runs the reference.
+// Uses x0-x13, v0-v7 and v16-v31 only: nothing AAPCS64 asks to save.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -25,6 +28,7 @@
 #include "tpp/jit/a64/arith.hpp"
 #include "tpp/jit/a64/assembler.hpp"
 #include "tpp/jit/a64/io.hpp"
+#include "tpp/jit/a64/math.hpp"
 
 namespace tpp::jit::a64 {
 
@@ -41,7 +45,7 @@ inline bool eltwise_supports(const detail::eltwise_desc& d) {
       case unary_op::copy: case unary_op::negate: case unary_op::abs: case unary_op::square:
       case unary_op::sqrt: case unary_op::rsqrt: case unary_op::reciprocal: case unary_op::relu:
       case unary_op::leaky_relu: return d.src[1].type == dtype::none;
-      default: return false;
+      default: return d.src[1].type == dtype::none && math::temps(d.uop()) > 0;
     }
   }
   if (!io_type(d.src[0].type) || !io_type(d.src[1].type)) return false;
@@ -62,8 +66,27 @@ class eltwise_generator {
   }
   vreg held_reg(int k) const { return v(16 + k); }
 
+  // v[first .. first+count) = a transcendental of themselves, in groups of lanes whose
+  // temporaries fit the free registers (v4-v7, v17-v29; v16 may hold the broadcast input)
+  void apply_math(int first, int count) {
+    static const int pool[] = {4, 5, 6, 7, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29};
+    const int temps = math::temps(d_.uop()), group = static_cast<int>(sizeof pool / sizeof pool[0]) / temps;
+    for (int k = first; k < first + count; ++k)
+      if (held(0)) a_.orr(v(k), held_reg(0), held_reg(0));
+    for (int g0 = first; g0 < first + count; g0 += group) {
+      math::lanes_t ls;
+      for (int k = g0; k < std::min(first + count, g0 + group); ++k) {
+        lane l{v(k), {}};
+        for (int t = 0; t < 6; ++t) l.t[static_cast<std::size_t>(t)] = v(pool[(k - g0) * temps + std::min(t, temps - 1)]);
+        ls.push_back(l);
+      }
+      math_.apply(d_.uop(), d_.alpha, ls);
+    }
+  }
+
   // v[first .. first+count) (op)= the second operand (v[k + 4] or its held register)
   void apply(int first, int count) {
+    if (!binary() && math::temps(d_.uop()) > 0) return apply_math(first, count);
     for (int k = first; k < first + count; ++k) {
       const vreg t = v(k);
       if (binary()) {
@@ -107,6 +130,7 @@ class eltwise_generator {
   void emit() {
     const xreg args = x(0), base[2] = {x(1), x(2)}, dst = x(3), rows = x(4), p[2] = {x(5), x(6)}, pd = x(7),
                cnt = x(8);
+    consts_.bind_base(a_, x(13));
     for (int k = 0; k < inputs(); ++k) a_.ldr(base[k], args, 8 * k);
     a_.ldr(dst, args, 16);
     if (!binary()) {
@@ -161,11 +185,14 @@ class eltwise_generator {
     a_.subs(rows, rows, 1);
     a_.b(cond::ne, row);
     a_.ret();
+    consts_.emit(a_);
   }
 
   const detail::eltwise_desc d_;
   assembler a_;
   lane_io io_{a_, x(10), x(11)};
+  const_table consts_;
+  math math_{a_, consts_, v(30), v(31)};
   const vreg zero_ = v(18), one_ = v(19), alpha_ = v(20);
 };
 

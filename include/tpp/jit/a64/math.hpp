@@ -1,0 +1,266 @@
+// A64 transcendental injectors: the same approximations as jit/x86/math.hpp (same reductions,
+// same polynomials from jit/math_coefficients.hpp, same clamps, in the same op order), emitted
+// for a list of lanes at once so independent lanes overlap. A lane names its value register and
+// its temporaries; temps(op) says how many an op clobbers. Two registers are shared by all lanes:
+// k, which holds the constant of the current step (loaded once from the kernel's const_table),
+// and m, a sign or compare mask used right after it is made.
+//
+// Differences from x86, none of which changes a result's bound (tests/jit/math_accuracy):
+//   - fmla/fmls accumulate into their destination, so a Horner step loads the coefficient into
+//     a second temporary and the two alternate (one more temporary than x86 per function);
+//   - fmin/fmax return NaN when either input is NaN, so NaN passes every clamp as on x86.
+#pragma once
+
+#include <array>
+#include <cfloat>
+#include <cstdint>
+#include <vector>
+
+#include "tpp/jit/a64/assembler.hpp"
+#include "tpp/jit/a64/const_table.hpp"
+#include "tpp/jit/math_coefficients.hpp"
+#include "tpp/ops/eltwise_ops.hpp"
+
+namespace tpp::jit::a64 {
+
+struct lane {
+  vreg v;                  // value in, result out
+  std::array<vreg, 6> t;   // temporaries the function may clobber
+};
+
+class math {
+ public:
+  using lanes_t = std::vector<lane>;
+  math(assembler& a, const_table& c, vreg k, vreg m) : a_(a), c_(c), k_(k), m_(m) {}
+
+  // The forward activations implemented here, and the temporaries each clobbers per lane.
+  static int temps(unary_op op) {
+    switch (op) {
+      case unary_op::exp: return 3;
+      case unary_op::tanh: case unary_op::sigmoid: case unary_op::gelu_tanh: case unary_op::elu: return 4;
+      case unary_op::erf: case unary_op::gelu_erf: return 6;
+      default: return -1;  // not here
+    }
+  }
+  void apply(unary_op op, float alpha, const lanes_t& ls) {
+    switch (op) {
+      case unary_op::exp: exp(ls); break;
+      case unary_op::tanh: tanh(ls); break;
+      case unary_op::sigmoid: sigmoid(ls); break;
+      case unary_op::gelu_tanh: gelu_tanh(ls); break;
+      case unary_op::elu: elu(ls, alpha); break;
+      case unary_op::erf: erf(ls); break;
+      case unary_op::gelu_erf: gelu_erf(ls); break;
+      default: detail::fail("tpp::jit::a64::math: ", name(op), " has no NEON code");
+    }
+  }
+
+  // ---- exp: 3 temps -------------------------------------------------------------------------
+  // e^x = 2^n p(r), n = round(x log2 e), r = x - n ln2 (two constants), p = exp_p; 2^n applied as
+  // 2^(n/2) 2^(n - n/2) so subnormal results round once and x > 88.73 gives +Inf. x clamped to
+  // [-104, 89]; nonpositive: the caller guarantees x <= 0 or NaN (only the lower clamp).
+  void exp(const lanes_t& ls, bool nonpositive = false) {
+    if (!nonpositive) each(ls, 89.0f, [&](const lane& l, vreg k) { a_.fmin(l.v, l.v, k); });
+    each(ls, -104.0f, [&](const lane& l, vreg k) { a_.fmax(l.v, l.v, k); });
+    reduce_ln2(ls);  // v = r, t0 = n
+    horner(ls, 1, 2, exp_p, 7);
+    for (auto& l : ls) a_.fcvtzs(l.t[0], l.t[0]);
+    for (auto& l : ls) a_.sshr(l.v, l.t[0], 1);
+    for (auto& l : ls) a_.sub(l.t[0], l.t[0], l.v);
+    pow2_of_int(ls, 0);
+    pow2_of_int(ls, -1);
+    for (auto& l : ls) a_.fmul(l.t[1], l.t[1], l.v);
+    for (auto& l : ls) a_.fmul(l.v, l.t[1], l.t[0]);
+  }
+
+  // ---- expm1: 3 temps -----------------------------------------------------------------------
+  // e^x - 1 = 2^n (r q(r)) + (2^n - 1): no cancellation near 0. Clamped to [-30, 88].
+  void expm1(const lanes_t& ls) {
+    each(ls, 88.0f, [&](const lane& l, vreg k) { a_.fmin(l.v, l.v, k); });
+    each(ls, -30.0f, [&](const lane& l, vreg k) { a_.fmax(l.v, l.v, k); });
+    reduce_ln2(ls);
+    horner(ls, 1, 2, expm1_q, 8);
+    for (auto& l : ls) a_.fmul(l.t[1], l.t[1], l.v);  // r q(r)
+    for (auto& l : ls) a_.fcvtzs(l.t[0], l.t[0]);
+    pow2_of_int(ls, 0);
+    each(ls, 1.0f, [&](const lane& l, vreg k) { a_.fsub(l.v, l.t[0], k); });
+    for (auto& l : ls) a_.fmla(l.v, l.t[0], l.t[1]);
+  }
+
+  // ---- tanh: 4 temps ------------------------------------------------------------------------
+  // tanh|x| = m / (m + 2), m = expm1(2|x|), |x| clamped to 9; the sign (t3) restored.
+  void tanh(const lanes_t& ls) {
+    each_bits(ls, 0x80000000u, [&](const lane& l, vreg k) { a_.and_(l.t[3], l.v, k); });
+    each_bits(ls, 0x7FFFFFFFu, [&](const lane& l, vreg k) { a_.and_(l.v, l.v, k); });
+    each(ls, 9.0f, [&](const lane& l, vreg k) { a_.fmin(l.v, l.v, k); });
+    for (auto& l : ls) a_.fadd(l.v, l.v, l.v);
+    expm1(ls);
+    each(ls, 2.0f, [&](const lane& l, vreg k) { a_.fadd(l.t[0], l.v, k); });
+    for (auto& l : ls) a_.fdiv(l.v, l.v, l.t[0]);
+    for (auto& l : ls) a_.orr(l.v, l.v, l.t[3]);
+  }
+
+  // ---- sigmoid: 4 temps ---------------------------------------------------------------------
+  // z = e^-|x|, s = 1/(1+z); x >= 0 -> s, x < 0 -> z s. sign_in >= 0: t[sign_in] already has
+  // x's sign; otherwise x is copied to t3.
+  void sigmoid(const lanes_t& ls, int sign_in = -1) {
+    const int sg = sign_in >= 0 ? sign_in : 3;
+    if (sign_in < 0) for (auto& l : ls) a_.orr(l.t[3], l.v, l.v);
+    each_bits(ls, 0x80000000u, [&](const lane& l, vreg k) { a_.orr(l.v, l.v, k); });
+    exp(ls, true);
+    each(ls, 1.0f, [&](const lane& l, vreg k) {
+      a_.fadd(l.t[0], l.v, k);
+      a_.fdiv(l.t[1], k, l.t[0]);
+    });
+    for (auto& l : ls) a_.fmul(l.v, l.v, l.t[1]);
+    for (auto& l : ls) select_by_sign(l.v, l.t[1], l.v, l.t[sg]);
+  }
+
+  // ---- gelu_tanh: 4 temps -------------------------------------------------------------------
+  // x sigmoid(2u), u = sqrt(2/pi)(x + 0.044715 x^3); x = -Inf gives -0.
+  void gelu_tanh(const lanes_t& ls) {
+    each(ls, -FLT_MAX, [&](const lane& l, vreg k) { a_.fmax(l.t[3], l.v, k); });
+    constexpr double c = 2 * 0.7978845608028654;
+    for (auto& l : ls) a_.fmul(l.t[0], l.t[3], l.t[3]);
+    for (auto& l : ls) c_.load(a_, l.t[1], static_cast<float>(c));
+    each(ls, static_cast<float>(c * 0.044715), [&](const lane& l, vreg k) { a_.fmla(l.t[1], l.t[0], k); });
+    for (auto& l : ls) a_.fmul(l.v, l.t[1], l.t[3]);  // 2u, with x's sign
+    sigmoid(ls, 3);
+    for (auto& l : ls) a_.fmul(l.v, l.v, l.t[3]);
+  }
+
+  // ---- elu: 4 temps -------------------------------------------------------------------------
+  // x > 0 (or +0) -> x, else alpha (e^x - 1); NaN kept
+  void elu(const lanes_t& ls, float alpha) {
+    for (auto& l : ls) a_.orr(l.t[3], l.v, l.v);
+    expm1(ls);
+    each(ls, alpha, [&](const lane& l, vreg k) { a_.fmul(l.v, l.v, k); });
+    for (auto& l : ls) select_by_sign(l.v, l.t[3], l.v, l.t[3]);
+  }
+
+  // ---- erf: 6 temps -------------------------------------------------------------------------
+  void erf(const lanes_t& ls) {
+    each_bits(ls, 0x80000000u, [&](const lane& l, vreg k) { a_.and_(l.t[4], l.v, k); });
+    erf_erfc(ls, false);
+    for (auto& l : ls) a_.orr(l.v, l.t[0], l.t[4]);
+  }
+
+  // ---- gelu_erf: 6 temps --------------------------------------------------------------------
+  // x Phi(x); Phi = 0.5 + 0.5 erf(|x|/sqrt2) for x >= 0, 0.5 erfc(|x|/sqrt2) for x < 0.
+  void gelu_erf(const lanes_t& ls) {
+    each(ls, -FLT_MAX, [&](const lane& l, vreg k) { a_.fmax(l.t[4], l.v, k); });
+    for (auto& l : ls) a_.orr(l.v, l.t[4], l.t[4]);
+    erf_erfc(ls, true);
+    each(ls, 0.5f, [&](const lane& l, vreg k) {
+      a_.fmul(l.v, l.t[2], k);  // x < 0
+      a_.fmul(l.t[0], l.t[0], k);
+      a_.fadd(l.t[0], l.t[0], k);  // x >= 0
+    });
+    for (auto& l : ls) select_by_sign(l.v, l.t[0], l.v, l.t[4]);
+    for (auto& l : ls) a_.fmul(l.v, l.v, l.t[4]);
+  }
+
+ private:
+  // ---- erf / erfc core: t0..t3, t5; t4 kept -------------------------------------------------
+  // For a = |v| * scale (scale 1 or 1/sqrt 2): t0 = erf(a), t2 = erfc(a). a <= 1: erf = a P(2a^2
+  // - 1). a > 1 or NaN: erfc = e^(-a^2) Q(2/a - 1) / a with a^2 exact as hi + lo. Clobbers v.
+  void erf_erfc(const lanes_t& ls, bool scale_by_rsqrt2) {
+    const float s = scale_by_rsqrt2 ? 0.70710678118654752f : 1.0f;
+    each_bits(ls, 0x7FFFFFFFu, [&](const lane& l, vreg k) { a_.and_(l.t[3], l.v, k); });
+    if (scale_by_rsqrt2) each(ls, s, [&](const lane& l, vreg k) { a_.fmul(l.t[3], l.t[3], k); });
+    each(ls, 10.5f / s, [&](const lane& l, vreg k) { a_.fmin(l.v, l.v, k); });  // erfc(10.5) underflows
+    each(ls, -10.5f / s, [&](const lane& l, vreg k) { a_.fmax(l.v, l.v, k); });
+    for (auto& l : ls) a_.fmul(l.t[0], l.v, l.v);  // hi
+    for (auto& l : ls) {                           // lo = v v - hi, exact
+      a_.fneg(l.t[1], l.t[0]);
+      a_.fmla(l.t[1], l.v, l.v);
+      a_.orr(l.v, l.t[1], l.t[1]);
+    }
+    if (scale_by_rsqrt2)
+      each(ls, 0.5f, [&](const lane& l, vreg k) {
+        a_.fmul(l.t[0], l.t[0], k);
+        a_.fmul(l.v, l.v, k);
+      });
+    for (auto& l : ls) a_.fneg(l.t[0], l.t[0]);
+    lanes_t e;
+    for (auto& l : ls) e.push_back({l.t[0], {l.t[1], l.t[2], l.t[5], l.t[5], l.t[5], l.t[5]}});
+    exp(e);                                             // t0 = e^-hi
+    for (auto& l : ls) a_.fmls(l.t[0], l.t[0], l.v);    // * (1 - lo)
+    each(ls, 1.0f, [&](const lane& l, vreg k) {
+      a_.fdiv(l.v, k, l.t[3]);  // w = 1/a
+      a_.fadd(l.v, l.v, l.v);
+      a_.fsub(l.v, l.v, k);     // u = 2w - 1
+    });
+    horner(ls, 1, 2, erfc_q, sizeof(erfc_q) / sizeof(float));
+    for (auto& l : ls) a_.fmul(l.t[1], l.t[1], l.t[0]);
+    for (auto& l : ls) a_.fdiv(l.t[1], l.t[1], l.t[3]);  // t1 = erfc, large a
+    for (auto& l : ls) {                                 // u = 2a a - 1, one rounding
+      a_.fadd(l.v, l.t[3], l.t[3]);
+      c_.load(a_, l.t[2], -1.0f);
+      a_.fmla(l.t[2], l.v, l.t[3]);
+      a_.orr(l.v, l.t[2], l.t[2]);
+    }
+    horner(ls, 0, 2, erf_p, sizeof(erf_p) / sizeof(float));
+    for (auto& l : ls) a_.fmul(l.t[0], l.t[0], l.t[3]);  // t0 = erf, small a
+    each(ls, 1.0f, [&](const lane& l, vreg k) {
+      a_.fsub(l.t[2], k, l.t[0]);  // 1 - erf_small
+      a_.fsub(l.v, k, l.t[1]);     // 1 - erfc_large
+      a_.fcmge(m_, k, l.t[3]);     // a <= 1 (false for NaN): keep the small-a pair
+      a_.bif(l.t[2], l.t[1], m_);
+      a_.bif(l.t[0], l.v, m_);
+    });
+  }
+
+  // v = x -> t0 = n = round(x log2 e) (as a float), v = r = x - n ln2
+  void reduce_ln2(const lanes_t& ls) {
+    each(ls, 1.44269504088896341f, [&](const lane& l, vreg k) { a_.fmul(l.t[0], l.v, k); });
+    for (auto& l : ls) a_.frintn(l.t[0], l.t[0]);
+    each(ls, 0.693145751953125f, [&](const lane& l, vreg k) { a_.fmls(l.v, l.t[0], k); });
+    each(ls, 1.428606765330187e-06f, [&](const lane& l, vreg k) { a_.fmls(l.v, l.t[0], k); });
+  }
+  // integer n in t[which] (which < 0: v) -> float 2^n (n in [-126, 127])
+  void pow2_of_int(const lanes_t& ls, int which) {
+    each_bits(ls, 127u, [&](const lane& l, vreg k) {
+      const vreg r = which < 0 ? l.v : l.t[which];
+      a_.add(r, r, k);
+      a_.shl(r, r, 23);
+    });
+  }
+  // t[acc] = poly(v) by Horner, coefficients low to high. Each step loads the coefficient into
+  // the other of t[acc] / t[spare] and accumulates the running value into it (fmla); the start
+  // register is chosen so the last step lands in t[acc].
+  void horner(const lanes_t& ls, int acc, int spare, const float* c, int n) {
+    int cur = (n - 1) % 2 == 0 ? acc : spare, next = cur == acc ? spare : acc;
+    for (auto& l : ls) c_.load(a_, l.t[cur], c[n - 1]);
+    for (int i = n - 2; i >= 0; --i) {
+      for (auto& l : ls) {
+        c_.load(a_, l.t[next], c[i]);
+        a_.fmla(l.t[next], l.t[cur], l.v);
+      }
+      std::swap(cur, next);
+    }
+  }
+  // dst = sign(s) set ? neg : pos, where dst is pos or neg (the mask is m)
+  void select_by_sign(vreg dst, vreg pos, vreg neg, vreg s) {
+    a_.sshr(m_, s, 31);
+    if (dst.idx == pos.idx) a_.bit(dst, neg, m_);
+    else a_.bif(dst, pos, m_);
+  }
+  // k = the constant, then f(lane, k) for every lane
+  template <class F>
+  void each(const lanes_t& ls, float value, F f) {
+    c_.load(a_, k_, value);
+    for (const lane& l : ls) f(l, k_);
+  }
+  template <class F>
+  void each_bits(const lanes_t& ls, std::uint32_t bits, F f) {
+    c_.load(a_, k_, bits);
+    for (const lane& l : ls) f(l, k_);
+  }
+
+  assembler& a_;
+  const_table& c_;
+  vreg k_, m_;
+};
+
+}  // namespace tpp::jit::a64
