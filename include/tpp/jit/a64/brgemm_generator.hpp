@@ -8,7 +8,7 @@
 //         a_r = A_i row (row0 + r) pointers                              x19 .. x26
 //         for each quad of k units:  A[r] = 4 units of row r (one ldr q, post-indexed)
 //           for u < 4:  B[v] = B_i unit row (col0 + 4v ..);  acc[r][v] += B[v] * A[r].s[u]
-//       epilogue on acc (bias, binary with D, relu), convert, store
+//       epilogue on acc (bias, binary with D, activation), convert, store
 //
 // A unit is one k value (fmla by element), or a bf16 pair at neon_bf16 with VNNI B (bfdot by
 // element: acc += B pair . A pair). bf16 / f16 A and B without VNNI are widened to f32 as they
@@ -16,8 +16,10 @@
 // ld1 / st1 of one lane), so no access leaves an operand.
 //
 // Covered: A normal; B normal (f32, bf16, f16) or VNNI (bf16, bfdot at neon_bf16); C f32, f16,
-// bf16 (bfcvtn, neon_bf16); epilogue bias, binary add/sub/mul/div/max/min with D, relu. The
-// rest (A or B transposed, u8*i8, other activations, the relu bitmask) runs the reference.
+// bf16 (bfcvtn, neon_bf16); epilogue bias, binary add/sub/mul/div/max/min with D, relu and the
+// transcendental activations of a64/math.hpp (exp, tanh, sigmoid, gelu_tanh, gelu_erf, erf, elu;
+// their constants in a table after the code). The rest (A or B transposed, u8*i8, the other
+// unary ops, the relu bitmask) runs the reference.
 //
 // AAPCS64: the kernel saves the x19-x28 and d8-d15 it uses (in pairs), and touches nothing else.
 #pragma once
@@ -33,6 +35,7 @@
 #include "tpp/jit/a64/arith.hpp"
 #include "tpp/jit/a64/assembler.hpp"
 #include "tpp/jit/a64/io.hpp"
+#include "tpp/jit/a64/math.hpp"
 
 namespace tpp::jit::a64 {
 
@@ -52,21 +55,26 @@ inline bool brgemm_supports(const detail::brgemm_desc& d) {
   // bf16 output needs bfcvtn; bf16 inputs only widen (shll), so any level reads them
   if (!float_io(d.c_type) || !float_io(d.d.type)) return false;
   if (d.mask.type != dtype::none) return false;
-  if (d.unary != unary_op::copy && d.unary != unary_op::relu) return false;
+  if (d.unary != unary_op::copy && d.unary != unary_op::relu && math::temps(d.unary) < 0) return false;
   if (d.d.type != dtype::none && static_cast<int>(d.binary) > static_cast<int>(binary_op::min)) return false;
   return true;
 }
 
 // Registers for an mr x nv block: accumulators, mr A quads and nv B vectors; after the k loop
-// the epilogue needs three temporaries (bias, D, zero).
-inline bool brgemm_fits(int mr, int nv) { return mr * nv + mr + nv <= 32 && 32 - mr * nv >= 3; }
+// the epilogue needs three temporaries (bias, D, zero), or, for a transcendental activation,
+// the constant and mask registers of a64::math plus one lane's temporaries.
+inline int epilogue_registers(unary_op act) { return std::max(3, 2 + math::temps(act)); }
+inline bool brgemm_fits(int mr, int nv, unary_op act) {
+  return mr * nv + mr + nv <= 32 && 32 - mr * nv >= epilogue_registers(act);
+}
 
 // Cycles per k unit of a rows x vecs block on a core with two 4-cycle FMA pipes and two loads per
 // cycle (Neoverse N1 / V1 class): rows*vecs fmla, vecs B loads plus a quarter A load per row, and
 // each accumulator one dependent chain (the latency floor, 5 when the operands stream from L2).
 inline detail::brgemm_block choose_neon_block(const detail::brgemm_desc& d) {
   const double floor = detail::brgemm_streams(d) ? 5.0 : 4.0;
-  return detail::choose_brgemm_block(d, 4, 8, 8, brgemm_fits, [floor](int rows, int v) {
+  const auto fits = [&](int mr, int nv) { return brgemm_fits(mr, nv, d.unary); };
+  return detail::choose_brgemm_block(d, 4, 8, 8, fits, [floor](int rows, int v) {
     return std::max({rows * v / 2.0, (v + rows / 4.0) / 2.0, floor});
   });
 }
@@ -144,6 +152,7 @@ class brgemm_generator {
     if (mrem) emit_row_block(mrem);
     epilogue_restore();
     a_.ret();
+    consts_.emit(a_);
   }
 
   void emit_row_block(int rows) {
@@ -304,8 +313,30 @@ class brgemm_generator {
           emit_binary(a_, d_.binary, c, c, td);
         }
         if (d_.unary == unary_op::relu) a_.fmax(c, c, zero);  // NaN kept, as tpp::ref's relu
-        io_.store(c, d_.c_type, cblk_, static_cast<long>(r) * d_.ldc * sc() + 4L * v * sc(), lanes_of(v));
+        if (math::temps(d_.unary) < 0) store(r, v, lanes_of(v));
       }
+    if (math::temps(d_.unary) < 0) return;
+    // a transcendental: over all accumulators, as many at a time as the free registers allow
+    // (those above the accumulators, less math's constant and mask registers v31 / v30)
+    consts_.bind_base(a_, acur_);  // acur_ is free until the next block's k loop
+    const int first_free = blk_.mr * blk_.nv, temps = math::temps(d_.unary);
+    const int group = (30 - first_free) / temps;
+    std::vector<std::pair<int, int>> cells;
+    for (int r = 0; r < rows; ++r)
+      for (int v = 0; v < vecs; ++v) cells.push_back({r, v});
+    for (std::size_t g0 = 0; g0 < cells.size(); g0 += static_cast<std::size_t>(group)) {
+      math::lanes_t ls;
+      for (std::size_t i = g0; i < std::min(cells.size(), g0 + group); ++i) {
+        lane l{acc(cells[i].first, cells[i].second), {}};
+        for (int t = 0; t < 6; ++t) l.t[static_cast<std::size_t>(t)] = v(first_free + static_cast<int>(i - g0) * temps + std::min(t, temps - 1));
+        ls.push_back(l);
+      }
+      math_.apply(d_.unary, d_.alpha, ls);
+    }
+    for (auto [r, v] : cells) store(r, v, lanes_of(v));
+  }
+  void store(int r, int v, int lanes) {
+    io_.store(acc(r, v), d_.c_type, cblk_, static_cast<long>(r) * d_.ldc * sc() + 4L * v * sc(), lanes);
   }
 
   const desc d_;
@@ -313,6 +344,8 @@ class brgemm_generator {
   const detail::brgemm_block blk_;
   assembler a_;
   lane_io io_{a_, s0_, s1_};
+  const_table consts_;
+  math math_{a_, consts_, v(31), v(30)};
 };
 
 }  // namespace tpp::jit::a64
