@@ -319,21 +319,13 @@ class brgemm_generator {
     // a transcendental: over all accumulators, as many at a time as the free registers allow
     // (those above the accumulators, less math's constant and mask registers v31 / v30)
     consts_.bind_base(a_, acur_);  // acur_ is free until the next block's k loop
-    const int first_free = blk_.mr * blk_.nv, temps = math::temps(d_.unary);
-    const int group = (30 - first_free) / temps;
-    std::vector<std::pair<int, int>> cells;
+    std::vector<vreg> values, free;
     for (int r = 0; r < rows; ++r)
-      for (int v = 0; v < vecs; ++v) cells.push_back({r, v});
-    for (std::size_t g0 = 0; g0 < cells.size(); g0 += static_cast<std::size_t>(group)) {
-      math::lanes_t ls;
-      for (std::size_t i = g0; i < std::min(cells.size(), g0 + group); ++i) {
-        lane l{acc(cells[i].first, cells[i].second), {}};
-        for (int t = 0; t < 6; ++t) l.t[static_cast<std::size_t>(t)] = v(first_free + static_cast<int>(i - g0) * temps + std::min(t, temps - 1));
-        ls.push_back(l);
-      }
-      math_.apply(d_.unary, d_.alpha, ls);
-    }
-    for (auto [r, v] : cells) store(r, v, lanes_of(v));
+      for (int c = 0; c < vecs; ++c) values.push_back(acc(r, c));
+    for (int r = blk_.mr * blk_.nv; r < 30; ++r) free.push_back(v(r));
+    math_.apply(d_.unary, d_.alpha, values, free);
+    for (int r = 0; r < rows; ++r)
+      for (int c = 0; c < vecs; ++c) store(r, c, lanes_of(c));
   }
   void store(int r, int v, int lanes) {
     io_.store(acc(r, v), d_.c_type, cblk_, static_cast<long>(r) * d_.ldc * sc() + 4L * v * sc(), lanes);

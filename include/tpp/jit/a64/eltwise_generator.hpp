@@ -69,19 +69,14 @@ class eltwise_generator {
   // v[first .. first+count) = a transcendental of themselves, in groups of lanes whose
   // temporaries fit the free registers (v4-v7, v17-v29; v16 may hold the broadcast input)
   void apply_math(int first, int count) {
-    static const int pool[] = {4, 5, 6, 7, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29};
-    const int temps = math::temps(d_.uop()), group = static_cast<int>(sizeof pool / sizeof pool[0]) / temps;
-    for (int k = first; k < first + count; ++k)
+    std::vector<vreg> values, free;
+    for (int k = first; k < first + count; ++k) {
       if (held(0)) a_.orr(v(k), held_reg(0), held_reg(0));
-    for (int g0 = first; g0 < first + count; g0 += group) {
-      math::lanes_t ls;
-      for (int k = g0; k < std::min(first + count, g0 + group); ++k) {
-        lane l{v(k), {}};
-        for (int t = 0; t < 6; ++t) l.t[static_cast<std::size_t>(t)] = v(pool[(k - g0) * temps + std::min(t, temps - 1)]);
-        ls.push_back(l);
-      }
-      math_.apply(d_.uop(), d_.alpha, ls);
+      values.push_back(v(k));
     }
+    for (int r : {4, 5, 6, 7}) free.push_back(v(r));
+    for (int r = 17; r <= 29; ++r) free.push_back(v(r));
+    math_.apply(d_.uop(), d_.alpha, values, free);
   }
 
   // v[first .. first+count) (op)= the second operand (v[k + 4] or its held register)

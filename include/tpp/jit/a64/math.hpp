@@ -11,6 +11,7 @@
 //   - fmin/fmax return NaN when either input is NaN, so NaN passes every clamp as on x86.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cfloat>
 #include <cstdint>
@@ -40,6 +41,22 @@ class math {
       case unary_op::tanh: case unary_op::sigmoid: case unary_op::gelu_tanh: case unary_op::elu: return 4;
       case unary_op::erf: case unary_op::gelu_erf: return 6;
       default: return -1;  // not here
+    }
+  }
+  // op on every register of `values`, as many at a time as `free` holds their temporaries
+  void apply(unary_op op, float alpha, const std::vector<vreg>& values, const std::vector<vreg>& free) {
+    const int n = temps(op);
+    if (n < 1 || static_cast<int>(free.size()) < n) detail::fail("tpp::jit::a64::math: no NEON code or no room for ", name(op));
+    const int group = static_cast<int>(free.size()) / n;
+    for (std::size_t g0 = 0; g0 < values.size(); g0 += static_cast<std::size_t>(group)) {
+      lanes_t ls;
+      for (std::size_t i = g0; i < std::min(values.size(), g0 + group); ++i) {
+        lane l{values[i], {}};
+        const std::size_t base = (i - g0) * static_cast<std::size_t>(n);
+        for (std::size_t t = 0; t < l.t.size(); ++t) l.t[t] = free[base + std::min<std::size_t>(t, n - 1)];
+        ls.push_back(l);
+      }
+      apply(op, alpha, ls);
     }
   }
   void apply(unary_op op, float alpha, const lanes_t& ls) {
