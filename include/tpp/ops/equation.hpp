@@ -105,7 +105,7 @@ inline equation_entry build_equation(const equation_desc& d) {
             g, "tpp_equation_" + std::to_string(jit::hash_bytes(d)));
         e.unroll = g.unroll();
         return;
-      } catch (const jit::x86::out_of_registers& oor) {
+      } catch (const jit::out_of_registers& oor) {
         int& q = u[static_cast<std::size_t>(std::max(oor.pass, 1) - 1)];
         if (q == 1) return;  // even one vector does not fit: the reference runs it
         --q;  // 4, 3, 2, 1: three lanes fit where four do not (softmax exp on AVX2)

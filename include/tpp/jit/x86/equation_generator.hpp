@@ -12,7 +12,8 @@
 // Registers are allocated from a pool as nodes are evaluated and freed after their last use in
 // the pass; a unary op (the shared injector) or muladd reuses a child's register when that child
 // dies there. The generator is built with u = 4 lanes and retried with 2 and 1 when the pool runs
-// out; when even u = 1 does not fit, the equation runs the reference.
+// out; when even u = 1 does not fit, the equation runs the reference. The schedule (passes,
+// hoisting, materialization, register lifetimes) comes from jit/equation_plan.hpp.
 #pragma once
 
 #include <algorithm>
@@ -25,6 +26,7 @@
 #include <xbyak/xbyak_util.h>
 
 #include "tpp/detail/equation_desc.hpp"
+#include "tpp/jit/equation_plan.hpp"
 #include "tpp/jit/x86/binary_injector.hpp"
 #include "tpp/jit/x86/const_table.hpp"
 #include "tpp/jit/x86/io.hpp"
@@ -33,18 +35,13 @@
 
 namespace tpp::jit::x86 {
 
-// Thrown while generating: pass `pass` does not fit the registers with its lane count.
-struct out_of_registers {
-  int pass;
-};
-
 template <class V>
 class equation_generator : public Xbyak::CodeGenerator {
   static constexpr int VL = vec<V>::lanes;
   static constexpr bool avx512 = vec<V>::avx512;
   using desc = detail::equation_desc;
   using kind = detail::expr_kind;
-  static constexpr int max_u = 4;
+  using regs = register_pool::regs;
 
  public:
   // u[q-1]: vectors per column step in pass q (1..4). Throws out_of_registers when a pass does
@@ -52,112 +49,23 @@ class equation_generator : public Xbyak::CodeGenerator {
   equation_generator(const desc& d, std::vector<int> u)
       : Xbyak::CodeGenerator(1 << 17, Xbyak::DontSetProtectRWE),
         d_(d),
+        plan_(d_),
         us_(std::move(u)),
         consts_(vec<V>::bytes),
         inj_(*this, consts_),
         io_(*this, consts_, d.level >= isa::avx512_bf16, V(vec<V>::count - 1)) {
-    choose_materialized();
     emit();
   }
   int unroll() const { return *std::min_element(us_.begin(), us_.end()); }
 
  private:
-  using regs = std::array<int, max_u>;
-
-  // ---- register pool ------------------------------------------------------------------------
-  int alloc() {
-    for (int r = 0; r < pool_size_; ++r)
-      if (!used_[r]) {
-        used_[r] = true;
-        return r;
-      }
-    throw out_of_registers{cur_pass_};
-  }
-  void release(int r) { used_[r] = false; }
-  regs alloc_lanes(int lanes) {
-    regs r{};
-    for (int t = 0; t < lanes; ++t) r[t] = alloc();
-    return r;
-  }
-  void release_lanes(const regs& r, int lanes) {
-    for (int t = 0; t < lanes; ++t) release(r[t]);
-  }
-
-  // ---- pass planning -----------------------------------------------------------------------
-  int passes() const { return d_.passes; }
-  // Node i is evaluated in pass q: it lies under a target of q, not under an earlier reduction.
-  std::vector<bool> needed_in(int q) const {
-    std::vector<bool> need(d_.count, false);
-    for (int i = d_.count - 1; i >= 0; --i) {
-      const detail::eq_node& e = d_.nodes[i];
-      const bool target = (e.kind == kind::reduce && e.pass == q) ||
-                          (i == d_.count - 1 && q == passes() && !d_.root_is_reduction());
-      if (!target && !need[i]) continue;
-      need[i] = true;
-      if (is_leaf_in(i, q)) continue;  // loaded from its slot or from out
-      for (int c : children(i)) need[c] = true;
-    }
-    return need;
-  }
-  std::vector<int> children(int i) const {
-    const detail::eq_node& e = d_.nodes[i];
-    switch (e.kind) {
-      case kind::unary: case kind::reduce: return {e.a};
-      case kind::binary: return {e.a, e.b};
-      case kind::ternary: return {e.a, e.b, e.c};
-      default: return {};
-    }
-  }
-  bool loads_slot(int i, int q) const { return d_.nodes[i].kind == kind::reduce && d_.nodes[i].pass < q; }
-  // In pass q node i is read from memory, not computed: a finished reduction, or the
-  // materialized node in the last pass.
-  bool is_leaf_in(int i, int q) const { return loads_slot(i, q) || (i == mat_ && q == passes()); }
-
-  // Materialization: a node with a transcendental inside that both an earlier pass and the last
-  // one need (softmax's exp(x - max)) is stored into out when the earlier pass computes it, and
-  // the last pass reads it back instead of computing it again. Only for an f32 m x n out, and
-  // only when the last pass then reads no full input, so out may still alias an input.
-  void choose_materialized() {
-    const int P = passes();
-    if (d_.root_is_reduction() || d_.out.type != dtype::f32 || P < 2) return;
-    const auto costly = [&](int i) {
-      std::vector<bool> seen(d_.count, false);
-      std::vector<int> stack{i};
-      bool full = false, transcendental = false;
-      while (!stack.empty()) {
-        const int k = stack.back();
-        stack.pop_back();
-        if (seen[k]) continue;
-        seen[k] = true;
-        const detail::eq_node& e = d_.nodes[k];
-        if (e.kind == kind::reduce) continue;  // read from its slot
-        if (e.kind == kind::arg && d_.in[e.op].bcast != broadcast::column && d_.in[e.op].bcast != broadcast::scalar)
-          full = true;
-        if (e.kind == kind::unary && injector_temps(static_cast<unary_op>(e.op)) >= 2) transcendental = true;
-        for (int c : children(k)) stack.push_back(c);
-      }
-      return full && transcendental;
-    };
-    for (int i = d_.count - 2; i >= 0; --i) {
-      const detail::eq_node& e = d_.nodes[i];
-      if (e.kind != kind::unary && e.kind != kind::binary && e.kind != kind::ternary) continue;
-      if (!needed_in(P)[i] || !costly(i)) continue;
-      int earlier = 0;
-      for (int q = 1; q < P; ++q)
-        if (needed_in(q)[i]) earlier = q;
-      if (!earlier) continue;
-      mat_ = i;  // tentatively: the last pass must then read no full input
-      const std::vector<bool> need = needed_in(P);
-      bool reads_full = false;
-      for (int k = 0; k < d_.count; ++k)
-        if (need[k] && d_.nodes[k].kind == kind::arg && d_.in[d_.nodes[k].op].bcast == broadcast::none) reads_full = true;
-      if (!reads_full) {
-        mat_pass_ = earlier;
-        return;
-      }
-      mat_ = -1;
-    }
-  }
+  int alloc() { return pool_.alloc(); }
+  void release(int r) { pool_.release(r); }
+  regs alloc_lanes(int lanes) { return pool_.alloc_lanes(lanes); }
+  void release_lanes(const regs& r, int lanes) { pool_.release_lanes(r, lanes); }
+  int passes() const { return plan_.passes(); }
+  std::vector<int> children(int i) const { return plan_.children(i); }
+  bool is_leaf_in(int i, int q) const { return plan_.is_leaf_in(i, q); }
 
   // ---- emission -----------------------------------------------------------------------------
   void emit() {
@@ -201,22 +109,17 @@ class equation_generator : public Xbyak::CodeGenerator {
 
   void emit_pass(int q) {
     using namespace Xbyak;
-    cur_pass_ = q;
+    pool_.reset(pool_size_, q);
     u_ = us_[q - 1];
-    need_ = needed_in(q);
-    // the last node of the pass reading each node (a node read by nobody is the root)
-    last_use_.assign(d_.count, -1);
-    for (int i = 0; i < d_.count; ++i)
-      if (need_[i] && !is_leaf_in(i, q))
-        for (int c : children(i)) last_use_[c] = std::max(last_use_[c], i);
+    p_ = plan_.pass(q);
     // accumulators of this pass's reductions
     acc_.assign(d_.count, regs{});
     for (int i = 0; i < d_.count; ++i)
-      if (d_.nodes[i].kind == kind::reduce && d_.nodes[i].pass == q) {
+      if (plan_.reduces_in(i, q)) {
         acc_[i] = alloc_lanes(u_);
-        for (int t = 0; t < u_; ++t) vmovups(V(acc_[i][t]), consts_.f(identity(i)));
+        for (int t = 0; t < u_; ++t) vmovups(V(acc_[i][t]), consts_.f(plan_.identity(i)));
       }
-    hoist(q);
+    hoist();
     // columns: blocks of u vectors (a loop), the remaining full vectors, the tail
     const int full = d_.n / VL, blocks = full / u_, rest = full % u_, tail = d_.n % VL;
     xor_(col_, col_);
@@ -236,7 +139,7 @@ class equation_generator : public Xbyak::CodeGenerator {
       if (hreg_[i] >= 0) release(hreg_[i]);
     // reductions -> slots
     for (int i = 0; i < d_.count; ++i)
-      if (d_.nodes[i].kind == kind::reduce && d_.nodes[i].pass == q) {
+      if (plan_.reduces_in(i, q)) {
         finish_reduction(i);
         release_lanes(acc_[i], u_);
       }
@@ -245,36 +148,14 @@ class equation_generator : public Xbyak::CodeGenerator {
   // Row-invariant nodes (constants, column/scalar args, finished reductions and ops of those only,
   // e.g. LayerNorm's rsqrt(var + eps)) are evaluated once per row and pass, before the column
   // loop; the ones a per-column node reads stay in a register (hreg_) for the whole sweep.
-  void hoist(int q) {
-    hoisted_.assign(d_.count, false);
+  void hoist() {
     hreg_.assign(d_.count, -1);
-    for (int i = 0; i < d_.count; ++i) {
-      if (!need_[i]) continue;
-      const detail::eq_node& e = d_.nodes[i];
-      bool h = false;
-      switch (e.kind) {
-        case kind::constant: h = true; break;
-        case kind::arg: h = d_.in[e.op].bcast == broadcast::column || d_.in[e.op].bcast == broadcast::scalar; break;
-        case kind::reduce: h = e.pass < q; break;
-        default: {
-          h = true;
-          for (int c : children(i)) h = h && hoisted_[c];
-        }
-      }
-      hoisted_[i] = h;
-    }
-    std::vector<bool> kept(d_.count, false);
-    for (int i = 0; i < d_.count; ++i) {
-      if (!need_[i] || hoisted_[i] || is_leaf_in(i, q)) continue;
-      for (int c : children(i))
-        if (hoisted_[c]) kept[c] = true;
-    }
-    if (hoisted_[d_.count - 1]) kept[d_.count - 1] = true;
+    const std::vector<bool>& kept = p_.kept;
     std::vector<regs> val(d_.count);
     std::vector<bool> live(d_.count, false);
     keep_ = &kept;
     for (int i = 0; i < d_.count; ++i) {
-      if (!hoisted_[i]) continue;
+      if (!p_.hoisted[i]) continue;
       reused_ = -1;
       val[i] = evaluate(i, val, live, 1, 0, [](int) { return VL; });
       live[i] = true;
@@ -285,14 +166,6 @@ class equation_generator : public Xbyak::CodeGenerator {
       if (!live[i]) continue;
       if (kept[i]) hreg_[i] = val[i][0];
       else release(val[i][0]);
-    }
-  }
-
-  float identity(int i) const {
-    switch (static_cast<reduce_op>(d_.nodes[i].op)) {
-      case reduce_op::max: return -std::numeric_limits<float>::infinity();
-      case reduce_op::min: return std::numeric_limits<float>::infinity();
-      default: return 0.0f;
     }
   }
 
@@ -314,7 +187,7 @@ class equation_generator : public Xbyak::CodeGenerator {
           prefetcht0(ptr[in_[k] + col_ * es + (static_cast<long>(o.ld) + first) * es + b]);
       }
     for (int i = 0; i < d_.count; ++i) {
-      if (!need_[i] || hoisted_[i]) continue;
+      if (!p_.need[i] || p_.hoisted[i]) continue;
       const detail::eq_node& e = d_.nodes[i];
       if (e.kind == kind::reduce && e.pass == q) {
         accumulate(i, val[e.a], lanes, n_of);
@@ -323,14 +196,14 @@ class equation_generator : public Xbyak::CodeGenerator {
         val[i] = evaluate(i, val, live, lanes, first, n_of);
         live[i] = true;
         if (reused_ >= 0) live[reused_] = false;  // its registers now hold node i
-        if (i == mat_ && q == mat_pass_)
+        if (plan_.stores_materialized(i, q))
           for (int t = 0; t < lanes; ++t)
             io_.store(V(val[i][t]), dtype::f32, out_ + col_ * 4 + (first + t * VL) * 4, n_of(t), V(0), V(0));
       }
       // children whose last reader is i
       if (!is_leaf_in(i, q))
         for (int c : children(i))
-          if (live[c] && last_use_[c] == i) {
+          if (live[c] && p_.last_use[c] == i) {
             release_lanes(val[c], lanes);
             live[c] = false;
           }
@@ -338,7 +211,7 @@ class equation_generator : public Xbyak::CodeGenerator {
     if (q == passes() && !d_.root_is_reduction()) {
       const int r = d_.count - 1;
       const int t0 = alloc(), t1 = alloc();
-      const int copy = hoisted_[r] ? alloc() : -1;
+      const int copy = p_.hoisted[r] ? alloc() : -1;
       for (int t = 0; t < lanes; ++t) {
         if (copy >= 0) vmovaps(V(copy), V(hreg_[r]));  // the store may clobber what it stores
         io_.store(V(copy >= 0 ? copy : val[r][t]), d_.out.type, out_ + col_ * size_of(d_.out.type) + (first + t * VL) * size_of(d_.out.type),
@@ -358,9 +231,9 @@ class equation_generator : public Xbyak::CodeGenerator {
     using namespace Xbyak;
     const detail::eq_node& e = d_.nodes[i];
     // a child that dies here lends its registers to the result (operations work in place)
-    const auto dying = [&](int c) { return live[c] && last_use_[c] == i && !(keep_ && (*keep_)[c]); };
+    const auto dying = [&](int c) { return live[c] && p_.last_use[c] == i && !(keep_ && (*keep_)[c]); };
     regs out{};
-    if (i == mat_ && cur_pass_ == passes()) {  // stored into out by an earlier pass
+    if (plan_.loads_materialized(i, p_.q)) {  // stored into out by an earlier pass
       out = alloc_lanes(lanes);
       for (int t = 0; t < lanes; ++t) io_.load(V(out[t]), dtype::f32, out_ + col_ * 4 + (first + t * VL) * 4, n_of(t));
       return out;
@@ -409,7 +282,7 @@ class equation_generator : public Xbyak::CodeGenerator {
           }
           ls.push_back(l);
         }
-        if (e.op == static_cast<int>(unary_op::exp) && max_shifted(e.a)) inj_.maths().exp(ls, true);
+        if (e.op == static_cast<int>(unary_op::exp) && plan_.max_shifted(e.a)) inj_.maths().exp(ls, true);
         else inj_.apply(static_cast<unary_op>(e.op), e.value, ls);
         for (int r : held) release(r);
         break;
@@ -467,25 +340,6 @@ class equation_generator : public Xbyak::CodeGenerator {
       }
     }
     return out;
-  }
-
-  // Is node i `x - row_max(x)` (softmax's shift), so <= 0 or NaN, and exp needs no upper clamp?
-  bool max_shifted(int i) const {
-    const detail::eq_node& e = d_.nodes[i];
-    if (e.kind != kind::binary || e.op != static_cast<int>(binary_op::sub)) return false;
-    const detail::eq_node& m = d_.nodes[e.b];
-    return m.kind == kind::reduce && m.op == static_cast<int>(reduce_op::max) && same_value(m.a, e.a);
-  }
-  // nodes i and j compute the same value (the same subtree, shared or written twice)
-  bool same_value(int i, int j) const {
-    if (i == j) return true;
-    const detail::eq_node &a = d_.nodes[i], &b = d_.nodes[j];
-    if (a.kind != b.kind || a.op != b.op || a.value != b.value) return false;
-    if (a.kind == kind::constant || a.kind == kind::arg) return true;
-    const std::vector<int> ca = children(i), cb = children(j);
-    for (std::size_t k = 0; k < ca.size(); ++k)
-      if (!same_value(ca[k], cb[k])) return false;
-    return true;
   }
 
   // acc[i] (op)= v over the lanes; tail lanes keep the identity
@@ -553,19 +407,17 @@ class equation_generator : public Xbyak::CodeGenerator {
   }
 
   const desc d_;
+  const equation_plan plan_;
   const std::vector<int> us_;
   int u_ = 1;  // the current pass's
   const_table consts_;
   unary_injector<V> inj_;
   io<V> io_;
+  equation_pass p_;  // the pass being emitted
+  register_pool pool_;
   int pool_size_ = 0;
-  bool used_[32] = {};
-  std::vector<bool> need_;
-  std::vector<int> last_use_;
   std::vector<regs> acc_;
   int reused_ = -1;
-  int mat_ = -1, mat_pass_ = 0, cur_pass_ = 0;  // the materialized node, the pass storing it
-  std::vector<bool> hoisted_;
   std::vector<int> hreg_;                   // hoisted nodes kept for the sweep: their register
   const std::vector<bool>* keep_ = nullptr;  // while hoisting: nodes that must survive it
   Xbyak::Reg64 args_, row_, col_, out_, s0_, in_[detail::equation_max_inputs];

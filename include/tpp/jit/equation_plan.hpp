@@ -1,0 +1,229 @@
+// What an equation kernel computes where, independent of the ISA: the x86 and the A64 equation
+// generators both emit from this plan, so the two schedule a tree the same way.
+//
+//   for each row:
+//     for pass q = 1 .. passes:
+//       hoisted nodes of q (row-invariant) once, before the column loop
+//       for column blocks: the nodes q needs, children first; reductions of q accumulate
+//       reductions of q -> one float per row (a stack slot)
+//
+// Node i is a *leaf* in pass q when it is read from memory there rather than computed: a
+// reduction finished in an earlier pass (its slot), or the materialized node in the last pass.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <vector>
+
+#include "tpp/detail/equation_desc.hpp"
+
+namespace tpp::jit {
+
+// Thrown while generating: pass `pass` does not fit the vector registers with its lane count
+// (the builder retries with fewer lanes, and runs the reference when even one does not fit).
+struct out_of_registers {
+  int pass;
+};
+
+// The transcendental activations: the ones worth storing rather than computing twice.
+constexpr bool is_transcendental(unary_op op) {
+  return (op >= unary_op::exp && op <= unary_op::erf) || op == unary_op::elu;
+}
+
+// A pool of vector registers 0 .. size-1 for one pass; running dry throws out_of_registers.
+class register_pool {
+ public:
+  static constexpr int max_lanes = 4;
+  using regs = std::array<int, max_lanes>;
+
+  void reset(int size, int pass) {
+    size_ = size;
+    pass_ = pass;
+  }
+  int alloc() {
+    for (int r = 0; r < size_; ++r)
+      if (!used_[r]) {
+        used_[r] = true;
+        return r;
+      }
+    throw out_of_registers{pass_};
+  }
+  void release(int r) { used_[r] = false; }
+  regs alloc_lanes(int lanes) {
+    regs r{};
+    for (int t = 0; t < lanes; ++t) r[t] = alloc();
+    return r;
+  }
+  void release_lanes(const regs& r, int lanes) {
+    for (int t = 0; t < lanes; ++t) release(r[t]);
+  }
+
+ private:
+  int size_ = 0, pass_ = 0;
+  bool used_[32] = {};
+};
+
+// Pass q of the plan: which nodes it evaluates, when each dies, what is hoisted out of the columns.
+struct equation_pass {
+  int q = 0;
+  std::vector<bool> need;      // evaluated (or loaded, for leaves) in this pass
+  std::vector<int> last_use;   // the last node of the pass reading each node; -1: none (the root)
+  std::vector<bool> hoisted;   // row-invariant: constants, column/scalar args, finished reductions, ops of those
+  std::vector<bool> kept;      // hoisted and read per column (or the root): kept in a register for the sweep
+};
+
+class equation_plan {
+  using kind = detail::expr_kind;
+
+ public:
+  explicit equation_plan(const detail::equation_desc& d) : d_(d) { choose_materialized(); }
+
+  int passes() const { return d_.passes; }
+  int root() const { return d_.count - 1; }
+  std::vector<int> children(int i) const {
+    const detail::eq_node& e = d_.nodes[i];
+    switch (e.kind) {
+      case kind::unary: case kind::reduce: return {e.a};
+      case kind::binary: return {e.a, e.b};
+      case kind::ternary: return {e.a, e.b, e.c};
+      default: return {};
+    }
+  }
+  bool reduces_in(int i, int q) const { return d_.nodes[i].kind == kind::reduce && d_.nodes[i].pass == q; }
+  bool loads_slot(int i, int q) const { return d_.nodes[i].kind == kind::reduce && d_.nodes[i].pass < q; }
+  bool is_leaf_in(int i, int q) const { return loads_slot(i, q) || (i == mat_ && q == passes()); }
+  // The materialized node (-1: none) and the pass that computes and stores it into out.
+  int materialized() const { return mat_; }
+  int materialized_in() const { return mat_pass_; }
+  bool loads_materialized(int i, int q) const { return i == mat_ && q == passes(); }
+  bool stores_materialized(int i, int q) const { return i == mat_ && q == mat_pass_; }
+  bool reads_broadcast(int k) const {
+    return d_.in[k].bcast == broadcast::column || d_.in[k].bcast == broadcast::scalar;
+  }
+
+  // Node i is evaluated in pass q: it lies under a target of q, not under an earlier reduction.
+  std::vector<bool> needed_in(int q) const {
+    std::vector<bool> need(d_.count, false);
+    for (int i = d_.count - 1; i >= 0; --i) {
+      const bool target = reduces_in(i, q) || (i == root() && q == passes() && !d_.root_is_reduction());
+      if (!target && !need[i]) continue;
+      need[i] = true;
+      if (is_leaf_in(i, q)) continue;
+      for (int c : children(i)) need[c] = true;
+    }
+    return need;
+  }
+
+  equation_pass pass(int q) const {
+    equation_pass p;
+    p.q = q;
+    p.need = needed_in(q);
+    p.last_use.assign(d_.count, -1);
+    for (int i = 0; i < d_.count; ++i)
+      if (p.need[i] && !is_leaf_in(i, q))
+        for (int c : children(i)) p.last_use[c] = std::max(p.last_use[c], i);
+    p.hoisted.assign(d_.count, false);
+    for (int i = 0; i < d_.count; ++i) {
+      if (!p.need[i]) continue;
+      const detail::eq_node& e = d_.nodes[i];
+      bool h = false;
+      switch (e.kind) {
+        case kind::constant: h = true; break;
+        case kind::arg: h = reads_broadcast(e.op); break;
+        case kind::reduce: h = e.pass < q; break;
+        default: {
+          h = true;
+          for (int c : children(i)) h = h && p.hoisted[c];
+        }
+      }
+      p.hoisted[i] = h;
+    }
+    p.kept.assign(d_.count, false);
+    for (int i = 0; i < d_.count; ++i) {
+      if (!p.need[i] || p.hoisted[i] || is_leaf_in(i, q)) continue;
+      for (int c : children(i))
+        if (p.hoisted[c]) p.kept[c] = true;
+    }
+    if (p.hoisted[root()]) p.kept[root()] = true;
+    return p;
+  }
+
+  float identity(int i) const {
+    switch (static_cast<reduce_op>(d_.nodes[i].op)) {
+      case reduce_op::max: return -std::numeric_limits<float>::infinity();
+      case reduce_op::min: return std::numeric_limits<float>::infinity();
+      default: return 0.0f;
+    }
+  }
+
+  // Is node i `x - row_max(x)` (softmax's shift), so <= 0 or NaN, and exp needs no upper clamp?
+  bool max_shifted(int i) const {
+    const detail::eq_node& e = d_.nodes[i];
+    if (e.kind != kind::binary || e.op != static_cast<int>(binary_op::sub)) return false;
+    const detail::eq_node& m = d_.nodes[e.b];
+    return m.kind == kind::reduce && m.op == static_cast<int>(reduce_op::max) && same_value(m.a, e.a);
+  }
+  // nodes i and j compute the same value (the same subtree, shared or written twice)
+  bool same_value(int i, int j) const {
+    if (i == j) return true;
+    const detail::eq_node &a = d_.nodes[i], &b = d_.nodes[j];
+    if (a.kind != b.kind || a.op != b.op || a.value != b.value) return false;
+    if (a.kind == kind::constant || a.kind == kind::arg) return true;
+    const std::vector<int> ca = children(i), cb = children(j);
+    for (std::size_t k = 0; k < ca.size(); ++k)
+      if (!same_value(ca[k], cb[k])) return false;
+    return true;
+  }
+
+ private:
+  // Materialization: a node with a transcendental inside that both an earlier pass and the last
+  // one need (softmax's exp(x - max)) is stored into out when the earlier pass computes it, and
+  // the last pass reads it back instead of computing it again. Only for an f32 m x n out, and
+  // only when the last pass then reads no full input, so out may still alias an input.
+  void choose_materialized() {
+    const int P = passes();
+    if (d_.root_is_reduction() || d_.out.type != dtype::f32 || P < 2) return;
+    const auto costly = [&](int i) {
+      std::vector<bool> seen(d_.count, false);
+      std::vector<int> stack{i};
+      bool full = false, transcendental = false;
+      while (!stack.empty()) {
+        const int k = stack.back();
+        stack.pop_back();
+        if (seen[k]) continue;
+        seen[k] = true;
+        const detail::eq_node& e = d_.nodes[k];
+        if (e.kind == kind::reduce) continue;  // read from its slot
+        if (e.kind == kind::arg && !reads_broadcast(e.op)) full = true;
+        if (e.kind == kind::unary && is_transcendental(static_cast<unary_op>(e.op))) transcendental = true;
+        for (int c : children(k)) stack.push_back(c);
+      }
+      return full && transcendental;
+    };
+    for (int i = d_.count - 2; i >= 0; --i) {
+      const detail::eq_node& e = d_.nodes[i];
+      if (e.kind != kind::unary && e.kind != kind::binary && e.kind != kind::ternary) continue;
+      if (!needed_in(P)[i] || !costly(i)) continue;
+      int earlier = 0;
+      for (int q = 1; q < P; ++q)
+        if (needed_in(q)[i]) earlier = q;
+      if (!earlier) continue;
+      mat_ = i;  // tentatively: the last pass must then read no full input
+      const std::vector<bool> need = needed_in(P);
+      bool reads_full = false;
+      for (int k = 0; k < d_.count; ++k)
+        if (need[k] && d_.nodes[k].kind == kind::arg && d_.in[d_.nodes[k].op].bcast == broadcast::none) reads_full = true;
+      if (!reads_full) {
+        mat_pass_ = earlier;
+        return;
+      }
+      mat_ = -1;
+    }
+  }
+
+  const detail::equation_desc& d_;
+  int mat_ = -1, mat_pass_ = 0;
+};
+
+}  // namespace tpp::jit
