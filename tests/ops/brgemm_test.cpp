@@ -291,12 +291,8 @@ bool expect_neon_jit(const tpp::brgemm_params& p, tpp::isa level) {
   if (p.b_layout == tpp::gemm_layout::vnni && !(bf16_level && p.a.type == dtype::bf16)) return false;
   if (!bf16_level && (p.c.type == dtype::bf16 || e.d.type == dtype::bf16)) return false;
   if (e.mask.type != dtype::none) return false;
-  // relu, and the transcendentals of the NEON math injector
-  const auto u = e.unary;
-  if (u != tpp::unary_op::copy && u != tpp::unary_op::relu && u != tpp::unary_op::exp && u != tpp::unary_op::tanh &&
-      u != tpp::unary_op::sigmoid && u != tpp::unary_op::gelu_tanh && u != tpp::unary_op::gelu_erf &&
-      u != tpp::unary_op::erf && u != tpp::unary_op::elu)
-    return false;
+  // every forward activation, through the NEON math injector
+  if (!tpp::is_activation(e.unary)) return false;
   return e.d.type == dtype::none || static_cast<int>(e.binary) <= static_cast<int>(tpp::binary_op::min);
 }
 

@@ -55,15 +55,15 @@ inline bool brgemm_supports(const detail::brgemm_desc& d) {
   // bf16 output needs bfcvtn; bf16 inputs only widen (shll), so any level reads them
   if (!float_io(d.c_type) || !float_io(d.d.type)) return false;
   if (d.mask.type != dtype::none) return false;
-  if (d.unary != unary_op::copy && d.unary != unary_op::relu && math::temps(d.unary) < 0) return false;
+  if (math::temps(d.unary) < 0) return false;
   if (d.d.type != dtype::none && static_cast<int>(d.binary) > static_cast<int>(binary_op::min)) return false;
   return true;
 }
 
 // Registers for an mr x nv block: accumulators, mr A quads and nv B vectors; after the k loop
-// the epilogue needs three temporaries (bias, D, zero), or, for a transcendental activation,
-// the constant and mask registers of a64::math plus one lane's temporaries.
-inline int epilogue_registers(unary_op act) { return std::max(3, 2 + math::temps(act)); }
+// the epilogue needs two temporaries (bias, D), which are also a64::math's constant and mask
+// registers, plus one lane's temporaries of the activation.
+inline int epilogue_registers(unary_op act) { return 2 + math::temps(act); }
 inline bool brgemm_fits(int mr, int nv, unary_op act) {
   return mr * nv + mr + nv <= 32 && 32 - mr * nv >= epilogue_registers(act);
 }
@@ -291,7 +291,7 @@ class brgemm_generator {
   // ---- epilogue -------------------------------------------------------------------------------
   void emit_epilogue(int rows, int vecs, int n_last) {
     using detail::brgemm_args;
-    const vreg tb = v(31), td = v(30), zero = v(29);  // free: the block leaves >= 3 registers
+    const vreg tb = v(31), td = v(30);  // free: the block leaves >= 2 registers
     const auto lanes_of = [&](int v) { return v == vecs - 1 ? n_last : 4; };
     const int bias_size = d_.bias != dtype::none ? size_of(d_.bias) : 0;
     const int dsize = d_.d.type != dtype::none ? size_of(d_.d.type) : 0;
@@ -300,7 +300,6 @@ class brgemm_generator {
       a_.add(t0_, t0_, col_, log2_of(bias_size));
     }
     if (dsize) a_.add(kcnt_, drow_, col_, log2_of(dsize));
-    if (d_.unary == unary_op::relu) a_.movi_zero(zero);
     for (int r = 0; r < rows; ++r)
       for (int v = 0; v < vecs; ++v) {
         const vreg c = acc(r, v);
@@ -312,11 +311,10 @@ class brgemm_generator {
           io_.load(td, d_.d.type, kcnt_, (static_cast<long>(r) * d_.d.ld + 4L * v) * dsize, lanes_of(v));
           emit_binary(a_, d_.binary, c, c, td);
         }
-        if (d_.unary == unary_op::relu) a_.fmax(c, c, zero);  // NaN kept, as tpp::ref's relu
-        if (math::temps(d_.unary) < 0) store(r, v, lanes_of(v));
+        if (d_.unary == unary_op::copy) store(r, v, lanes_of(v));
       }
-    if (math::temps(d_.unary) < 0) return;
-    // a transcendental: over all accumulators, as many at a time as the free registers allow
+    if (d_.unary == unary_op::copy) return;
+    // the activation: over all accumulators, as many at a time as the free registers allow
     // (those above the accumulators, less math's constant and mask registers v31 / v30)
     consts_.bind_base(a_, acur_);  // acur_ is free until the next block's k loop
     std::vector<vreg> values, free;

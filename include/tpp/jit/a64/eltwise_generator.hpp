@@ -8,10 +8,11 @@
 //                  column  one value per row, loaded and duplicated before the row's columns
 //                  scalar  one value, duplicated once before the rows
 //
-//   unary   copy, zero, negate, abs, square, sqrt, rsqrt (fsqrt + fdiv), reciprocal (fdiv), relu,
-//           leaky_relu: all IEEE-exact, so bit-identical to tpp::ref
-//           exp, tanh, sigmoid, gelu_tanh, gelu_erf, erf, elu: the shared injector (a64/math.hpp),
-//           within the bounds of tpp/ops/math_bounds.hpp; its constants in a table after the code
+//   unary   zero, and every activation through the shared injector (a64/math.hpp): copy, negate,
+//           abs, square, sqrt, rsqrt (fsqrt + fdiv), reciprocal (fdiv), relu, leaky_relu are
+//           IEEE-exact, so bit-identical to tpp::ref; exp, tanh, sigmoid, gelu_tanh, gelu_erf,
+//           erf, elu are within the bounds of tpp/ops/math_bounds.hpp. Constants in a table
+//           after the code.
 //   binary  add, sub, mul, div, max, min (fmax / fmin propagate NaN, as tpp::binary does)
 //
 // bf16 inputs widen at any level; bf16 output needs BF16 (bfcvtn, round to nearest even). The
@@ -40,13 +41,7 @@ inline bool eltwise_supports(const detail::eltwise_desc& d) {
   if (!io_type(d.dst.type) || (d.dst.type == dtype::bf16 && d.level < isa::neon_bf16)) return false;
   if (d.fam == detail::family::unary) {
     if (d.uop() == unary_op::zero) return true;
-    if (!io_type(d.src[0].type)) return false;
-    switch (d.uop()) {
-      case unary_op::copy: case unary_op::negate: case unary_op::abs: case unary_op::square:
-      case unary_op::sqrt: case unary_op::rsqrt: case unary_op::reciprocal: case unary_op::relu:
-      case unary_op::leaky_relu: return d.src[1].type == dtype::none;
-      default: return d.src[1].type == dtype::none && math::temps(d.uop()) > 0;
-    }
+    return io_type(d.src[0].type) && d.src[1].type == dtype::none && math::temps(d.uop()) >= 0;
   }
   if (!io_type(d.src[0].type) || !io_type(d.src[1].type)) return false;
   return static_cast<int>(d.bop()) <= static_cast<int>(binary_op::min);
@@ -66,14 +61,16 @@ class eltwise_generator {
   }
   vreg held_reg(int k) const { return v(16 + k); }
 
-  // v[first .. first+count) = a transcendental of themselves, in groups of lanes whose
-  // temporaries fit the free registers (v4-v7, v17-v29; v16 may hold the broadcast input)
-  void apply_math(int first, int count) {
+  // v[first .. first+count) = the activation of themselves (a64::math), in groups of lanes
+  // whose temporaries fit the free registers (v4-v7, v17-v29; v16 may hold the broadcast input)
+  void apply_unary(int first, int count) {
     std::vector<vreg> values, free;
     for (int k = first; k < first + count; ++k) {
-      if (held(0)) a_.orr(v(k), held_reg(0), held_reg(0));
+      if (d_.uop() == unary_op::zero) a_.movi_zero(v(k));
+      else if (held(0)) a_.orr(v(k), held_reg(0), held_reg(0));
       values.push_back(v(k));
     }
+    if (d_.uop() == unary_op::zero) return;
     for (int r : {4, 5, 6, 7}) free.push_back(v(r));
     for (int r = 17; r <= 29; ++r) free.push_back(v(r));
     math_.apply(d_.uop(), d_.alpha, values, free);
@@ -81,37 +78,11 @@ class eltwise_generator {
 
   // v[first .. first+count) (op)= the second operand (v[k + 4] or its held register)
   void apply(int first, int count) {
-    if (!binary() && math::temps(d_.uop()) > 0) return apply_math(first, count);
+    if (!binary()) return apply_unary(first, count);
     for (int k = first; k < first + count; ++k) {
       const vreg t = v(k);
-      if (binary()) {
-        const vreg a = held(0) ? held_reg(0) : t, b = held(1) ? held_reg(1) : v(k + 4);
-        emit_binary(a_, d_.bop(), t, a, b);
-        continue;
-      }
-      if (held(0)) a_.orr(t, held_reg(0), held_reg(0));  // mov
-      switch (d_.uop()) {
-        case unary_op::zero: a_.movi_zero(t); break;
-        case unary_op::negate: a_.fneg(t, t); break;
-        case unary_op::abs: a_.fabs(t, t); break;
-        case unary_op::square: a_.fmul(t, t, t); break;
-        case unary_op::sqrt: a_.fsqrt(t, t); break;
-        case unary_op::rsqrt:
-          a_.fsqrt(t, t);
-          a_.fdiv(t, one_, t);
-          break;
-        case unary_op::reciprocal: a_.fdiv(t, one_, t); break;
-        case unary_op::relu:  // x < 0 ? 0 : x exactly (fmax would turn -0 into +0); NaN kept
-          a_.fcmgt(v(24 + k), zero_, t);
-          a_.bit(t, zero_, v(24 + k));
-          break;
-        case unary_op::leaky_relu:  // x > 0 ? x : alpha x (NaN: alpha NaN = NaN)
-          a_.fmul(v(k + 4), t, alpha_);
-          a_.fcmgt(v(24 + k), t, zero_);
-          a_.bif(t, v(k + 4), v(24 + k));
-          break;
-        default: break;  // copy
-      }
+      const vreg a = held(0) ? held_reg(0) : t, b = held(1) ? held_reg(1) : v(k + 4);
+      emit_binary(a_, d_.bop(), t, a, b);
     }
   }
 
@@ -128,11 +99,6 @@ class eltwise_generator {
     consts_.bind_base(a_, x(13));
     for (int k = 0; k < inputs(); ++k) a_.ldr(base[k], args, 8 * k);
     a_.ldr(dst, args, 16);
-    if (!binary()) {
-      if (d_.uop() == unary_op::relu || d_.uop() == unary_op::leaky_relu) a_.movi_zero(zero_);
-      if (d_.uop() == unary_op::rsqrt || d_.uop() == unary_op::reciprocal) emit_splat(a_, one_, 1.0f, x(12));
-      if (d_.uop() == unary_op::leaky_relu) emit_splat(a_, alpha_, d_.alpha, x(12));
-    }
     const auto hold = [&](int k) {  // column / scalar value -> every lane of its register
       io_.load(held_reg(k), d_.src[k].type, base[k], 0, 1);
       a_.dup(held_reg(k), held_reg(k), 0);
@@ -188,7 +154,6 @@ class eltwise_generator {
   lane_io io_{a_, x(10), x(11)};
   const_table consts_;
   math math_{a_, consts_, v(30), v(31)};
-  const vreg zero_ = v(18), one_ = v(19), alpha_ = v(20);
 };
 
 }  // namespace tpp::jit::a64

@@ -34,26 +34,30 @@ class math {
   using lanes_t = std::vector<lane>;
   math(assembler& a, const_table& c, vreg k, vreg m) : a_(a), c_(c), k_(k), m_(m) {}
 
-  // The forward activations implemented here, and the temporaries each clobbers per lane.
+  // Temporaries per lane for every forward activation (is_activation); -1: not here (zero and
+  // the backward ops, which read a second operand, stay with their generators).
   static int temps(unary_op op) {
     switch (op) {
+      case unary_op::copy: case unary_op::negate: case unary_op::abs: case unary_op::square:
+      case unary_op::sqrt: case unary_op::rsqrt: case unary_op::reciprocal: case unary_op::relu: return 0;
+      case unary_op::leaky_relu: return 1;
       case unary_op::exp: return 3;
       case unary_op::tanh: case unary_op::sigmoid: case unary_op::gelu_tanh: case unary_op::elu: return 4;
       case unary_op::erf: case unary_op::gelu_erf: return 6;
-      default: return -1;  // not here
+      default: return -1;
     }
   }
   // op on every register of `values`, as many at a time as `free` holds their temporaries
   void apply(unary_op op, float alpha, const std::vector<vreg>& values, const std::vector<vreg>& free) {
     const int n = temps(op);
-    if (n < 1 || static_cast<int>(free.size()) < n) detail::fail("tpp::jit::a64::math: no NEON code or no room for ", name(op));
-    const int group = static_cast<int>(free.size()) / n;
-    for (std::size_t g0 = 0; g0 < values.size(); g0 += static_cast<std::size_t>(group)) {
+    if (n < 0 || static_cast<int>(free.size()) < n) detail::fail("tpp::jit::a64::math: no NEON code or no room for ", name(op));
+    const std::size_t group = n ? free.size() / static_cast<std::size_t>(n) : values.size();
+    for (std::size_t g0 = 0; g0 < values.size(); g0 += group) {
       lanes_t ls;
       for (std::size_t i = g0; i < std::min(values.size(), g0 + group); ++i) {
         lane l{values[i], {}};
         const std::size_t base = (i - g0) * static_cast<std::size_t>(n);
-        for (std::size_t t = 0; t < l.t.size(); ++t) l.t[t] = free[base + std::min<std::size_t>(t, n - 1)];
+        for (std::size_t t = 0; t < l.t.size(); ++t) l.t[t] = n ? free[base + std::min<std::size_t>(t, n - 1)] : l.v;
         ls.push_back(l);
       }
       apply(op, alpha, ls);
@@ -61,6 +65,31 @@ class math {
   }
   void apply(unary_op op, float alpha, const lanes_t& ls) {
     switch (op) {
+      case unary_op::copy: break;
+      case unary_op::negate: for (auto& l : ls) a_.fneg(l.v, l.v); break;
+      case unary_op::abs: for (auto& l : ls) a_.fabs(l.v, l.v); break;
+      case unary_op::square: for (auto& l : ls) a_.fmul(l.v, l.v, l.v); break;
+      case unary_op::sqrt: for (auto& l : ls) a_.fsqrt(l.v, l.v); break;
+      case unary_op::rsqrt:  // a square root and a true division: two roundings, as on x86
+        for (auto& l : ls) a_.fsqrt(l.v, l.v);
+        each(ls, 1.0f, [&](const lane& l, vreg k) { a_.fdiv(l.v, k, l.v); });
+        break;
+      case unary_op::reciprocal: each(ls, 1.0f, [&](const lane& l, vreg k) { a_.fdiv(l.v, k, l.v); }); break;
+      case unary_op::relu:  // x < 0 ? 0 : x exactly (fmax would turn -0 into +0); NaN kept
+        a_.movi_zero(k_);
+        for (auto& l : ls) {
+          a_.fcmgt(m_, k_, l.v);
+          a_.bit(l.v, k_, m_);
+        }
+        break;
+      case unary_op::leaky_relu:  // x > 0 ? x : alpha x (NaN: alpha NaN = NaN)
+        each(ls, alpha, [&](const lane& l, vreg k) { a_.fmul(l.t[0], l.v, k); });
+        a_.movi_zero(k_);
+        for (auto& l : ls) {
+          a_.fcmgt(m_, l.v, k_);
+          a_.bif(l.v, l.t[0], m_);
+        }
+        break;
       case unary_op::exp: exp(ls); break;
       case unary_op::tanh: tanh(ls); break;
       case unary_op::sigmoid: sigmoid(ls); break;
