@@ -28,6 +28,8 @@
 
 #if TPP_X86_64
 #include "tpp/jit/x86/equation_generator.hpp"
+#elif defined(__aarch64__)
+#include "tpp/jit/a64/equation_generator.hpp"
 #endif
 
 namespace tpp {
@@ -90,27 +92,37 @@ struct equation_entry {
   int unroll = 0;
 };
 
+// Builds with u = 4 vectors per column step in every pass; a pass that runs out of registers is
+// retried with one fewer (three lanes fit where four do not: softmax's exp on AVX2); when even
+// one does not fit, the entry keeps no code and the reference runs it.
+template <class Build>
+void build_with_retries(const equation_desc& d, Build build) {
+  std::vector<int> u(d.passes, 4);
+  for (;;) {
+    try {
+      build(u);
+      return;
+    } catch (const jit::out_of_registers& oor) {
+      int& q = u[static_cast<std::size_t>(std::max(oor.pass, 1) - 1)];
+      if (q == 1) return;
+      --q;
+    }
+  }
+}
+
 inline equation_entry build_equation(const equation_desc& d) {
   equation_entry e;
   e.desc = d;
+  const std::string name = "tpp_equation_" + std::to_string(jit::hash_bytes(d));
 #if TPP_X86_64
   if (d.level == isa::ref) return e;
   const auto jit = [&](auto tag) {
     using V = decltype(tag);
-    std::vector<int> u(d.passes, 4);  // vectors per step, per pass: halved where a pass runs out
-    for (;;) {
-      try {
-        jit::x86::equation_generator<V> g(d, u);
-        e.code = jit::publish_generated<void (*)(const equation_args*)>(
-            g, "tpp_equation_" + std::to_string(jit::hash_bytes(d)));
-        e.unroll = g.unroll();
-        return;
-      } catch (const jit::out_of_registers& oor) {
-        int& q = u[static_cast<std::size_t>(std::max(oor.pass, 1) - 1)];
-        if (q == 1) return;  // even one vector does not fit: the reference runs it
-        --q;  // 4, 3, 2, 1: three lanes fit where four do not (softmax exp on AVX2)
-      }
-    }
+    build_with_retries(d, [&](const std::vector<int>& u) {
+      jit::x86::equation_generator<V> g(d, u);
+      e.code = jit::publish_generated<void (*)(const equation_args*)>(g, name);
+      e.unroll = g.unroll();
+    });
   };
   try {
     if (d.level >= isa::avx512) jit(Xbyak::Zmm());
@@ -118,6 +130,14 @@ inline equation_entry build_equation(const equation_desc& d) {
   } catch (const Xbyak::Error& x) {
     fail("tpp::jit: code generation failed for an equation: ", x.what());
   }
+#elif defined(__aarch64__)
+  if (!jit::a64::equation_supports(d)) return e;
+  build_with_retries(d, [&](const std::vector<int>& u) {
+    const jit::a64::equation_generator g(d, u);
+    std::size_t size = 0;
+    e.code = jit::publish_words<void (*)(const equation_args*)>(g, name, size);
+    e.unroll = g.unroll();
+  });
 #endif
   return e;
 }

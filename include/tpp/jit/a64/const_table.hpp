@@ -1,10 +1,11 @@
 // Vector constants of an A64 kernel, kept in a table after its code (as on x86): each distinct
-// 32-bit pattern is one 16-byte entry (the value in all four lanes), read with one `ldr q` from a
-// base register that `adr` points at the table on entry.
+// 16-byte vector is one entry (mostly a 32-bit pattern in all four lanes; lane masks for tails),
+// read with one `ldr q` from a base register that `adr` points at the table on entry.
 //
 //   bind_base(a, x13) ... load(a, v30, 1.0f) ... ret ... emit(a)   ->   code | nop pad | entries
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -21,7 +22,11 @@ class const_table {
     a.adr(base, table_);
   }
   // r = the pattern in every lane
-  void load(assembler& a, vreg r, std::uint32_t bits) { a.ldr_q(r, base_, 16 * index(bits)); }
+  void load(assembler& a, vreg r, std::uint32_t bits) { load_lanes(a, r, {bits, bits, bits, bits}); }
+  // r = four lanes as given (lane 0 first)
+  void load_lanes(assembler& a, vreg r, const std::array<std::uint32_t, 4>& lanes) {
+    a.ldr_q(r, base_, 16 * index(lanes));
+  }
   void load(assembler& a, vreg r, float f) {
     std::uint32_t bits;
     std::memcpy(&bits, &f, 4);
@@ -31,20 +36,20 @@ class const_table {
   void emit(assembler& a) {
     while (a.size_bytes() % 16) a.nop();
     a.bind(table_);
-    for (std::uint32_t b : values_)
-      for (int k = 0; k < 4; ++k) a.word(b);
+    for (const auto& v : values_)
+      for (std::uint32_t b : v) a.word(b);
   }
 
  private:
-  std::uint32_t index(std::uint32_t bits) {
+  std::uint32_t index(const std::array<std::uint32_t, 4>& v) {
     for (std::size_t i = 0; i < values_.size(); ++i)
-      if (values_[i] == bits) return static_cast<std::uint32_t>(i);
-    values_.push_back(bits);
+      if (values_[i] == v) return static_cast<std::uint32_t>(i);
+    values_.push_back(v);
     return static_cast<std::uint32_t>(values_.size() - 1);
   }
   xreg base_{13};
   label table_;
-  std::vector<std::uint32_t> values_;
+  std::vector<std::array<std::uint32_t, 4>> values_;
 };
 
 }  // namespace tpp::jit::a64

@@ -13,7 +13,8 @@
 // the pass; a unary op (the shared injector) or muladd reuses a child's register when that child
 // dies there. The generator is built with u = 4 lanes and retried with 2 and 1 when the pool runs
 // out; when even u = 1 does not fit, the equation runs the reference. The schedule (passes,
-// hoisting, materialization, register lifetimes) comes from jit/equation_plan.hpp.
+// hoisting, materialization) and the register lifetimes are the walker's (jit/equation_walker.hpp,
+// shared with the A64 generator); this file holds the x86 instructions only.
 #pragma once
 
 #include <algorithm>
@@ -26,7 +27,7 @@
 #include <xbyak/xbyak_util.h>
 
 #include "tpp/detail/equation_desc.hpp"
-#include "tpp/jit/equation_plan.hpp"
+#include "tpp/jit/equation_walker.hpp"
 #include "tpp/jit/x86/binary_injector.hpp"
 #include "tpp/jit/x86/const_table.hpp"
 #include "tpp/jit/x86/io.hpp"
@@ -36,42 +37,36 @@
 namespace tpp::jit::x86 {
 
 template <class V>
-class equation_generator : public Xbyak::CodeGenerator {
+class equation_generator : public Xbyak::CodeGenerator, public equation_walker<equation_generator<V>> {
+  using walker = equation_walker<equation_generator<V>>;
+  friend walker;
   static constexpr int VL = vec<V>::lanes;
   static constexpr bool avx512 = vec<V>::avx512;
   using desc = detail::equation_desc;
   using kind = detail::expr_kind;
   using regs = register_pool::regs;
+  using walker::d_, walker::plan_, walker::p_, walker::alloc, walker::release, walker::alloc_lanes,
+      walker::adopt, walker::walk_pass;
 
  public:
   // u[q-1]: vectors per column step in pass q (1..4). Throws out_of_registers when a pass does
   // not fit the vector registers with its u.
   equation_generator(const desc& d, std::vector<int> u)
       : Xbyak::CodeGenerator(1 << 17, Xbyak::DontSetProtectRWE),
-        d_(d),
-        plan_(d_),
-        us_(std::move(u)),
+        walker(d, std::move(u), VL, pool_size(d)),
         consts_(vec<V>::bytes),
         inj_(*this, consts_),
         io_(*this, consts_, d.level >= isa::avx512_bf16, V(vec<V>::count - 1)) {
     emit();
   }
-  int unroll() const { return *std::min_element(us_.begin(), us_.end()); }
 
  private:
-  int alloc() { return pool_.alloc(); }
-  void release(int r) { pool_.release(r); }
-  regs alloc_lanes(int lanes) { return pool_.alloc_lanes(lanes); }
-  void release_lanes(const regs& r, int lanes) { pool_.release_lanes(r, lanes); }
-  int passes() const { return plan_.passes(); }
-  std::vector<int> children(int i) const { return plan_.children(i); }
-  bool is_leaf_in(int i, int q) const { return plan_.is_leaf_in(i, q); }
+  // AVX2 keeps the tail's lane mask in the last register
+  static int pool_size(const desc& d) { return vec<V>::count - (!avx512 && d.n % VL != 0 ? 1 : 0); }
 
   // ---- emission -----------------------------------------------------------------------------
   void emit() {
     using namespace Xbyak;
-    const bool tail_reg = !avx512 && d_.n % VL != 0;
-    pool_size_ = vec<V>::count - (tail_reg ? 1 : 0);
     util::StackFrame sf(this, 1, 4 + d_.inputs, 4 * detail::equation_max_nodes, false);
     args_ = sf.p[0];
     row_ = sf.t[0];
@@ -88,7 +83,7 @@ class equation_generator : public Xbyak::CodeGenerator {
     Label rows;
     mov(row_, d_.m);
     L(rows);
-    for (int q = 1; q <= passes(); ++q) emit_pass(q);
+    for (int q = 1; q <= plan_.passes(); ++q) walk_pass(q);
     if (d_.root_is_reduction()) {  // f32 (checked when lowering): one float per row
       const Xbyak::Xmm x(alloc());
       vmovss(x, dword[rsp + 4 * (d_.count - 1)]);
@@ -107,131 +102,59 @@ class equation_generator : public Xbyak::CodeGenerator {
     consts_.emit(*this);
   }
 
-  void emit_pass(int q) {
-    using namespace Xbyak;
-    pool_.reset(pool_size_, q);
-    u_ = us_[q - 1];
-    p_ = plan_.pass(q);
-    // accumulators of this pass's reductions
-    acc_.assign(d_.count, regs{});
-    for (int i = 0; i < d_.count; ++i)
-      if (plan_.reduces_in(i, q)) {
-        acc_[i] = alloc_lanes(u_);
-        for (int t = 0; t < u_; ++t) vmovups(V(acc_[i][t]), consts_.f(plan_.identity(i)));
-      }
-    hoist();
-    // columns: blocks of u vectors (a loop), the remaining full vectors, the tail
-    const int full = d_.n / VL, blocks = full / u_, rest = full % u_, tail = d_.n % VL;
+  // ---- the walker's hooks ---------------------------------------------------------------------
+  void set_identity(int r, float value) { vmovups(V(r), consts_.f(value)); }
+  template <class Body>
+  void column_loop(int blocks, int step, Body body) {
     xor_(col_, col_);
-    if (blocks > 0) {
-      Label loop;
-      L(loop);
-      emit_block(q, u_, 0, VL);
-      add(col_, u_ * VL);
-      if (blocks > 1) {
-        cmp(col_, blocks * u_ * VL);
-        jl(loop, T_NEAR);
-      }
-    }
-    if (rest) emit_block(q, rest, 0, VL);
-    if (tail) emit_block(q, 1, rest * VL, tail);
-    for (int i = 0; i < d_.count; ++i)
-      if (hreg_[i] >= 0) release(hreg_[i]);
-    // reductions -> slots
-    for (int i = 0; i < d_.count; ++i)
-      if (plan_.reduces_in(i, q)) {
-        finish_reduction(i);
-        release_lanes(acc_[i], u_);
-      }
-  }
-
-  // Row-invariant nodes (constants, column/scalar args, finished reductions and ops of those only,
-  // e.g. LayerNorm's rsqrt(var + eps)) are evaluated once per row and pass, before the column
-  // loop; the ones a per-column node reads stay in a register (hreg_) for the whole sweep.
-  void hoist() {
-    hreg_.assign(d_.count, -1);
-    const std::vector<bool>& kept = p_.kept;
-    std::vector<regs> val(d_.count);
-    std::vector<bool> live(d_.count, false);
-    keep_ = &kept;
-    for (int i = 0; i < d_.count; ++i) {
-      if (!p_.hoisted[i]) continue;
-      reused_ = -1;
-      val[i] = evaluate(i, val, live, 1, 0, [](int) { return VL; });
-      live[i] = true;
-      if (reused_ >= 0) live[reused_] = false;
-    }
-    keep_ = nullptr;
-    for (int i = 0; i < d_.count; ++i) {
-      if (!live[i]) continue;
-      if (kept[i]) hreg_[i] = val[i][0];
-      else release(val[i][0]);
+    if (blocks == 0) return;
+    Xbyak::Label loop;
+    L(loop);
+    body();
+    add(col_, step);
+    if (blocks > 1) {
+      cmp(col_, blocks * step);
+      jl(loop, T_NEAR);
     }
   }
-
-  // `lanes` vectors from column col + first (elements); the last lane holds n_last columns.
-  void emit_block(int q, int lanes, int first, int n_last) {
-    std::vector<regs> val(d_.count);
-    std::vector<bool> live(d_.count, false);
-    const auto n_of = [&](int t) { return t == lanes - 1 ? n_last : VL; };
-    for (int i = 0; i < d_.count; ++i)
-      if (hreg_[i] >= 0) val[i] = regs{hreg_[i], hreg_[i], hreg_[i], hreg_[i]};
-    // With several passes the first one reads a row cold; the last pass (the row is in L1
-    // by then) prefetches the next row of every full input, one line per 64 bytes.
-    if (q == passes() && passes() > 1 && d_.m > 1)
-      for (int k = 0; k < d_.inputs; ++k) {
-        const detail::operand_desc& o = d_.in[k];
-        if (o.bcast != broadcast::none) continue;
-        const int es = size_of(o.type);
-        for (int b = 0; b < lanes * VL * es; b += 64)
-          prefetcht0(ptr[in_[k] + col_ * es + (static_cast<long>(o.ld) + first) * es + b]);
-      }
-    for (int i = 0; i < d_.count; ++i) {
-      if (!p_.need[i] || p_.hoisted[i]) continue;
-      const detail::eq_node& e = d_.nodes[i];
-      if (e.kind == kind::reduce && e.pass == q) {
-        accumulate(i, val[e.a], lanes, n_of);
-      } else {
-        reused_ = -1;
-        val[i] = evaluate(i, val, live, lanes, first, n_of);
-        live[i] = true;
-        if (reused_ >= 0) live[reused_] = false;  // its registers now hold node i
-        if (plan_.stores_materialized(i, q))
-          for (int t = 0; t < lanes; ++t)
-            io_.store(V(val[i][t]), dtype::f32, out_ + col_ * 4 + (first + t * VL) * 4, n_of(t), V(0), V(0));
-      }
-      // children whose last reader is i
-      if (!is_leaf_in(i, q))
-        for (int c : children(i))
-          if (live[c] && p_.last_use[c] == i) {
-            release_lanes(val[c], lanes);
-            live[c] = false;
-          }
+  // With several passes the first one reads a row cold; the last pass (the row is in L1 by
+  // then) prefetches the next row of every full input, one line per 64 bytes.
+  void before_block(int lanes, int first) {
+    if (p_.q != plan_.passes() || plan_.passes() == 1 || d_.m == 1) return;
+    for (int k = 0; k < d_.inputs; ++k) {
+      const detail::operand_desc& o = d_.in[k];
+      if (o.bcast != broadcast::none) continue;
+      const int es = size_of(o.type);
+      for (int b = 0; b < lanes * VL * es; b += 64)
+        prefetcht0(ptr[in_[k] + col_ * es + (static_cast<long>(o.ld) + first) * es + b]);
     }
-    if (q == passes() && !d_.root_is_reduction()) {
-      const int r = d_.count - 1;
-      const int t0 = alloc(), t1 = alloc();
-      const int copy = p_.hoisted[r] ? alloc() : -1;
-      for (int t = 0; t < lanes; ++t) {
-        if (copy >= 0) vmovaps(V(copy), V(hreg_[r]));  // the store may clobber what it stores
-        io_.store(V(copy >= 0 ? copy : val[r][t]), d_.out.type, out_ + col_ * size_of(d_.out.type) + (first + t * VL) * size_of(d_.out.type),
-                  n_of(t), V(t0), V(t1));
-      }
-      if (copy >= 0) release(copy);
-      release(t0);
+  }
+  // r -> out (type t) at the block's columns; the converting store may clobber what it stores,
+  // so a kept register is copied first
+  void store(const regs& r, int lanes, int first, int n_last, dtype t, bool keep) {
+    const int es = size_of(t);
+    const bool converts = t != dtype::f32;
+    const int t0 = converts ? alloc() : 0, t1 = converts ? alloc() : 0;
+    const int copy = keep ? alloc() : -1;
+    for (int k = 0; k < lanes; ++k) {
+      if (copy >= 0) vmovaps(V(copy), V(r[k]));
+      io_.store(V(copy >= 0 ? copy : r[k]), t, out_ + col_ * es + (first + k * VL) * es, walker::n_of(k, lanes, n_last),
+                V(t0), V(t1));
+    }
+    if (copy >= 0) release(copy);
+    if (converts) {
       release(t1);
+      release(t0);
     }
-    for (int i = 0; i < d_.count; ++i)
-      if (live[i]) release_lanes(val[i], lanes);
   }
 
   // The registers holding node i for `lanes` vectors.
-  template <class NOf>
-  regs evaluate(int i, std::vector<regs>& val, const std::vector<bool>& live, int lanes, int first, NOf n_of) {
+  regs evaluate(int i, const std::vector<regs>& val, const std::vector<bool>& live, int lanes, int first, int n_last) {
     using namespace Xbyak;
     const detail::eq_node& e = d_.nodes[i];
+    const auto n_of = [&](int t) { return walker::n_of(t, lanes, n_last); };
     // a child that dies here lends its registers to the result (operations work in place)
-    const auto dying = [&](int c) { return live[c] && p_.last_use[c] == i && !(keep_ && (*keep_)[c]); };
+    const auto dying = [&](int c) { return walker::dying(i, c, live); };
     regs out{};
     if (plan_.loads_materialized(i, p_.q)) {  // stored into out by an earlier pass
       out = alloc_lanes(lanes);
@@ -261,40 +184,30 @@ class equation_generator : public Xbyak::CodeGenerator {
         break;
       case kind::unary: {
         if (dying(e.a)) {
-          out = val[e.a];
-          reused_ = e.a;
+          out = adopt(e.a, val);
         } else {
           out = alloc_lanes(lanes);
           for (int t = 0; t < lanes; ++t) vmovaps(V(out[t]), V(val[e.a][t]));
         }
         const int temps = injector_temps(static_cast<unary_op>(e.op));
+        const std::vector<int> held = walker::alloc_list(lanes * temps);
         typename math<V>::lanes_t ls;
-        std::vector<int> held;
         for (int t = 0; t < lanes; ++t) {
           lane<V> l = math<V>::make_lane(V(out[t]), {});
-          for (int k = 0; k < 6; ++k) {
-            if (k < temps) {
-              held.push_back(alloc());
-              l.t[k] = V(held.back());
-            } else {
-              l.t[k] = l.v;
-            }
-          }
+          for (int k = 0; k < 6; ++k) l.t[k] = k < temps ? V(held[t * temps + k]) : l.v;
           ls.push_back(l);
         }
         if (e.op == static_cast<int>(unary_op::exp) && plan_.max_shifted(e.a)) inj_.maths().exp(ls, true);
         else inj_.apply(static_cast<unary_op>(e.op), e.value, ls);
-        for (int r : held) release(r);
+        walker::release_list(held);
         break;
       }
       case kind::binary: {
         const auto op = static_cast<binary_op>(e.op);
         if (dying(e.a)) {
-          out = val[e.a];
-          reused_ = e.a;
+          out = adopt(e.a, val);
         } else if (dying(e.b) && e.b != e.a) {
-          out = val[e.b];
-          reused_ = e.b;
+          out = adopt(e.b, val);
         } else {
           out = alloc_lanes(lanes);
         }
@@ -326,8 +239,7 @@ class equation_generator : public Xbyak::CodeGenerator {
           break;
         }
         if (dying(e.c) && e.c != e.a && e.c != e.b) {
-          out = val[e.c];
-          reused_ = e.c;
+          out = adopt(e.c, val);
         } else {
           out = alloc_lanes(lanes);
           for (int t = 0; t < lanes; ++t) vmovaps(V(out[t]), V(val[e.c][t]));
@@ -343,13 +255,12 @@ class equation_generator : public Xbyak::CodeGenerator {
   }
 
   // acc[i] (op)= v over the lanes; tail lanes keep the identity
-  template <class NOf>
-  void accumulate(int i, const regs& v, int lanes, NOf n_of) {
+  void accumulate(int i, const regs& v, int lanes, int n_last) {
     using namespace Xbyak;
     const auto op = static_cast<reduce_op>(d_.nodes[i].op);
     for (int t = 0; t < lanes; ++t) {
-      const V acc(acc_[i][t]), x(v[t]);
-      const bool part = n_of(t) < VL;
+      const V acc(walker::acc_of(i)[t]), x(v[t]);
+      const bool part = walker::n_of(t, lanes, n_last) < VL;
       if constexpr (avx512) {
         const V a = part ? V(acc | Opmask(1)) : acc;
         if (op == reduce_op::max) vmaxps(a, x, acc);  // a NaN x leaves acc (NaN skipped)
@@ -377,7 +288,7 @@ class equation_generator : public Xbyak::CodeGenerator {
   }
 
   // acc lanes -> one float in slot i
-  void finish_reduction(int i) {
+  void finish_reduction(int i, const regs& acc, int u) {
     using namespace Xbyak;
     const auto op = static_cast<reduce_op>(d_.nodes[i].op);
     const auto combine = [&](const Xmm& a, const Xmm& b) {
@@ -385,8 +296,7 @@ class equation_generator : public Xbyak::CodeGenerator {
       else if (op == reduce_op::min) vminps(a, b, a);
       else vaddps(a, a, b);
     };
-    const regs& acc = acc_[i];
-    for (int t = 1; t < u_; ++t) combine(V(acc[0]), V(acc[t]));
+    for (int t = 1; t < u; ++t) combine(V(acc[0]), V(acc[t]));
     const int tmp = alloc();
     if constexpr (avx512) {
       vextractf32x8(Ymm(tmp), Zmm(acc[0]), 1);
@@ -406,20 +316,9 @@ class equation_generator : public Xbyak::CodeGenerator {
     release(tmp);
   }
 
-  const desc d_;
-  const equation_plan plan_;
-  const std::vector<int> us_;
-  int u_ = 1;  // the current pass's
   const_table consts_;
   unary_injector<V> inj_;
   io<V> io_;
-  equation_pass p_;  // the pass being emitted
-  register_pool pool_;
-  int pool_size_ = 0;
-  std::vector<regs> acc_;
-  int reused_ = -1;
-  std::vector<int> hreg_;                   // hoisted nodes kept for the sweep: their register
-  const std::vector<bool>* keep_ = nullptr;  // while hoisting: nodes that must survive it
   Xbyak::Reg64 args_, row_, col_, out_, s0_, in_[detail::equation_max_inputs];
 };
 

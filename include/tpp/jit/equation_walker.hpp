@@ -1,0 +1,164 @@
+// The ISA-independent half of an equation generator: it walks the plan (jit/equation_plan.hpp)
+// pass by pass and column block by column block, owns the register pool and the lifetimes, and
+// asks the ISA's generator (Derived, CRTP) for instructions only:
+//
+//   set_identity(reg, value)                 reg = value in every lane (a reduction's start)
+//   column_loop(blocks, step, body)          col = 0; `blocks` times: body(), col += step
+//   before_block(lanes, first)               anything at the top of a block (x86: prefetch)
+//   evaluate(i, val, live, lanes, first, n_last) -> regs   node i into registers
+//   accumulate(i, x, lanes, n_last)          reduction i (op)= x, tail lanes left out
+//   finish_reduction(i, acc, u)              acc -> node i's slot (one float per row)
+//   store(r, lanes, first, n_last, type, keep)   r -> out at the block's columns; keep: r must
+//                                            survive (a hoisted root), so copy before narrowing
+//
+// A block is `lanes` vectors from column col + first; the last holds n_last columns (1..VL).
+#pragma once
+
+#include <algorithm>
+#include <vector>
+
+#include "tpp/jit/equation_plan.hpp"
+
+namespace tpp::jit {
+
+template <class Derived>
+class equation_walker {
+ public:
+  int unroll() const { return *std::min_element(us_.begin(), us_.end()); }
+
+ protected:
+  using regs = register_pool::regs;
+  using kind = detail::expr_kind;
+
+  // u[q-1]: vectors per column step in pass q; vl: f32 lanes per vector; pool: vector registers
+  // 0 .. pool-1 are the generator's to hand out
+  equation_walker(const detail::equation_desc& d, std::vector<int> u, int vl, int pool)
+      : d_(d), plan_(d_), us_(std::move(u)), vl_(vl), pool_size_(pool) {}
+
+  int alloc() { return pool_.alloc(); }
+  void release(int r) { pool_.release(r); }
+  regs alloc_lanes(int lanes) { return pool_.alloc_lanes(lanes); }
+  void release_lanes(const regs& r, int lanes) { pool_.release_lanes(r, lanes); }
+  std::vector<int> alloc_list(int count) {
+    std::vector<int> r;
+    for (int k = 0; k < count; ++k) r.push_back(alloc());
+    return r;
+  }
+  void release_list(const std::vector<int>& r) {
+    for (int k : r) release(k);
+  }
+  int n_of(int t, int lanes, int n_last) const { return t == lanes - 1 ? n_last : vl_; }
+
+  // Child c dies at node i (its last reader, and not a hoisted value kept for the sweep): its
+  // registers may hold i's result.
+  bool dying(int i, int c, const std::vector<bool>& live) const {
+    return live[c] && p_.last_use[c] == i && !(keep_ && (*keep_)[c]);
+  }
+  // reduction i's accumulators in the current pass
+  const regs& acc_of(int i) const { return acc_[i]; }
+  // i's result takes over child c's registers
+  regs adopt(int c, const std::vector<regs>& val) {
+    reused_ = c;
+    return val[c];
+  }
+
+  void walk_pass(int q) {
+    pool_.reset(pool_size_, q);
+    u_ = us_[q - 1];
+    p_ = plan_.pass(q);
+    acc_.assign(d_.count, regs{});
+    for (int i = 0; i < d_.count; ++i)
+      if (plan_.reduces_in(i, q)) {
+        acc_[i] = alloc_lanes(u_);
+        for (int t = 0; t < u_; ++t) self().set_identity(acc_[i][t], plan_.identity(i));
+      }
+    hoist();
+    // columns: blocks of u vectors (a loop), the remaining full vectors, the tail
+    const int full = d_.n / vl_, blocks = full / u_, rest = full % u_, tail = d_.n % vl_;
+    self().column_loop(blocks, u_ * vl_, [&] { walk_block(u_, 0, vl_); });
+    if (rest) walk_block(rest, 0, vl_);
+    if (tail) walk_block(1, rest * vl_, tail);
+    for (int i = 0; i < d_.count; ++i)
+      if (hreg_[i] >= 0) release(hreg_[i]);
+    for (int i = 0; i < d_.count; ++i)
+      if (plan_.reduces_in(i, q)) {
+        self().finish_reduction(i, acc_[i], u_);
+        release_lanes(acc_[i], u_);
+      }
+  }
+
+  const detail::equation_desc d_;
+  const equation_plan plan_;
+  equation_pass p_;  // the pass being emitted
+  int u_ = 1;        // its vectors per step
+  int reused_ = -1;  // set by evaluate: the child whose registers now hold the node
+
+ private:
+  Derived& self() { return static_cast<Derived&>(*this); }
+
+  // Row-invariant nodes (constants, column/scalar args, finished reductions and ops of those only,
+  // e.g. LayerNorm's rsqrt(var + eps)) are evaluated once per row and pass, before the column
+  // loop; the ones a per-column node reads stay in a register (hreg_) for the whole sweep.
+  void hoist() {
+    hreg_.assign(d_.count, -1);
+    std::vector<regs> val(d_.count);
+    std::vector<bool> live(d_.count, false);
+    keep_ = &p_.kept;
+    for (int i = 0; i < d_.count; ++i) {
+      if (!p_.hoisted[i]) continue;
+      reused_ = -1;
+      val[i] = self().evaluate(i, val, live, 1, 0, vl_);
+      live[i] = true;
+      if (reused_ >= 0) live[reused_] = false;
+    }
+    keep_ = nullptr;
+    for (int i = 0; i < d_.count; ++i) {
+      if (!live[i]) continue;
+      if (p_.kept[i]) hreg_[i] = val[i][0];
+      else release(val[i][0]);
+    }
+  }
+
+  void walk_block(int lanes, int first, int n_last) {
+    const int q = p_.q;
+    std::vector<regs> val(d_.count);
+    std::vector<bool> live(d_.count, false);
+    for (int i = 0; i < d_.count; ++i)
+      if (hreg_[i] >= 0) val[i] = regs{hreg_[i], hreg_[i], hreg_[i], hreg_[i]};
+    self().before_block(lanes, first);
+    for (int i = 0; i < d_.count; ++i) {
+      if (!p_.need[i] || p_.hoisted[i]) continue;
+      const detail::eq_node& e = d_.nodes[i];
+      if (plan_.reduces_in(i, q)) {
+        self().accumulate(i, val[e.a], lanes, n_last);
+      } else {
+        reused_ = -1;
+        val[i] = self().evaluate(i, val, live, lanes, first, n_last);
+        live[i] = true;
+        if (reused_ >= 0) live[reused_] = false;
+        if (plan_.stores_materialized(i, q)) self().store(val[i], lanes, first, n_last, dtype::f32, false);
+      }
+      if (!plan_.is_leaf_in(i, q))
+        for (int c : plan_.children(i))
+          if (live[c] && p_.last_use[c] == i) {
+            release_lanes(val[c], lanes);
+            live[c] = false;
+          }
+    }
+    if (q == plan_.passes() && !d_.root_is_reduction()) {
+      const int r = plan_.root();
+      self().store(val[r], lanes, first, n_last, d_.out.type, p_.hoisted[r]);
+    }
+    for (int i = 0; i < d_.count; ++i)
+      if (live[i]) release_lanes(val[i], lanes);
+  }
+
+  const std::vector<int> us_;
+  const int vl_, pool_size_;
+  register_pool pool_;
+  std::vector<regs> acc_;
+  std::vector<int> hreg_;                   // hoisted nodes kept for the sweep: their register
+  const std::vector<bool>* keep_ = nullptr;  // while hoisting: nodes that must survive it
+};
+
+}  // namespace tpp::jit
