@@ -15,8 +15,10 @@
 //           after the code.
 //   binary  add, sub, mul, div, max, min (fmax / fmin propagate NaN, as tpp::binary does)
 //
+//   backward  relu_inv .. sigmoid_inv from dy and the saved forward operand (f32/bf16/f16; the
+//           x86 formulas in the same op order)
 // bf16 inputs widen at any level; bf16 output needs BF16 (bfcvtn, round to nearest even). The
-// rest (compares, backward ops, the relu bitmask) runs the reference.
+// rest (compares, the relu bitmask in and out) runs the reference.
 // Uses x0-x13, v0-v7 and v16-v31 only: nothing AAPCS64 asks to save.
 #pragma once
 
@@ -41,7 +43,10 @@ inline bool eltwise_supports(const detail::eltwise_desc& d) {
   if (!io_type(d.dst.type) || (d.dst.type == dtype::bf16 && d.level < isa::neon_bf16)) return false;
   if (d.fam == detail::family::unary) {
     if (d.uop() == unary_op::zero) return true;
-    return io_type(d.src[0].type) && d.src[1].type == dtype::none && math::temps(d.uop()) >= 0;
+    if (!io_type(d.src[0].type)) return false;
+    // backward: dy and the saved forward operand (a relu bitmask runs the reference)
+    if (is_backward(d.uop())) return io_type(d.src[1].type) && math::backward_temps(d.uop()) >= 0;
+    return d.src[1].type == dtype::none && math::temps(d.uop()) >= 0;
   }
   if (!io_type(d.src[0].type) || !io_type(d.src[1].type)) return false;
   return static_cast<int>(d.bop()) <= static_cast<int>(binary_op::min);
@@ -54,7 +59,10 @@ class eltwise_generator {
 
  private:
   bool binary() const { return d_.fam == detail::family::binary; }
-  int inputs() const { return binary() ? 2 : (d_.uop() == unary_op::zero ? 0 : 1); }
+  int inputs() const {
+    if (binary() || is_backward(d_.uop())) return 2;
+    return d_.uop() == unary_op::zero ? 0 : 1;
+  }
   // input k held in a register for the whole row (column broadcast) or kernel (scalar)
   bool held(int k) const {
     return d_.src[k].bcast == broadcast::column || d_.src[k].bcast == broadcast::scalar;
@@ -64,13 +72,22 @@ class eltwise_generator {
   // v[first .. first+count) = the activation of themselves (a64::math), in groups of lanes
   // whose temporaries fit the free registers (v4-v7, v17-v29; v16 may hold the broadcast input)
   void apply_unary(int first, int count) {
-    std::vector<vreg> values, free;
+    std::vector<vreg> values, fwd, free;
     for (int k = first; k < first + count; ++k) {
       if (d_.uop() == unary_op::zero) a_.movi_zero(v(k));
       else if (held(0)) a_.orr(v(k), held_reg(0), held_reg(0));
       values.push_back(v(k));
     }
     if (d_.uop() == unary_op::zero) return;
+    if (is_backward(d_.uop())) {  // the forward operand in v4-v7 (clobbered, so a held one is copied)
+      for (int k = first; k < first + count; ++k) {
+        if (held(1)) a_.orr(v(k + 4), held_reg(1), held_reg(1));
+        fwd.push_back(v(k + 4));
+      }
+      for (int r = 18; r <= 29; ++r) free.push_back(v(r));
+      math_.apply_backward(d_.uop(), d_.alpha, values, fwd, free);
+      return;
+    }
     for (int r : {4, 5, 6, 7}) free.push_back(v(r));
     for (int r = 17; r <= 29; ++r) free.push_back(v(r));
     math_.apply(d_.uop(), d_.alpha, values, free);

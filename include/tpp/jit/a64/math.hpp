@@ -49,20 +49,28 @@ class math {
   }
   // op on every register of `values`, as many at a time as `free` holds their temporaries
   void apply(unary_op op, float alpha, const std::vector<vreg>& values, const std::vector<vreg>& free) {
-    const int n = temps(op);
-    if (n < 0 || static_cast<int>(free.size()) < n) detail::fail("tpp::jit::a64::math: no NEON code or no room for ", name(op));
-    const std::size_t group = n ? free.size() / static_cast<std::size_t>(n) : values.size();
-    for (std::size_t g0 = 0; g0 < values.size(); g0 += group) {
-      lanes_t ls;
-      for (std::size_t i = g0; i < std::min(values.size(), g0 + group); ++i) {
-        lane l{values[i], {}};
-        const std::size_t base = (i - g0) * static_cast<std::size_t>(n);
-        for (std::size_t t = 0; t < l.t.size(); ++t) l.t[t] = n ? free[base + std::min<std::size_t>(t, n - 1)] : l.v;
-        ls.push_back(l);
-      }
-      apply(op, alpha, ls);
+    in_groups(op, temps(op), values, free, [&](const lanes_t& ls, std::size_t) { apply(op, alpha, ls); });
+  }
+
+  // Temporaries per lane of the backward ops (tpp/ops/eltwise_ops.hpp); -1: not here.
+  static int backward_temps(unary_op op) {
+    switch (op) {
+      case unary_op::relu_inv: return 0;
+      case unary_op::leaky_relu_inv: case unary_op::tanh_inv: case unary_op::sigmoid_inv: return 1;
+      case unary_op::elu_inv: case unary_op::gelu_tanh_inv: return 4;
+      case unary_op::gelu_erf_inv: return 6;
+      default: return -1;
     }
   }
+  // dy[i] = op's dx from dy[i] and the saved forward operand fwd[i] (clobbered), in groups
+  void apply_backward(unary_op op, float alpha, const std::vector<vreg>& dy, const std::vector<vreg>& fwd,
+                      const std::vector<vreg>& free) {
+    in_groups(op, backward_temps(op), dy, free, [&](const lanes_t& ls, std::size_t first) {
+      std::vector<vreg> x(fwd.begin() + static_cast<long>(first), fwd.begin() + static_cast<long>(first + ls.size()));
+      backward(op, alpha, ls, x);
+    });
+  }
+
   void apply(unary_op op, float alpha, const lanes_t& ls) {
     switch (op) {
       case unary_op::copy: break;
@@ -192,9 +200,124 @@ class math {
   }
 
   // ---- gelu_erf: 6 temps --------------------------------------------------------------------
-  // x Phi(x); Phi = 0.5 + 0.5 erf(|x|/sqrt2) for x >= 0, 0.5 erfc(|x|/sqrt2) for x < 0.
+  // x Phi(x); x = -Inf gives -0 (clamped to -FLT_MAX first).
   void gelu_erf(const lanes_t& ls) {
     each(ls, -FLT_MAX, [&](const lane& l, vreg k) { a_.fmax(l.t[4], l.v, k); });
+    phi(ls);
+    for (auto& l : ls) a_.fmul(l.v, l.v, l.t[4]);
+  }
+
+  // ---- backward ops: v = dy in, dx out; x[i] = lane i's forward operand, clobbered ---------
+  // The x86 formulas (jit/x86/eltwise_generator.hpp, jit/x86/math.hpp) in the same op order.
+  void backward(unary_op op, float alpha, const lanes_t& ls, const std::vector<vreg>& x) {
+    switch (op) {
+      case unary_op::relu_inv:  // x > 0 ? dy : +0 (NaN x: 0)
+        a_.movi_zero(k_);
+        for (std::size_t i = 0; i < ls.size(); ++i) {
+          a_.fcmgt(m_, x[i], k_);
+          a_.and_(ls[i].v, ls[i].v, m_);
+        }
+        break;
+      case unary_op::leaky_relu_inv:  // x > 0 ? dy : alpha dy
+        each(ls, alpha, [&](const lane& l, vreg k) { a_.fmul(l.t[0], l.v, k); });
+        a_.movi_zero(k_);
+        for (std::size_t i = 0; i < ls.size(); ++i) {
+          a_.fcmgt(m_, x[i], k_);
+          a_.bif(ls[i].v, ls[i].t[0], m_);
+        }
+        break;
+      case unary_op::elu_inv: {  // x > 0 ? dy : dy alpha e^x
+        a_.movi_zero(k_);
+        for (std::size_t i = 0; i < ls.size(); ++i) a_.fcmgt(ls[i].t[3], x[i], k_);
+        lanes_t e;
+        for (std::size_t i = 0; i < ls.size(); ++i) e.push_back({x[i], {ls[i].t[0], ls[i].t[1], ls[i].t[2], ls[i].t[2], ls[i].t[2], ls[i].t[2]}});
+        exp(e);
+        c_.load(a_, k_, alpha);
+        for (std::size_t i = 0; i < ls.size(); ++i) {
+          a_.fmul(x[i], x[i], k_);
+          a_.fmul(x[i], x[i], ls[i].v);
+          a_.bif(ls[i].v, x[i], ls[i].t[3]);
+        }
+        break;
+      }
+      case unary_op::tanh_inv:  // dy (1 - y^2), one rounding in 1 - y^2
+        for (std::size_t i = 0; i < ls.size(); ++i) {
+          c_.load(a_, ls[i].t[0], 1.0f);
+          a_.fmls(ls[i].t[0], x[i], x[i]);
+          a_.fmul(ls[i].v, ls[i].v, ls[i].t[0]);
+        }
+        break;
+      case unary_op::sigmoid_inv:  // dy y (1 - y)
+        c_.load(a_, k_, 1.0f);
+        for (std::size_t i = 0; i < ls.size(); ++i) {
+          a_.fsub(ls[i].t[0], k_, x[i]);
+          a_.fmul(ls[i].t[0], ls[i].t[0], x[i]);
+          a_.fmul(ls[i].v, ls[i].v, ls[i].t[0]);
+        }
+        break;
+      case unary_op::gelu_tanh_inv: gelu_tanh_inv(ls, x); break;
+      case unary_op::gelu_erf_inv: gelu_erf_inv(ls, x); break;
+      default: detail::fail("tpp::jit::a64::math: ", name(op), " has no NEON code");
+    }
+  }
+
+ private:
+  // d/dx [x sigmoid(2u)] = s + x s (1 - s) 2 sqrt(2/pi) (1 + 3 c x^2), s = sigmoid(2u); x
+  // clamped to [-20, 20]; t0..t3.
+  void gelu_tanh_inv(const lanes_t& ls0, const std::vector<vreg>& x) {
+    constexpr double k = 2 * 0.7978845608028654;
+    lanes_t ls;  // x as t4
+    for (std::size_t i = 0; i < ls0.size(); ++i) ls.push_back({ls0[i].v, {ls0[i].t[0], ls0[i].t[1], ls0[i].t[2], ls0[i].t[3], x[i], x[i]}});
+    each(ls, 20.0f, [&](const lane& l, vreg c) { a_.fmin(l.t[4], l.t[4], c); });
+    each(ls, -20.0f, [&](const lane& l, vreg c) { a_.fmax(l.t[4], l.t[4], c); });
+    for (auto& l : ls) a_.fmul(l.t[0], l.t[4], l.t[4]);
+    for (auto& l : ls) c_.load(a_, l.t[1], static_cast<float>(k));
+    each(ls, static_cast<float>(k * 0.044715), [&](const lane& l, vreg c) { a_.fmla(l.t[1], l.t[0], c); });
+    for (auto& l : ls) a_.fmul(l.t[3], l.t[1], l.t[4]);  // 2u
+    each_bits(ls, 0x80000000u, [&](const lane& l, vreg c) { a_.orr(l.t[3], l.t[3], c); });
+    lanes_t u;
+    for (auto& l : ls) u.push_back({l.t[3], {l.t[0], l.t[1], l.t[2], l.t[2], l.t[2], l.t[2]}});
+    exp(u, true);  // z = e^-|2u|
+    each(ls, 1.0f, [&](const lane& l, vreg c) {
+      a_.fadd(l.t[0], l.t[3], c);
+      a_.fdiv(l.t[0], c, l.t[0]);  // r = 1 / (1 + z)
+    });
+    for (auto& l : ls) a_.fmul(l.t[1], l.t[3], l.t[0]);                 // z r
+    for (auto& l : ls) select_by_sign(l.t[1], l.t[0], l.t[1], l.t[4]);  // s
+    for (auto& l : ls) a_.fmul(l.t[0], l.t[0], l.t[0]);
+    for (auto& l : ls) a_.fmul(l.t[0], l.t[0], l.t[3]);  // s (1 - s) = z r^2
+    for (auto& l : ls) a_.fmul(l.t[0], l.t[0], l.t[4]);
+    each(ls, static_cast<float>(k), [&](const lane& l, vreg c) { a_.fmul(l.t[0], l.t[0], c); });
+    for (auto& l : ls) a_.fmul(l.t[2], l.t[4], l.t[4]);
+    for (auto& l : ls) c_.load(a_, l.t[3], 1.0f);
+    each(ls, 3 * 0.044715f, [&](const lane& l, vreg c) { a_.fmla(l.t[3], l.t[2], c); });
+    for (auto& l : ls) a_.fmla(l.t[1], l.t[0], l.t[3]);  // s + ...
+    for (auto& l : ls) a_.fmul(l.v, l.v, l.t[1]);
+  }
+
+  // d/dx [x Phi(x)] = Phi(x) + x phi(x); x clamped to [-20, 20]; t0..t5.
+  void gelu_erf_inv(const lanes_t& ls, const std::vector<vreg>& x) {
+    lanes_t p;  // Phi(x) into t0; erf_erfc's temporaries t1..t5, x as its kept t4
+    for (std::size_t i = 0; i < ls.size(); ++i) {
+      const auto& t = ls[i].t;
+      p.push_back({t[0], {t[1], t[2], t[3], t[4], x[i], t[5]}});
+    }
+    each(p, 20.0f, [&](const lane& l, vreg c) { a_.fmin(l.t[4], l.t[4], c); });
+    each(p, -20.0f, [&](const lane& l, vreg c) { a_.fmax(l.t[4], l.t[4], c); });
+    phi(p);
+    for (std::size_t i = 0; i < ls.size(); ++i) a_.fmul(ls[i].t[1], x[i], x[i]);
+    each(ls, -0.5f, [&](const lane& l, vreg c) { a_.fmul(l.t[1], l.t[1], c); });
+    lanes_t e;
+    for (auto& l : ls) e.push_back({l.t[1], {l.t[2], l.t[3], l.t[4], l.t[4], l.t[4], l.t[4]}});
+    exp(e);
+    for (std::size_t i = 0; i < ls.size(); ++i) a_.fmul(ls[i].t[1], ls[i].t[1], x[i]);
+    each(ls, 0.3989422804014327f, [&](const lane& l, vreg c) { a_.fmla(l.t[0], l.t[1], c); });
+    for (auto& l : ls) a_.fmul(l.v, l.v, l.t[0]);
+  }
+
+  // v = Phi(x) for x in t4 (kept): 0.5 + 0.5 erf(|x|/sqrt2) for x >= 0, 0.5 erfc(|x|/sqrt2) for
+  // x < 0; t0..t3, t5.
+  void phi(const lanes_t& ls) {
     for (auto& l : ls) a_.orr(l.v, l.t[4], l.t[4]);
     erf_erfc(ls, true);
     each(ls, 0.5f, [&](const lane& l, vreg k) {
@@ -203,10 +326,8 @@ class math {
       a_.fadd(l.t[0], l.t[0], k);  // x >= 0
     });
     for (auto& l : ls) select_by_sign(l.v, l.t[0], l.v, l.t[4]);
-    for (auto& l : ls) a_.fmul(l.v, l.v, l.t[4]);
   }
 
- private:
   // ---- erf / erfc core: t0..t3, t5; t4 kept -------------------------------------------------
   // For a = |v| * scale (scale 1 or 1/sqrt 2): t0 = erf(a), t2 = erfc(a). a <= 1: erf = a P(2a^2
   // - 1). a > 1 or NaN: erfc = e^(-a^2) Q(2/a - 1) / a with a^2 exact as hi + lo. Clobbers v.
@@ -257,6 +378,22 @@ class math {
     });
   }
 
+  // f(lanes, index of the first) over groups of `values` whose n temporaries each fit `free`
+  template <class F>
+  void in_groups(unary_op op, int n, const std::vector<vreg>& values, const std::vector<vreg>& free, F f) {
+    if (n < 0 || static_cast<int>(free.size()) < n) detail::fail("tpp::jit::a64::math: no NEON code or no room for ", name(op));
+    const std::size_t group = n ? free.size() / static_cast<std::size_t>(n) : values.size();
+    for (std::size_t g0 = 0; g0 < values.size(); g0 += group) {
+      lanes_t ls;
+      for (std::size_t i = g0; i < std::min(values.size(), g0 + group); ++i) {
+        lane l{values[i], {}};
+        const std::size_t base = (i - g0) * static_cast<std::size_t>(n);
+        for (std::size_t t = 0; t < l.t.size(); ++t) l.t[t] = n ? free[base + std::min<std::size_t>(t, n - 1)] : l.v;
+        ls.push_back(l);
+      }
+      f(ls, g0);
+    }
+  }
   // v = x -> t0 = n = round(x log2 e) (as a float), v = r = x - n ln2
   void reduce_ln2(const lanes_t& ls) {
     each(ls, 1.44269504088896341f, [&](const lane& l, vreg k) { a_.fmul(l.t[0], l.v, k); });
