@@ -80,6 +80,7 @@ TEST_CASE("A64 assembler encodings equal GNU as", "[a64]") {
       [&] { a.bfdot(V(), V(), V(), r(4)); }, [&] { a.shll16(V(), V()); }, [&] { a.fcvtl(V(), V()); },
       [&] { a.fcvtn(V(), V()); }, [&] { a.bfcvtn(V(), V()); },
       [&] { a.trn1_2d(V(), V(), V()); }, [&] { a.trn2_2d(V(), V(), V()); },
+      [&] { a.zip1_8h(V(), V(), V()); }, [&] { a.zip2_8h(V(), V(), V()); },
       [&] { a.fmaxnm(V(), V(), V()); }, [&] { a.fminnm(V(), V(), V()); },
       [&] { a.frintn(V(), V()); }, [&] { a.fcvtzs(V(), V()); }, [&] { a.add(V(), V(), V()); },
       [&] { a.sub(V(), V(), V()); }, [&] { a.shl(V(), V(), r(32)); }, [&] { a.sshr(V(), V(), 1 + r(32)); },

@@ -123,7 +123,8 @@ TEST_CASE("transforms match their index formulas on a grid with tails", "[transf
             isa_scope cap(level);
             const bool jit = (op == transform_op::transpose && t == dtype::f32) ||
                              (op == transform_op::vnni_pack && t == dtype::bf16);
-            const bool neon_jit = op == transform_op::transpose && tpp::size_of(t) == 4;  // 4 x 4 NEON blocks
+            const bool neon_jit = (op == transform_op::transpose && tpp::size_of(t) == 4) ||  // 4 x 4 NEON blocks
+                                  (op == transform_op::vnni_pack && tpp::size_of(t) == 2);
             REQUIRE(tpp::transform(p).jitted() == (tpp_test::x86_jit(level) ? jit : tpp::is_arm(level) && neon_jit));
             for (bool flush_end : {true, false}) {
               const std::string why = check(p, flush_end, rng);

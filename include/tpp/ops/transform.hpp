@@ -20,6 +20,7 @@
 #include "tpp/ref/transform.hpp"
 
 #include "tpp/jit/a64/transpose_generator.hpp"  // plain C++: its supports() serves every host's tests
+#include "tpp/jit/a64/vnni_pack_generator.hpp"
 #if TPP_X86_64
 #include "tpp/jit/x86/transpose_generator.hpp"
 #include "tpp/jit/x86/vnni_pack_generator.hpp"
@@ -54,10 +55,12 @@ inline transform_entry build_transform(const transform_desc& d) {
     fail("tpp::jit: code generation failed for a ", name(d.op), ": ", x.what());
   }
 #elif defined(__aarch64__)
+  using fn = void (*)(const transform_args*);
+  const std::string shape = std::to_string(d.rows) + "x" + std::to_string(d.cols);
   if (jit::a64::transpose_generator::supports(d))
-    e.code = jit::publish_words<void (*)(const transform_args*)>(
-        jit::a64::transpose_generator(d), "tpp_transpose_" + std::to_string(d.rows) + "x" + std::to_string(d.cols),
-        e.code_size);
+    e.code = jit::publish_words<fn>(jit::a64::transpose_generator(d), "tpp_transpose_" + shape, e.code_size);
+  else if (jit::a64::vnni_pack_generator::supports(d))
+    e.code = jit::publish_words<fn>(jit::a64::vnni_pack_generator(d), "tpp_vnni_pack_" + shape, e.code_size);
 #endif
   return e;
 }

@@ -155,6 +155,9 @@ class assembler {
   void trn1(vreg d, vreg n, vreg m) { vec3(0x4E802800u, "trn1", d, n, m); }
   void trn2(vreg d, vreg n, vreg m) { vec3(0x4E806800u, "trn2", d, n, m); }
   // trn1 / trn2 on .2d (64-bit lanes)
+  // .8h interleaves (16-bit VNNI pairs)
+  void zip1_8h(vreg d, vreg n, vreg m) { vec3(0x4E403800u, "zip1", d, n, m, ".8h"); }
+  void zip2_8h(vreg d, vreg n, vreg m) { vec3(0x4E407800u, "zip2", d, n, m, ".8h"); }
   void trn1_2d(vreg d, vreg n, vreg m) { vec3(0x4EC02800u, "trn1", d, n, m, ".2d"); }
   void trn2_2d(vreg d, vreg n, vreg m) { vec3(0x4EC06800u, "trn2", d, n, m, ".2d"); }
   void fabs(vreg d, vreg n) { vec2(0x4EA0F800u, "fabs", d, n); }
