@@ -111,6 +111,8 @@ class assembler {
   void str_s(vreg t, xreg n, std::uint32_t imm = 0) { mem_uimm(0xBD000000u, "str", "s" + num(t.idx), t.idx, n, imm, 4); }
   void ldr_d(vreg t, xreg n, std::uint32_t imm = 0) { mem_uimm(0xFD400000u, "ldr", "d" + num(t.idx), t.idx, n, imm, 8); }
   void str_d(vreg t, xreg n, std::uint32_t imm = 0) { mem_uimm(0xFD000000u, "str", "d" + num(t.idx), t.idx, n, imm, 8); }
+  void ldr_b(vreg t, xreg n, std::uint32_t imm = 0) { mem_uimm(0x3D400000u, "ldr", "b" + num(t.idx), t.idx, n, imm, 1); }
+  void str_b(vreg t, xreg n, std::uint32_t imm = 0) { mem_uimm(0x3D000000u, "str", "b" + num(t.idx), t.idx, n, imm, 1); }
   void ldr_h(vreg t, xreg n, std::uint32_t imm = 0) { mem_uimm(0x7D400000u, "ldr", "h" + num(t.idx), t.idx, n, imm, 2); }
   void str_h(vreg t, xreg n, std::uint32_t imm = 0) { mem_uimm(0x7D000000u, "str", "h" + num(t.idx), t.idx, n, imm, 2); }
   // post-index loads: ldr xt / qt / dt, [xn], #imm (then xn += imm; -256 <= imm < 256)
@@ -155,6 +157,10 @@ class assembler {
   void trn1(vreg d, vreg n, vreg m) { vec3(0x4E802800u, "trn1", d, n, m); }
   void trn2(vreg d, vreg n, vreg m) { vec3(0x4E806800u, "trn2", d, n, m); }
   // trn1 / trn2 on .2d (64-bit lanes)
+  // bitmasks: test bits (all-ones lanes where n & m != 0), invert, sum the four lanes into s[d]
+  void cmtst(vreg d, vreg n, vreg m) { vec3(0x4EA08C00u, "cmtst", d, n, m); }
+  void not_(vreg d, vreg n) { put(0x6E205800u | reg(n.idx) << 5 | reg(d.idx), "not v" + num(d.idx) + ".16b, v" + num(n.idx) + ".16b"); }
+  void addv(vreg d, vreg n) { put(0x4EB1B800u | reg(n.idx) << 5 | reg(d.idx), "addv s" + num(d.idx) + ", " + vs(n)); }
   // .8h interleaves (16-bit VNNI pairs)
   void zip1_8h(vreg d, vreg n, vreg m) { vec3(0x4E403800u, "zip1", d, n, m, ".8h"); }
   void zip2_8h(vreg d, vreg n, vreg m) { vec3(0x4E407800u, "zip2", d, n, m, ".8h"); }

@@ -17,12 +17,14 @@
 //
 //   backward  relu_inv .. sigmoid_inv from dy and the saved forward operand (f32/bf16/f16; the
 //           x86 formulas in the same op order)
-// bf16 inputs widen at any level; bf16 output needs BF16 (bfcvtn, round to nearest even). The
-// rest (compares, the relu bitmask in and out) runs the reference.
-// Uses x0-x13, v0-v7 and v16-v31 only: nothing AAPCS64 asks to save.
+//   compares  gt, ge, lt, le, eq, ne into a bitmask (fcm* lane masks, weighted, summed by addv)
+//   bitmasks  relu's mask out (x > 0) and relu_inv's mask in (cmtst against the lane weights)
+// bf16 inputs widen at any level; bf16 output needs BF16 (bfcvtn, round to nearest even).
+// Uses x0-x15, v0-v7 and v16-v31 only: nothing AAPCS64 asks to save.
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -36,20 +38,24 @@
 namespace tpp::jit::a64 {
 
 inline bool eltwise_supports(const detail::eltwise_desc& d) {
-  if (!is_arm(d.level) || d.mask.type != dtype::none) return false;
+  if (!is_arm(d.level)) return false;
   const auto io_type = [&](dtype t) {
     return t == dtype::f32 || t == dtype::f16 || t == dtype::bf16;
   };
+  const bool compare = d.fam == detail::family::binary && is_compare(d.bop());
+  if (compare) return d.dst.type == dtype::bit && io_type(d.src[0].type) && io_type(d.src[1].type);
   if (!io_type(d.dst.type) || (d.dst.type == dtype::bf16 && d.level < isa::neon_bf16)) return false;
   if (d.fam == detail::family::unary) {
+    if (d.mask.type != dtype::none && d.uop() != unary_op::relu) return false;
     if (d.uop() == unary_op::zero) return true;
     if (!io_type(d.src[0].type)) return false;
-    // backward: dy and the saved forward operand (a relu bitmask runs the reference)
-    if (is_backward(d.uop())) return io_type(d.src[1].type) && math::backward_temps(d.uop()) >= 0;
+    // backward: dy and the saved forward operand (relu_inv also from the forward bitmask)
+    if (is_backward(d.uop()))
+      return (io_type(d.src[1].type) || (d.uop() == unary_op::relu_inv && d.src[1].type == dtype::bit)) &&
+             math::backward_temps(d.uop()) >= 0;
     return d.src[1].type == dtype::none && math::temps(d.uop()) >= 0;
   }
-  if (!io_type(d.src[0].type) || !io_type(d.src[1].type)) return false;
-  return static_cast<int>(d.bop()) <= static_cast<int>(binary_op::min);
+  return io_type(d.src[0].type) && io_type(d.src[1].type) && d.mask.type == dtype::none;
 }
 
 class eltwise_generator {
@@ -79,6 +85,14 @@ class eltwise_generator {
       values.push_back(v(k));
     }
     if (d_.uop() == unary_op::zero) return;
+    if (d_.src[1].type == dtype::bit) {  // relu_inv: v4.. hold the bits as lane masks
+      for (int k = first; k < first + count; ++k) a_.and_(v(k), v(k), v(k + 4));
+      return;
+    }
+    if (d_.mask.type == dtype::bit) {  // relu's mask, x > 0, into v20..
+      a_.movi_zero(v(28));
+      for (int k = first; k < first + count; ++k) a_.fcmgt(v(20 + k), v(k), v(28));
+    }
     if (is_backward(d_.uop())) {  // the forward operand in v4-v7 (clobbered, so a held one is copied)
       for (int k = first; k < first + count; ++k) {
         if (held(1)) a_.orr(v(k + 4), held_reg(1), held_reg(1));
@@ -99,23 +113,61 @@ class eltwise_generator {
     for (int k = first; k < first + count; ++k) {
       const vreg t = v(k);
       const vreg a = held(0) ? held_reg(0) : t, b = held(1) ? held_reg(1) : v(k + 4);
-      emit_binary(a_, d_.bop(), t, a, b);
+      if (!is_compare(d_.bop())) {
+        emit_binary(a_, d_.bop(), t, a, b);
+        continue;
+      }
+      switch (d_.bop()) {  // all-ones lanes where it holds; false for NaN except ne
+        case binary_op::cmp_gt: a_.fcmgt(t, a, b); break;
+        case binary_op::cmp_ge: a_.fcmge(t, a, b); break;
+        case binary_op::cmp_lt: a_.fcmgt(t, b, a); break;
+        case binary_op::cmp_le: a_.fcmge(t, b, a); break;
+        case binary_op::cmp_eq: a_.fcmeq(t, a, b); break;
+        default:
+          a_.fcmeq(t, a, b);
+          a_.not_(t, t);
+      }
     }
   }
 
-  // input k: `vecs` full vectors (lanes 4) or one partial vector into v[dst..], from p at
-  // column offset `col` (elements) of the current row
-  void load_input(int k, int dst, int vecs, int lanes, xreg p) {
-    const dtype t = d_.src[k].type;
-    for (int j = 0; j < vecs; ++j) io_.load(v(dst + j), t, p, 4L * j * size_of(t), lanes);
+  // Bitmasks: bit 4j + l of a group of n vectors is lane l of vector j (16 columns = 2 bytes).
+  // weight(j, lanes): lane l holds 1 << (4j + l), 0 past `lanes`
+  std::array<std::uint32_t, 4> weight(int j, int lanes) const {
+    std::array<std::uint32_t, 4> w{};
+    for (int l = 0; l < lanes; ++l) w[l] = 1u << (4 * j + l);
+    return w;
+  }
+  static int group_bits(int n, int last) { return 4 * (n - 1) + last; }
+  // lane masks v[first .. first+n) -> their bits at p (1 or 2 bytes; bits past the group zero)
+  void store_bits(int first, int n, int last, xreg p) {
+    for (int j = 0; j < n; ++j) {
+      consts_.load_lanes(a_, v(24 + j), weight(j, j == n - 1 ? last : 4));
+      a_.and_(v(first + j), v(first + j), v(24 + j));
+      if (j) a_.add(v(first), v(first), v(first + j));
+    }
+    a_.addv(v(first), v(first));
+    if (group_bits(n, last) <= 8) a_.str_b(v(first), p, 0);
+    else a_.str_h(v(first), p, 0);
+  }
+  // the bits at p -> lane masks v[first .. first+n)
+  void load_bits(int first, int n, int last, xreg p) {
+    if (group_bits(n, last) <= 8) a_.ldr_b(v(first), p, 0);
+    else a_.ldr_h(v(first), p, 0);
+    for (int j = n - 1; j >= 0; --j) {
+      a_.dup(v(first + j), v(first), 0);
+      consts_.load_lanes(a_, v(24 + j), weight(j, 4));
+      a_.cmtst(v(first + j), v(first + j), v(24 + j));
+    }
   }
 
   void emit() {
     const xreg args = x(0), base[2] = {x(1), x(2)}, dst = x(3), rows = x(4), p[2] = {x(5), x(6)}, pd = x(7),
-               cnt = x(8);
+               cnt = x(8), mask = x(14), pm = x(15);
+    const bool mask_out = d_.mask.type == dtype::bit;
     consts_.bind_base(a_, x(13));
     for (int k = 0; k < inputs(); ++k) a_.ldr(base[k], args, 8 * k);
     a_.ldr(dst, args, 16);
+    if (mask_out) a_.ldr(mask, args, 24);
     const auto hold = [&](int k) {  // column / scalar value -> every lane of its register
       io_.load(held_reg(k), d_.src[k].type, base[k], 0, 1);
       a_.dup(held_reg(k), held_reg(k), 0);
@@ -130,36 +182,50 @@ class eltwise_generator {
       else if (!held(k)) a_.add(p[k], base[k], 0);
     }
     a_.add(pd, dst, 0);
-    const int blocks = d_.cols / 16, vecs = (d_.cols % 16) / 4, tail = d_.cols % 4;
-    // `n` vectors of `lanes` columns: load, apply, store, advance the row pointers
-    const auto step = [&](int n, int lanes) {
-      for (int k = 0; k < inputs(); ++k)
-        if (!held(k)) load_input(k, 4 * k, n, lanes, p[k]);
+    if (mask_out) a_.add(pm, mask, 0);
+    // bytes that n vectors span in an operand of type t (bitmasks: 4 bits a vector)
+    const auto span = [](dtype t, int n) { return t == dtype::bit ? n / 2L : 4L * n * size_of(t); };
+    // `n` vectors, the last of `last` columns: load, apply, store, advance the row pointers
+    const auto step = [&](int n, int last, bool advance) {
+      const auto lanes = [&](int j) { return j == n - 1 ? last : 4; };
+      for (int k = 0; k < inputs(); ++k) {
+        if (held(k)) continue;
+        const dtype t = d_.src[k].type;
+        if (t == dtype::bit) load_bits(4 * k, n, last, p[k]);
+        else
+          for (int j = 0; j < n; ++j) io_.load(v(4 * k + j), t, p[k], 4L * j * size_of(t), lanes(j));
+      }
       apply(0, n);
-      for (int j = 0; j < n; ++j) io_.store(v(j), d_.dst.type, pd, 4L * j * size_of(d_.dst.type), lanes);
-      if (lanes < 4) return;  // the row's last access
+      if (d_.dst.type == dtype::bit) store_bits(0, n, last, pd);
+      else
+        for (int j = 0; j < n; ++j) io_.store(v(j), d_.dst.type, pd, 4L * j * size_of(d_.dst.type), lanes(j));
+      if (mask_out) store_bits(20, n, last, pm);
+      if (!advance) return;
       for (int k = 0; k < inputs(); ++k)
-        if (!held(k)) io_.add_imm(p[k], p[k], 4L * n * size_of(d_.src[k].type));
-      io_.add_imm(pd, pd, 4L * n * size_of(d_.dst.type));
+        if (!held(k)) io_.add_imm(p[k], p[k], span(d_.src[k].type, n));
+      io_.add_imm(pd, pd, span(d_.dst.type, n));
+      if (mask_out) io_.add_imm(pm, pm, span(dtype::bit, n));
     };
+    // 16 columns a step (2 mask bytes), then the rest as one group of up to 4 vectors
+    const int blocks = d_.cols / 16, rest = d_.cols % 16;
     if (blocks) {
       label loop;
       a_.mov_imm(cnt, static_cast<std::uint64_t>(blocks));
       a_.bind(loop);
-      step(4, 4);
+      step(4, 4, true);
       a_.subs(cnt, cnt, 1);
       a_.b(cond::ne, loop);
     }
-    for (int j = 0; j < vecs; ++j) step(1, 4);
-    if (tail) step(1, tail);
+    if (rest) step((rest + 3) / 4, rest % 4 ? rest % 4 : 4, false);
     // next row: + ld elements on each operand that advances (ld 0 when there is one row)
     const auto advance = [&](xreg b, int ld, dtype t) {
-      if (ld) io_.add_imm(b, b, static_cast<long>(ld) * size_of(t));
+      if (ld) io_.add_imm(b, b, t == dtype::bit ? ld / 8L : static_cast<long>(ld) * size_of(t));
     };
     for (int k = 0; k < inputs(); ++k)
       if (d_.src[k].bcast == broadcast::none || d_.src[k].bcast == broadcast::column)
         advance(base[k], d_.src[k].ld, d_.src[k].type);
     advance(dst, d_.dst.ld, d_.dst.type);
+    if (mask_out) advance(mask, d_.mask.ld, dtype::bit);
     a_.subs(rows, rows, 1);
     a_.b(cond::ne, row);
     a_.ret();
