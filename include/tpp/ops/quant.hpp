@@ -21,6 +21,8 @@
 #if TPP_X86_64
 #include "tpp/jit/x86/quant_generator.hpp"
 #include "tpp/jit/x86/generate.hpp"
+#elif defined(__aarch64__)
+#include "tpp/jit/a64/quant_generator.hpp"
 #endif
 
 namespace tpp {
@@ -61,6 +63,11 @@ inline quant_entry build_quant(const quant_desc& d) {
   if (d.level == isa::ref) return e;
   e.code = jit::x86::generate<jit::x86::quant_generator, void (*)(const quant_args*)>(
       d.level, d.quantize ? "tpp_quantize" : "tpp_dequantize", d);
+#elif defined(__aarch64__)
+  if (!jit::a64::quant_supports(d)) return e;
+  std::size_t size = 0;
+  e.code = jit::publish_words<void (*)(const quant_args*)>(jit::a64::quant_generator(d),
+                                                          d.quantize ? "tpp_quantize" : "tpp_dequantize", size);
 #endif
   return e;
 }

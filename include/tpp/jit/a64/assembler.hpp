@@ -100,6 +100,18 @@ class assembler {
     if (listing_) *listing_ += label_name(l) + ":\n";
   }
 
+  // body() `times` times (times >= 1), counting down in `counter`:
+  //   mov counter, #times;  L: body;  subs counter, counter, #1;  b.ne L
+  template <class Body>
+  void repeat(xreg counter, std::uint64_t times, Body body) {
+    label l;
+    mov_imm(counter, times);
+    bind(l);
+    body();
+    subs(counter, counter, 1);
+    b(cond::ne, l);
+  }
+
   // ---- loads and stores ---------------------------------------------------------------------
   // ldr/str xt, [xn, #imm] (imm a multiple of 8 below 32768)
   void ldr(xreg t, xreg n, std::uint32_t imm = 0) { mem_uimm(0xF9400000u, "ldr", xn(t), t.idx, n, imm, 8); }
@@ -161,6 +173,17 @@ class assembler {
   void cmtst(vreg d, vreg n, vreg m) { vec3(0x4EA08C00u, "cmtst", d, n, m); }
   void not_(vreg d, vreg n) { put(0x6E205800u | reg(n.idx) << 5 | reg(d.idx), "not v" + num(d.idx) + ".16b, v" + num(n.idx) + ".16b"); }
   void addv(vreg d, vreg n) { put(0x4EB1B800u | reg(n.idx) << 5 | reg(d.idx), "addv s" + num(d.idx) + ", " + vs(n)); }
+  // int8 quantization: f32 <-> i32 (nearest even / exact), saturating narrows, widening moves
+  void fcvtns(vreg d, vreg n) { vec2(0x4E21A800u, "fcvtns", d, n); }
+  void scvtf(vreg d, vreg n) { vec2(0x4E21D800u, "scvtf", d, n); }
+  void sqxtn_4h(vreg d, vreg n) { arr2(0x0E614800u, "sqxtn", d, ".4h", n, ".4s"); }
+  void sqxtun_4h(vreg d, vreg n) { arr2(0x2E612800u, "sqxtun", d, ".4h", n, ".4s"); }
+  void sqxtn_8b(vreg d, vreg n) { arr2(0x0E214800u, "sqxtn", d, ".8b", n, ".8h"); }
+  void uqxtn_8b(vreg d, vreg n) { arr2(0x2E214800u, "uqxtn", d, ".8b", n, ".8h"); }
+  void sxtl_8h(vreg d, vreg n) { arr2(0x0F08A400u, "sxtl", d, ".8h", n, ".8b"); }
+  void sxtl_4s(vreg d, vreg n) { arr2(0x0F10A400u, "sxtl", d, ".4s", n, ".4h"); }
+  void uxtl_8h(vreg d, vreg n) { arr2(0x2F08A400u, "uxtl", d, ".8h", n, ".8b"); }
+  void uxtl_4s(vreg d, vreg n) { arr2(0x2F10A400u, "uxtl", d, ".4s", n, ".4h"); }
   // .8h interleaves (16-bit VNNI pairs)
   void zip1_8h(vreg d, vreg n, vreg m) { vec3(0x4E403800u, "zip1", d, n, m, ".8h"); }
   void zip2_8h(vreg d, vreg n, vreg m) { vec3(0x4E407800u, "zip2", d, n, m, ".8h"); }
@@ -342,6 +365,9 @@ class assembler {
     if (enc < 32 || enc > 63) detail::fail("tpp::jit::a64: ", mnem, " #", sh, " is not encodable on .4s");
     put(op | static_cast<std::uint32_t>(enc) << 16 | reg(n.idx) << 5 | reg(d.idx),
         std::string(mnem) + " " + vs(d) + ", " + vs(n) + ", #" + num(sh));
+  }
+  void arr2(std::uint32_t op, const char* mnem, vreg d, const char* da, vreg n, const char* na) {
+    put(op | reg(n.idx) << 5 | reg(d.idx), std::string(mnem) + " v" + num(d.idx) + da + ", v" + num(n.idx) + na);
   }
   void vec2(std::uint32_t op, const char* mnem, vreg d, vreg n) {
     put(op | reg(n.idx) << 5 | reg(d.idx), std::string(mnem) + " " + vs(d) + ", " + vs(n));

@@ -93,13 +93,10 @@ class equation_generator : public equation_walker<equation_generator> {
   void column_loop(int blocks, int step, Body body) {
     a_.mov_imm(col_, 0);
     if (blocks == 0) return;
-    label loop;
-    a_.mov_imm(cnt_, static_cast<std::uint64_t>(blocks));
-    a_.bind(loop);
-    body();
-    a_.add(col_, col_, static_cast<std::uint32_t>(step));
-    a_.subs(cnt_, cnt_, 1);
-    a_.b(cond::ne, loop);
+    a_.repeat(cnt_, static_cast<std::uint64_t>(blocks), [&] {
+      body();
+      a_.add(col_, col_, static_cast<std::uint32_t>(step));
+    });
   }
   void before_block(int, int) {}
   // r -> out (type t) at the block's columns; the narrowing store works in place, so a kept

@@ -33,34 +33,27 @@ class vnni_pack_generator {
     a_.ldr(out, args, 8);
     const long row = static_cast<long>(d_.ldi) * 2;  // bytes per input row
     const int full = d_.cols / 8, tail = d_.cols % 8;
-    label rows;
-    a_.mov_imm(q, static_cast<std::uint64_t>(d_.rows / 2));
-    a_.bind(rows);
-    a_.add(a, in, 0);
-    io_.add_imm(b, in, row);
-    a_.add(o, out, 0);
-    if (full) {
-      label cols;
-      a_.mov_imm(j, static_cast<std::uint64_t>(full));
-      a_.bind(cols);
-      a_.ldr_q_post(v(0), a, 16);
-      a_.ldr_q_post(v(1), b, 16);
-      a_.zip1_8h(v(2), v(0), v(1));
-      a_.zip2_8h(v(3), v(0), v(1));
-      a_.st1(v(2), o, 32, 2);
-      a_.subs(j, j, 1);
-      a_.b(cond::ne, cols);
-    }
-    for (int c = 0; c < tail; ++c) {  // a and b point at the tail, o at its pairs
-      a_.ldr_h(v(0), a, static_cast<std::uint32_t>(2 * c));
-      a_.ldr_h(v(1), b, static_cast<std::uint32_t>(2 * c));
-      a_.str_h(v(0), o, static_cast<std::uint32_t>(4 * c));
-      a_.str_h(v(1), o, static_cast<std::uint32_t>(4 * c + 2));
-    }
-    io_.add_imm(in, in, 2 * row);
-    io_.add_imm(out, out, static_cast<long>(d_.ldo) * 2);
-    a_.subs(q, q, 1);
-    a_.b(cond::ne, rows);
+    a_.repeat(q, static_cast<std::uint64_t>(d_.rows / 2), [&] {
+      a_.add(a, in, 0);
+      io_.add_imm(b, in, row);
+      a_.add(o, out, 0);
+      if (full)
+        a_.repeat(j, static_cast<std::uint64_t>(full), [&] {
+          a_.ldr_q_post(v(0), a, 16);
+          a_.ldr_q_post(v(1), b, 16);
+          a_.zip1_8h(v(2), v(0), v(1));
+          a_.zip2_8h(v(3), v(0), v(1));
+          a_.st1(v(2), o, 32, 2);
+        });
+      for (int c = 0; c < tail; ++c) {  // a and b point at the tail, o at its pairs
+        a_.ldr_h(v(0), a, static_cast<std::uint32_t>(2 * c));
+        a_.ldr_h(v(1), b, static_cast<std::uint32_t>(2 * c));
+        a_.str_h(v(0), o, static_cast<std::uint32_t>(4 * c));
+        a_.str_h(v(1), o, static_cast<std::uint32_t>(4 * c + 2));
+      }
+      io_.add_imm(in, in, 2 * row);
+      io_.add_imm(out, out, static_cast<long>(d_.ldo) * 2);
+    });
     a_.ret();
   }
 
