@@ -29,6 +29,8 @@
 #if TPP_X86_64
 #include "tpp/jit/x86/dropout_generator.hpp"
 #include "tpp/jit/x86/generate.hpp"
+#elif defined(__aarch64__)
+#include "tpp/jit/a64/dropout_generator.hpp"
 #endif
 
 namespace tpp {
@@ -88,6 +90,12 @@ inline dropout_entry build_dropout(const dropout_desc& d) {
   using fn = void (*)(const dropout_args*);
   e.forward = jit::x86::generate<jit::x86::dropout_generator, fn>(d.level, "tpp_dropout", d, true);
   e.backward = jit::x86::generate<jit::x86::dropout_generator, fn>(d.level, "tpp_dropout_inv", d, false);
+#elif defined(__aarch64__)
+  if (!jit::a64::dropout_supports(d)) return e;
+  using fn = void (*)(const dropout_args*);
+  std::size_t size = 0;
+  e.forward = jit::publish_words<fn>(jit::a64::dropout_generator(d, true), "tpp_dropout", size);
+  e.backward = jit::publish_words<fn>(jit::a64::dropout_generator(d, false), "tpp_dropout_inv", size);
 #endif
   return e;
 }

@@ -200,6 +200,9 @@ class assembler {
   void sub(vreg d, vreg n, vreg m) { vec3(0x6EA08400u, "sub", d, n, m); }
   void shl(vreg d, vreg n, int sh) { shift_imm(0x4F005400u, "shl", d, n, sh, 32 + sh); }
   void sshr(vreg d, vreg n, int sh) { shift_imm(0x4F000400u, "sshr", d, n, sh, 64 - sh); }
+  void ushr(vreg d, vreg n, int sh) { shift_imm(0x6F000400u, "ushr", d, n, sh, 64 - sh); }
+  void mul(vreg d, vreg n, vreg m) { vec3(0x4EA09C00u, "mul", d, n, m); }    // low 32 bits
+  void cmhi(vreg d, vreg n, vreg m) { vec3(0x6EA03400u, "cmhi", d, n, m); }  // n > m, unsigned
   void frsqrte(vreg d, vreg n) { vec2(0x6EA1D800u, "frsqrte", d, n); }
   // fmla vd.4s, vn.4s, vm.s[lane]  (vm in v0..v31, lane 0..3)
   void fmla(vreg d, vreg n, vreg m, int lane) {

@@ -24,7 +24,6 @@
 #pragma once
 
 #include <algorithm>
-#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -32,6 +31,7 @@
 #include "tpp/detail/eltwise_desc.hpp"
 #include "tpp/jit/a64/arith.hpp"
 #include "tpp/jit/a64/assembler.hpp"
+#include "tpp/jit/a64/bitmask.hpp"
 #include "tpp/jit/a64/io.hpp"
 #include "tpp/jit/a64/math.hpp"
 
@@ -130,36 +130,6 @@ class eltwise_generator {
     }
   }
 
-  // Bitmasks: bit 4j + l of a group of n vectors is lane l of vector j (16 columns = 2 bytes).
-  // weight(j, lanes): lane l holds 1 << (4j + l), 0 past `lanes`
-  std::array<std::uint32_t, 4> weight(int j, int lanes) const {
-    std::array<std::uint32_t, 4> w{};
-    for (int l = 0; l < lanes; ++l) w[l] = 1u << (4 * j + l);
-    return w;
-  }
-  static int group_bits(int n, int last) { return 4 * (n - 1) + last; }
-  // lane masks v[first .. first+n) -> their bits at p (1 or 2 bytes; bits past the group zero)
-  void store_bits(int first, int n, int last, xreg p) {
-    for (int j = 0; j < n; ++j) {
-      consts_.load_lanes(a_, v(24 + j), weight(j, j == n - 1 ? last : 4));
-      a_.and_(v(first + j), v(first + j), v(24 + j));
-      if (j) a_.add(v(first), v(first), v(first + j));
-    }
-    a_.addv(v(first), v(first));
-    if (group_bits(n, last) <= 8) a_.str_b(v(first), p, 0);
-    else a_.str_h(v(first), p, 0);
-  }
-  // the bits at p -> lane masks v[first .. first+n)
-  void load_bits(int first, int n, int last, xreg p) {
-    if (group_bits(n, last) <= 8) a_.ldr_b(v(first), p, 0);
-    else a_.ldr_h(v(first), p, 0);
-    for (int j = n - 1; j >= 0; --j) {
-      a_.dup(v(first + j), v(first), 0);
-      consts_.load_lanes(a_, v(24 + j), weight(j, 4));
-      a_.cmtst(v(first + j), v(first + j), v(24 + j));
-    }
-  }
-
   void emit() {
     const xreg args = x(0), base[2] = {x(1), x(2)}, dst = x(3), rows = x(4), p[2] = {x(5), x(6)}, pd = x(7),
                cnt = x(8), mask = x(14), pm = x(15);
@@ -191,15 +161,15 @@ class eltwise_generator {
       for (int k = 0; k < inputs(); ++k) {
         if (held(k)) continue;
         const dtype t = d_.src[k].type;
-        if (t == dtype::bit) load_bits(4 * k, n, last, p[k]);
+        if (t == dtype::bit) bits_.load(4 * k, n, last, p[k]);
         else
           for (int j = 0; j < n; ++j) io_.load(v(4 * k + j), t, p[k], 4L * j * size_of(t), lanes(j));
       }
       apply(0, n);
-      if (d_.dst.type == dtype::bit) store_bits(0, n, last, pd);
+      if (d_.dst.type == dtype::bit) bits_.store(0, n, last, pd);
       else
         for (int j = 0; j < n; ++j) io_.store(v(j), d_.dst.type, pd, 4L * j * size_of(d_.dst.type), lanes(j));
-      if (mask_out) store_bits(20, n, last, pm);
+      if (mask_out) bits_.store(20, n, last, pm);
       if (!advance) return;
       for (int k = 0; k < inputs(); ++k)
         if (!held(k)) io_.add_imm(p[k], p[k], span(d_.src[k].type, n));
@@ -237,6 +207,7 @@ class eltwise_generator {
   lane_io io_{a_, x(10), x(11)};
   const_table consts_;
   math math_{a_, consts_, v(30), v(31)};
+  bitmask_io bits_{a_, consts_, 24};  // weights in v24-v27
 };
 
 }  // namespace tpp::jit::a64
