@@ -23,6 +23,8 @@
 #if TPP_X86_64
 #include "tpp/jit/x86/index_generator.hpp"
 #include "tpp/jit/x86/generate.hpp"
+#elif defined(__aarch64__)
+#include "tpp/jit/a64/index_generator.hpp"
 #endif
 
 namespace tpp {
@@ -71,6 +73,10 @@ inline index_entry build_index(const index_desc& d) {
 #if TPP_X86_64
   if (d.level == isa::ref || !jit::x86::index_supports(d)) return e;
   e.code = jit::x86::generate<jit::x86::index_generator, void (*)(const index_args*)>(d.level, "tpp_index_rows", d);
+#elif defined(__aarch64__)
+  if (!jit::a64::index_supports(d)) return e;
+  std::size_t size = 0;
+  e.code = jit::publish_words<void (*)(const index_args*)>(jit::a64::index_generator(d), "tpp_index_rows", size);
 #endif
   return e;
 }

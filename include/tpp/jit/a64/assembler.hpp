@@ -62,6 +62,11 @@ class assembler {
   void add(xreg d, xreg n, xreg m, int shift = 0) { add_sub_reg(0x8B000000u, "add", d, n, m, shift); }
   void sub(xreg d, xreg n, xreg m, int shift = 0) { add_sub_reg(0xCB000000u, "sub", d, n, m, shift); }
   // movz / movk xd, #imm16, lsl #(16 * hw)
+  // d = n * m + a
+  void madd(xreg d, xreg n, xreg m, xreg a) {
+    put(0x9B000000u | reg(m.idx) << 16 | reg(a.idx) << 10 | reg(n.idx) << 5 | reg(d.idx),
+        "madd " + xz(d) + ", " + xz(n) + ", " + xz(m) + ", " + xz(a));
+  }
   void movz(xreg d, std::uint32_t imm16, int hw = 0) { mov_wide(0xD2800000u, "movz", d, imm16, hw); }
   void movk(xreg d, std::uint32_t imm16, int hw = 0) { mov_wide(0xF2800000u, "movk", d, imm16, hw); }
   // xd = any 64-bit value (movz + movk for each non-zero 16-bit piece)
@@ -115,6 +120,7 @@ class assembler {
   // ---- loads and stores ---------------------------------------------------------------------
   // ldr/str xt, [xn, #imm] (imm a multiple of 8 below 32768)
   void ldr(xreg t, xreg n, std::uint32_t imm = 0) { mem_uimm(0xF9400000u, "ldr", xn(t), t.idx, n, imm, 8); }
+  void ldrsw(xreg t, xreg n, std::uint32_t imm = 0) { mem_uimm(0xB9800000u, "ldrsw", xn(t), t.idx, n, imm, 4); }
   void str(xreg t, xreg n, std::uint32_t imm = 0) { mem_uimm(0xF9000000u, "str", xn(t), t.idx, n, imm, 8); }
   // ldr/str qt, [xn, #imm] (imm a multiple of 16 below 65536); st, [xn, #imm] (multiple of 4)
   void ldr_q(vreg t, xreg n, std::uint32_t imm = 0) { mem_uimm(0x3DC00000u, "ldr", "q" + num(t.idx), t.idx, n, imm, 16); }
