@@ -286,9 +286,11 @@ outcome run_case(const gemm_case& c, bool flush_end, std::mt19937& rng, Run&& ru
 bool expect_neon_jit(const tpp::brgemm_params& p, tpp::isa level) {
   const bool bf16_level = level >= tpp::isa::neon_bf16;
   const auto& e = p.epilogue;
-  if (p.a_layout != tpp::gemm_layout::normal || p.b_layout == tpp::gemm_layout::transposed || p.a.type == dtype::u8)
+  if (p.b_layout == tpp::gemm_layout::transposed || p.a.type == dtype::u8) return false;
+  // VNNI B only through bfdot: bf16 A, not transposed, BF16 present
+  if (p.b_layout == tpp::gemm_layout::vnni &&
+      !(bf16_level && p.a.type == dtype::bf16 && p.a_layout == tpp::gemm_layout::normal))
     return false;
-  if (p.b_layout == tpp::gemm_layout::vnni && !(bf16_level && p.a.type == dtype::bf16)) return false;
   if (!bf16_level && (p.c.type == dtype::bf16 || e.d.type == dtype::bf16)) return false;
   if (e.mask.type != dtype::none) return false;
   // every forward activation, through the NEON math injector

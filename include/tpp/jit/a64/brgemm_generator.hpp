@@ -15,11 +15,12 @@
 // load (shll / fcvtl). Column and k tails load and store exactly their lanes (ldr d / s / h and
 // ld1 / st1 of one lane), so no access leaves an operand.
 //
-// Covered: A normal; B normal (f32, bf16, f16) or VNNI (bf16, bfdot at neon_bf16); C f32, f16,
+// Covered: A normal or transposed (per k, one load of the block's rows from the A^T row, fmla
+// by their lanes); B normal (f32, bf16, f16) or VNNI (bf16, bfdot at neon_bf16); C f32, f16,
 // bf16 (bfcvtn, neon_bf16); epilogue bias, binary add/sub/mul/div/max/min with D, relu and the
 // transcendental activations of a64/math.hpp (exp, tanh, sigmoid, gelu_tanh, gelu_erf, erf, elu;
-// their constants in a table after the code). The rest (A or B transposed, u8*i8, the other
-// unary ops, the relu bitmask) runs the reference.
+// their constants in a table after the code). The rest (B transposed, u8*i8, the relu bitmask)
+// runs the reference.
 //
 // AAPCS64: the kernel saves the x19-x28 and d8-d15 it uses (in pairs), and touches nothing else.
 #pragma once
@@ -41,11 +42,14 @@ namespace tpp::jit::a64 {
 
 // k values per multiply unit: 2 for bfdot (bf16 A normal, bf16 VNNI B, BF16 present), else 1.
 inline int brgemm_unit(const detail::brgemm_desc& d) {
-  return d.level >= isa::neon_bf16 && d.a_type == dtype::bf16 && d.b_layout == gemm_layout::vnni ? 2 : 1;
+  return d.level >= isa::neon_bf16 && d.a_type == dtype::bf16 && d.a_layout == gemm_layout::normal &&
+                 d.b_layout == gemm_layout::vnni
+             ? 2
+             : 1;
 }
 
 inline bool brgemm_supports(const detail::brgemm_desc& d) {
-  if (!is_arm(d.level) || d.a_layout != gemm_layout::normal) return false;
+  if (!is_arm(d.level)) return false;
   const auto float_io = [&](dtype t) {
     return t == dtype::f32 || t == dtype::f16 || (t == dtype::bf16 && d.level >= isa::neon_bf16) ||
            t == dtype::none;
@@ -104,6 +108,7 @@ class brgemm_generator {
   int sc() const { return size_of(d_.c_type); }
   int b_col_bytes() const { return sb() * d_.vnni(); }  // bytes per column of one B (group) row
   bool vnni_b() const { return d_.b_layout == gemm_layout::vnni; }
+  bool a_transposed() const { return d_.a_layout == gemm_layout::transposed; }
 
   // ---- emission -------------------------------------------------------------------------------
   // Callee-saved x registers the kernel uses, an even count (x28 pads an odd one: ldp may not
@@ -170,7 +175,7 @@ class brgemm_generator {
     }
     if (rem) emit_block(rows, rem, tail ? tail : 4);
     io_.add_imm(crow_, crow_, static_cast<long>(rows) * d_.ldc * sc());
-    io_.add_imm(aoff_, aoff_, static_cast<long>(rows) * d_.lda * sa());
+    io_.add_imm(aoff_, aoff_, static_cast<long>(rows) * (a_transposed() ? 1 : d_.lda) * sa());
     if (d_.d.type != dtype::none) io_.add_imm(drow_, drow_, static_cast<long>(rows) * d_.d.ld * size_of(d_.d.type));
   }
 
@@ -223,7 +228,8 @@ class brgemm_generator {
         break;
     }
     a_.add(arow(0), acur_, aoff_);
-    for (int r = 1; r < rows; ++r) a_.add(arow(r), arow(r - 1), lda_);
+    if (!a_transposed())
+      for (int r = 1; r < rows; ++r) a_.add(arow(r), arow(r - 1), lda_);
     a_.add(brow_, brow_, col_, log2_of(b_col_bytes()));
     emit_k_loop(rows, vecs, n_last);
     a_.subs(idx_, idx_, 1);
@@ -252,6 +258,7 @@ class brgemm_generator {
   // `count` (1..4) units: A rows (advancing the row pointers), then per unit the B row and the
   // multiplies.
   void emit_units(int rows, int vecs, int n_last, int count) {
+    if (a_transposed()) return emit_units_at(rows, vecs, n_last, count);
     for (int r = 0; r < rows; ++r) load_a(areg(r), arow(r), count);
     for (int u = 0; u < count; ++u) {
       for (int v = 0; v < vecs; ++v) load_b(breg(v), v, v == vecs - 1 ? n_last : 4);
@@ -261,6 +268,19 @@ class brgemm_generator {
           if (unit_ == 2) a_.bfdot(acc(r, v), breg(v), areg(r), u);
           else a_.fmla(acc(r, v), breg(v), areg(r), u);
         }
+    }
+  }
+
+  // A transposed (k x m, stored row-major): per k, the block's rows are contiguous in one A^T
+  // row, so ceil(rows / 4) loads put row r in lane r % 4 of areg(r / 4); fmla by that lane.
+  void emit_units_at(int rows, int vecs, int n_last, int count) {
+    for (int u = 0; u < count; ++u) {
+      for (int q = 0; 4 * q < rows; ++q) io_.load(areg(q), d_.a_type, arow(0), 4L * q * sa(), std::min(4, rows - 4 * q));
+      a_.add(arow(0), arow(0), lda_);
+      for (int v = 0; v < vecs; ++v) load_b(breg(v), v, v == vecs - 1 ? n_last : 4);
+      a_.add(brow_, brow_, bstep_);
+      for (int r = 0; r < rows; ++r)
+        for (int v = 0; v < vecs; ++v) a_.fmla(acc(r, v), breg(v), areg(r / 4), r % 4);
     }
   }
 
