@@ -86,7 +86,7 @@ TEST_CASE("A64 assembler encodings equal GNU as", "[a64]") {
       [&] { a.sqxtun_4h(V(), V()); }, [&] { a.sqxtn_8b(V(), V()); }, [&] { a.uqxtn_8b(V(), V()); },
       [&] { a.sxtl_8h(V(), V()); }, [&] { a.sxtl_4s(V(), V()); }, [&] { a.uxtl_8h(V(), V()); },
       [&] { a.uxtl_4s(V(), V()); }, [&] { a.ushr(V(), V(), 1 + r(32)); }, [&] { a.mul(V(), V(), V()); },
-      [&] { a.cmhi(V(), V(), V()); }, [&] { a.madd(X(), X(), X(), X()); },
+      [&] { a.cmhi(V(), V(), V()); }, [&] { a.madd(X(), X(), X(), X()); }, [&] { a.lsr(X(), X(), 1 + r(63)); },
       [&] { a.ldrsw(X(), r(2) ? X() : a64::sp, static_cast<std::uint32_t>(4 * r(4096))); },
       [&] { a.ldr_b(V(), X(), static_cast<std::uint32_t>(r(4096))); },
       [&] { a.str_b(V(), r(2) ? X() : a64::sp, static_cast<std::uint32_t>(r(4096))); },

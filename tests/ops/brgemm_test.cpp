@@ -292,7 +292,6 @@ bool expect_neon_jit(const tpp::brgemm_params& p, tpp::isa level) {
       !(bf16_level && p.a.type == dtype::bf16 && p.a_layout == tpp::gemm_layout::normal))
     return false;
   if (!bf16_level && (p.c.type == dtype::bf16 || e.d.type == dtype::bf16)) return false;
-  if (e.mask.type != dtype::none) return false;
   // every forward activation, through the NEON math injector
   if (!tpp::is_activation(e.unary)) return false;
   return e.d.type == dtype::none || static_cast<int>(e.binary) <= static_cast<int>(tpp::binary_op::min);

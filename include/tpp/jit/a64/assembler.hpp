@@ -62,6 +62,12 @@ class assembler {
   void add(xreg d, xreg n, xreg m, int shift = 0) { add_sub_reg(0x8B000000u, "add", d, n, m, shift); }
   void sub(xreg d, xreg n, xreg m, int shift = 0) { add_sub_reg(0xCB000000u, "sub", d, n, m, shift); }
   // movz / movk xd, #imm16, lsl #(16 * hw)
+  // d = n >> sh (logical; UBFM)
+  void lsr(xreg d, xreg n, int sh) {
+    if (sh < 1 || sh > 63) detail::fail("tpp::jit::a64: lsr #", sh, " is not encodable");
+    put(0xD340FC00u | static_cast<std::uint32_t>(sh) << 16 | reg(n.idx) << 5 | reg(d.idx),
+        "lsr " + xz(d) + ", " + xz(n) + ", #" + num(sh));
+  }
   // d = n * m + a
   void madd(xreg d, xreg n, xreg m, xreg a) {
     put(0x9B000000u | reg(m.idx) << 16 | reg(a.idx) << 10 | reg(n.idx) << 5 | reg(d.idx),

@@ -19,13 +19,14 @@
 // by their lanes); B normal (f32, bf16, f16) or VNNI (bf16, bfdot at neon_bf16); C f32, f16,
 // bf16 (bfcvtn, neon_bf16); epilogue bias, binary add/sub/mul/div/max/min with D, relu and the
 // transcendental activations of a64/math.hpp (exp, tanh, sigmoid, gelu_tanh, gelu_erf, erf, elu;
-// their constants in a table after the code). The rest (B transposed, u8*i8, the relu bitmask)
-// runs the reference.
+// their constants in a table after the code), the relu bitmask (c > 0 before the activation; with
+// a mask the blocks start on whole mask bytes). The rest (B transposed, u8*i8) runs the reference.
 //
 // AAPCS64: the kernel saves the x19-x28 and d8-d15 it uses (in pairs), and touches nothing else.
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -58,7 +59,6 @@ inline bool brgemm_supports(const detail::brgemm_desc& d) {
   if (d.b_layout == gemm_layout::vnni && brgemm_unit(d) != 2) return false;
   // bf16 output needs bfcvtn; bf16 inputs only widen (shll), so any level reads them
   if (!float_io(d.c_type) || !float_io(d.d.type)) return false;
-  if (d.mask.type != dtype::none) return false;
   if (math::temps(d.unary) < 0) return false;
   if (d.d.type != dtype::none && static_cast<int>(d.binary) > static_cast<int>(binary_op::min)) return false;
   return true;
@@ -66,10 +66,11 @@ inline bool brgemm_supports(const detail::brgemm_desc& d) {
 
 // Registers for an mr x nv block: accumulators, mr A quads and nv B vectors; after the k loop
 // the epilogue needs two temporaries (bias, D), which are also a64::math's constant and mask
-// registers, plus one lane's temporaries of the activation.
-inline int epilogue_registers(unary_op act) { return 2 + math::temps(act); }
-inline bool brgemm_fits(int mr, int nv, unary_op act) {
-  return mr * nv + mr + nv <= 32 && 32 - mr * nv >= epilogue_registers(act);
+// registers, plus one lane's temporaries of the activation, and for the relu bitmask four more
+// (zero, weights, a lane mask, the byte being built).
+inline int epilogue_registers(unary_op act, bool bitmask) { return std::max(2 + math::temps(act), bitmask ? 6 : 0); }
+inline bool brgemm_fits(int mr, int nv, unary_op act, bool bitmask) {
+  return mr * nv + mr + nv <= 32 && 32 - mr * nv >= epilogue_registers(act, bitmask);
 }
 
 // Cycles per k unit of a rows x vecs block on a core with two 4-cycle FMA pipes and two loads per
@@ -77,7 +78,12 @@ inline bool brgemm_fits(int mr, int nv, unary_op act) {
 // each accumulator one dependent chain (the latency floor, 5 when the operands stream from L2).
 inline detail::brgemm_block choose_neon_block(const detail::brgemm_desc& d) {
   const double floor = detail::brgemm_streams(d) ? 5.0 : 4.0;
-  const auto fits = [&](int mr, int nv) { return brgemm_fits(mr, nv, d.unary); };
+  // with a bitmask, blocks start on whole mask bytes: nv even, or one block spanning n
+  const bool bits = d.mask.type == dtype::bit;
+  const int vecs = (d.n + 3) / 4;
+  const auto fits = [&](int mr, int nv) {
+    return brgemm_fits(mr, nv, d.unary, bits) && (!bits || nv % 2 == 0 || nv == vecs);
+  };
   return detail::choose_brgemm_block(d, 4, 8, 8, fits, [floor](int rows, int v) {
     return std::max({rows * v / 2.0, (v + rows / 4.0) / 2.0, floor});
   });
@@ -95,7 +101,8 @@ class brgemm_generator {
   // ---- registers --------------------------------------------------------------------------------
   const xreg args_ = x(0), crow_ = x(1), aoff_ = x(2), col_ = x(3), rowcnt_ = x(4), colcnt_ = x(5),
              idx_ = x(6), tab_a_ = x(7), tab_b_ = x(8), acur_ = x(9), brow_ = x(10), kcnt_ = x(11),
-             cblk_ = x(12), t0_ = x(13), lda_ = x(14), bstep_ = x(15), s0_ = x(16), s1_ = x(17), drow_ = x(27);
+             cblk_ = x(12), t0_ = x(13), lda_ = x(14), bstep_ = x(15), s0_ = x(16), s1_ = x(17), drow_ = x(27),
+             mrow_ = x(28);
   xreg arow(int r) const { return x(19 + r); }
   vreg acc(int r, int c) const { return v(r * blk_.nv + c); }
   vreg areg(int r) const { return v(blk_.mr * blk_.nv + r); }
@@ -117,9 +124,12 @@ class brgemm_generator {
     std::vector<int> r;
     for (int i = 0; i < blk_.mr; ++i) r.push_back(19 + i);
     if (d_.d.type != dtype::none) r.push_back(27);
-    if (r.size() % 2) r.push_back(28);
+    if (bitmask()) r.push_back(28);
+    for (int pad = 28; r.size() % 2; --pad)
+      if (std::find(r.begin(), r.end(), pad) == r.end()) r.push_back(pad);
     return r;
   }
+  bool bitmask() const { return d_.mask.type == dtype::bit; }
   // Whether the loop's vector registers (accumulators, A quads, B vectors) reach v8.
   bool saves_d8() const { return blk_.mr * blk_.nv + blk_.mr + blk_.nv > 8; }
 
@@ -141,6 +151,7 @@ class brgemm_generator {
     prologue();
     a_.ldr(crow_, args_, offsetof(brgemm_args, c));
     if (d_.d.type != dtype::none) a_.ldr(drow_, args_, offsetof(brgemm_args, d));
+    if (bitmask()) a_.ldr(mrow_, args_, offsetof(brgemm_args, mask));
     a_.movz(aoff_, 0);
     a_.mov_imm(lda_, static_cast<std::uint64_t>(d_.lda) * sa());
     // bytes from one unit row of B to the next: a k row, or a VNNI group row under bfdot
@@ -177,6 +188,7 @@ class brgemm_generator {
     io_.add_imm(crow_, crow_, static_cast<long>(rows) * d_.ldc * sc());
     io_.add_imm(aoff_, aoff_, static_cast<long>(rows) * (a_transposed() ? 1 : d_.lda) * sa());
     if (d_.d.type != dtype::none) io_.add_imm(drow_, drow_, static_cast<long>(rows) * d_.d.ld * size_of(d_.d.type));
+    if (bitmask()) io_.add_imm(mrow_, mrow_, static_cast<long>(rows) * d_.mask.ld / 8);
   }
 
   // One rows x vecs block at (row block, col_); the last vector holds n_last columns.
@@ -320,6 +332,14 @@ class brgemm_generator {
       a_.add(t0_, t0_, col_, log2_of(bias_size));
     }
     if (dsize) a_.add(kcnt_, drow_, col_, log2_of(dsize));
+    // constants (mask weights, the activation's) from the table after the code; acur_ is free
+    // until the next block's k loop
+    if (bitmask() || d_.unary != unary_op::copy) consts_.bind_base(a_, acur_);
+    if (bitmask()) {  // x7: the block's first mask byte (col_ is a multiple of 8 here)
+      a_.lsr(tab_a_, col_, 3);
+      a_.add(tab_a_, tab_a_, mrow_);
+      a_.movi_zero(v(29));
+    }
     for (int r = 0; r < rows; ++r)
       for (int v = 0; v < vecs; ++v) {
         const vreg c = acc(r, v);
@@ -331,12 +351,12 @@ class brgemm_generator {
           io_.load(td, d_.d.type, kcnt_, (static_cast<long>(r) * d_.d.ld + 4L * v) * dsize, lanes_of(v));
           emit_binary(a_, d_.binary, c, c, td);
         }
+        if (bitmask()) relu_bits(r, v, vecs, lanes_of(v));
         if (d_.unary == unary_op::copy) store(r, v, lanes_of(v));
       }
     if (d_.unary == unary_op::copy) return;
     // the activation: over all accumulators, as many at a time as the free registers allow
     // (those above the accumulators, less math's constant and mask registers v31 / v30)
-    consts_.bind_base(a_, acur_);  // acur_ is free until the next block's k loop
     std::vector<vreg> values, free;
     for (int r = 0; r < rows; ++r)
       for (int c = 0; c < vecs; ++c) values.push_back(acc(r, c));
@@ -344,6 +364,25 @@ class brgemm_generator {
     math_.apply(d_.unary, d_.alpha, values, free);
     for (int r = 0; r < rows; ++r)
       for (int c = 0; c < vecs; ++c) store(r, c, lanes_of(c));
+  }
+  // Bits (c > 0) of vector v of row r: vectors 2p and 2p+1 make mask byte p of the row (bits
+  // past the lanes zero). v29 zero, v28 weights, v27 lane mask, v26 the byte; x8 the row's bytes.
+  void relu_bits(int r, int vec, int vecs, int lanes) {
+    const vreg zero = v(29), w = v(28), m = v(27), byte = v(26);
+    std::array<std::uint32_t, 4> bits{};
+    for (int l = 0; l < lanes; ++l) bits[l] = 1u << (4 * (vec % 2) + l);
+    consts_.load_lanes(a_, w, bits);
+    a_.fcmgt(m, acc(r, vec), zero);
+    if (vec % 2 == 0) {
+      a_.and_(byte, m, w);
+    } else {
+      a_.and_(m, m, w);
+      a_.add(byte, byte, m);
+    }
+    if (vec % 2 == 0 && vec < vecs - 1) return;  // the pair's second half comes next
+    a_.addv(byte, byte);
+    io_.add_imm(tab_b_, tab_a_, static_cast<long>(r) * d_.mask.ld / 8);
+    a_.str_b(byte, tab_b_, static_cast<std::uint32_t>(vec / 2));
   }
   void store(int r, int v, int lanes) {
     io_.store(acc(r, v), d_.c_type, cblk_, static_cast<long>(r) * d_.ldc * sc() + 4L * v * sc(), lanes);
