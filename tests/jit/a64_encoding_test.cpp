@@ -77,6 +77,7 @@ TEST_CASE("A64 assembler encodings equal GNU as", "[a64]") {
       [&] { a.ldr_d_post(V(), X(), r(512) - 256); },
       [&] { a.ld1_lane(V(), r(4), 4, X()); }, [&] { a.ld1_lane(V(), r(8), 2, X()); },
       [&] { a.st1_lane(V(), r(4), 4, X()); }, [&] { a.st1_lane(V(), r(8), 2, r(2) ? X() : a64::sp); },
+      [&] { a.ld1_lane(V(), r(16), 1, X()); }, [&] { a.st1_lane(V(), r(16), 1, r(2) ? X() : a64::sp); },
       [&] { a.bfdot(V(), V(), V(), r(4)); }, [&] { a.shll16(V(), V()); }, [&] { a.fcvtl(V(), V()); },
       [&] { a.fcvtn(V(), V()); }, [&] { a.bfcvtn(V(), V()); },
       [&] { a.trn1_2d(V(), V(), V()); }, [&] { a.trn2_2d(V(), V(), V()); },

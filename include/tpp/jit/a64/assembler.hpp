@@ -341,11 +341,16 @@ class assembler {
       check_lane(lane, 8);
       w |= 0x4000u | static_cast<std::uint32_t>(lane >> 2) << 30 | static_cast<std::uint32_t>((lane >> 1) & 1) << 12 |
            static_cast<std::uint32_t>(lane & 1) << 11;
+    } else if (bytes == 1) {
+      check_lane(lane, 16);
+      w |= static_cast<std::uint32_t>(lane >> 3) << 30 | static_cast<std::uint32_t>((lane >> 2) & 1) << 12 |
+           static_cast<std::uint32_t>(lane & 3) << 10;
     } else {
       detail::fail("tpp::jit::a64: ld1/st1 lanes of ", bytes, " bytes");
     }
-    put(w | reg(n.idx) << 5 | reg(t.idx), std::string(load ? "ld1" : "st1") + " {v" + num(t.idx) + (bytes == 4 ? ".s" : ".h") +
-                                              "}[" + num(lane) + "], [" + xn(n) + "]");
+    const char* arr = bytes == 4 ? ".s" : bytes == 2 ? ".h" : ".b";
+    put(w | reg(n.idx) << 5 | reg(t.idx), std::string(load ? "ld1" : "st1") + " {v" + num(t.idx) + arr + "}[" +
+                                              num(lane) + "], [" + xn(n) + "]");
   }
   void pair(std::uint32_t op, const char* mnem, const std::string& a, const std::string& b2, int ai, int bi,
             xreg n, int imm, int scale, index i) {

@@ -31,8 +31,9 @@ class lane_io {
     a_.add(d, n, s1_);
   }
 
-  // `lanes` (1..4) elements of es (4 or 2) bytes at base + off <-> the low lanes of r: one
-  // access of q/d/s/h size, and for three lanes one more of a single lane.
+  // `lanes` (1..4) elements of es (4, 2 or 1) bytes at base + off <-> the low lanes of r: one
+  // access of q/d/s/h/b size, and for three lanes one more of a single lane. A load leaves the
+  // rest of r zero.
   void access(bool load, vreg r, int es, xreg base, long off, int lanes) {
     const int head = lanes == 3 ? 2 : lanes, bytes = head * es;
     const auto [b, o] = address(base, off, bytes);
@@ -40,7 +41,8 @@ class lane_io {
       case 16: load ? a_.ldr_q(r, b, o) : a_.str_q(r, b, o); break;
       case 8: load ? a_.ldr_d(r, b, o) : a_.str_d(r, b, o); break;
       case 4: load ? a_.ldr_s(r, b, o) : a_.str_s(r, b, o); break;
-      default: load ? a_.ldr_h(r, b, o) : a_.str_h(r, b, o); break;
+      case 2: load ? a_.ldr_h(r, b, o) : a_.str_h(r, b, o); break;
+      default: load ? a_.ldr_b(r, b, o) : a_.str_b(r, b, o); break;
     }
     if (lanes != 3) return;
     const xreg l = lane_address(b, static_cast<long>(o) + bytes);

@@ -6,8 +6,8 @@
 //   dequantize:  i8 / u8 widened to s32 (sxtl / uxtl twice), - zero_point, scvtf, * scale, stored
 //                as f32 / f16 / bf16 (bf16 out needs BF16)
 //
-// Four elements a step; the last 1..3 move byte by byte (str b of the vector shifted with ext;
-// ldr b, shl, orr), so no access leaves an operand. Uses x0-x10 and v0-v7 only.
+// Four elements a step; the last 1..3 bytes as exact lane_io accesses (b, h, h + one byte lane),
+// so no access leaves an operand. Uses x0-x10 and v0-v7 only.
 #pragma once
 
 #include <cstdint>
@@ -83,10 +83,10 @@ class quant_generator {
         a_.sqxtn_4h(x0, x0);
         a_.sqxtn_8b(x0, x0);
       }
-      store_bytes(x0, n);
+      io_.access(false, x0, 1, pout_, 0, n);
       return;
     }
-    load_bytes(x0, n);
+    io_.access(true, x0, 1, pin_, 0, n);
     if (u8()) {
       a_.uxtl_8h(x0, x0);
       a_.uxtl_4s(x0, x0);
@@ -98,25 +98,6 @@ class quant_generator {
     a_.scvtf(x0, x0);
     a_.fmul(x0, x0, v(4));
     io_.store(x0, d_.out_type, pout_, 0, n);
-  }
-
-  // the low n bytes of r <-> pout_ / pin_: 4 as one s access; else byte by byte, moved to and
-  // from byte 0 with ext (store) or shl + orr (load, the other bytes zero)
-  void store_bytes(vreg r, int n) {
-    if (n == 4) return a_.str_s(r, pout_, 0);
-    for (int b = 0; b < n; ++b) {
-      if (b) a_.ext(v(2), r, r, b);
-      a_.str_b(b ? v(2) : r, pout_, static_cast<std::uint32_t>(b));
-    }
-  }
-  void load_bytes(vreg r, int n) {
-    if (n == 4) return a_.ldr_s(r, pin_, 0);
-    for (int b = 0; b < n; ++b) {
-      a_.ldr_b(b ? v(2) : r, pin_, static_cast<std::uint32_t>(b));
-      if (!b) continue;
-      a_.shl(v(2), v(2), 8 * b);
-      a_.orr(r, r, v(2));
-    }
   }
 
   const detail::quant_desc d_;
