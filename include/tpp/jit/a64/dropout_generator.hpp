@@ -8,9 +8,11 @@
 //     backward: keep = the mask's bits (cmtst);  dx = keep ? dy * scale : +0
 //
 // Bits and tails as in a64/bitmask.hpp and a64/io.hpp: nothing outside an operand is touched.
-// Registers: x0-x13; v0-v3 values, v16 the counters of the step, v17 / v18 the seed's halves,
-// v19 threshold, v20-v23 keep masks, v24-v27 bit weights, v28 scale, v29 hash temporary,
-// v30 / v31 the hash multipliers. Nothing AAPCS64 asks to save.
+// Registers: x0-x13; v0-v3 values, v4-v7 k0 + the lane offsets of each vector in a step (so
+// e + k0 is one add), v16 the counter of the step's first column, v17 the step (16), v18 the
+// seed's high half, v19 threshold, v20-v23 keep masks, v24-v27 bit weights, v28 scale, v29 hash
+// temporary, v30 / v31 the hash multipliers. Constants are loaded once, before the rows.
+// Nothing AAPCS64 asks to save.
 #pragma once
 
 #include <cstddef>
@@ -45,10 +47,16 @@ class dropout_generator {
     a_.ldr(rm_, x(0), offsetof(dropout_args, mask));
     consts_.load(a_, v(28), d_.scale);
     if (forward_) {
-      for (int h = 0; h < 2; ++h) {  // k0, k1: the seed's low and high halves in every lane
+      for (int h = 0; h < 2; ++h) {  // k0 (v17, for now), k1 (v18): the seed's halves in every lane
         a_.ldr_s(v(17 + h), x(0), static_cast<std::uint32_t>(offsetof(dropout_args, seed) + 4 * h));
         a_.dup(v(17 + h), v(17 + h), 0);
       }
+      for (int j = 0; j < 4; ++j) {  // v4 + j: k0 + the offsets of vector j's lanes in a step
+        const auto o = static_cast<std::uint32_t>(4 * j);
+        consts_.load_lanes(a_, v(4 + j), {o, o + 1, o + 2, o + 3});
+        a_.add(v(4 + j), v(4 + j), v(17));
+      }
+      consts_.load(a_, v(17), 16u);  // a step's columns
       consts_.load(a_, v(19), d_.threshold);
       consts_.load(a_, v(30), 0x7feb352du);
       consts_.load(a_, v(31), 0x846ca68bu);
@@ -59,11 +67,7 @@ class dropout_generator {
       a_.add(pin_, rin_, 0);
       a_.add(pout_, rout_, 0);
       a_.add(pm_, rm_, 0);
-      if (forward_) {  // v16 = the counters of columns 0..3 of this row
-        a_.dup(v(16), ctr_);
-        consts_.load_lanes(a_, v(29), {0, 1, 2, 3});
-        a_.add(v(16), v(16), v(29));
-      }
+      if (forward_) a_.dup(v(16), ctr_);  // the counter of the step's first column
       const int blocks = d_.cols / 16, rest = d_.cols % 16;
       if (blocks)
         a_.repeat(cnt_, static_cast<std::uint64_t>(blocks), [&] {
@@ -71,10 +75,7 @@ class dropout_generator {
           a_.add(pin_, pin_, static_cast<std::uint32_t>(16 * esi));
           a_.add(pout_, pout_, static_cast<std::uint32_t>(16 * eso));
           a_.add(pm_, pm_, 2);
-          if (forward_) {
-            consts_.load(a_, v(29), 16u);
-            a_.add(v(16), v(16), v(29));
-          }
+          if (forward_) a_.add(v(16), v(16), v(17));
         });
       if (rest) step((rest + 3) / 4, rest % 4 ? rest % 4 : 4);
       io_.add_imm(rin_, rin_, static_cast<long>(d_.ldi) * esi);
@@ -105,14 +106,8 @@ class dropout_generator {
 
   // v[20 + j] = all-ones lanes where the draw of vector j's elements keeps them
   void keep_mask(int j) {
-    const vreg h = v(20 + j), t = v(29);
-    if (j) {
-      consts_.load(a_, t, static_cast<std::uint32_t>(4 * j));
-      a_.add(h, v(16), t);
-      a_.add(h, h, v(17));
-    } else {
-      a_.add(h, v(16), v(17));
-    }
+    const vreg h = v(20 + j);
+    a_.add(h, v(16), v(4 + j));  // e + k0
     lowbias32(h);
     a_.eor(h, h, v(18));
     lowbias32(h);
