@@ -51,6 +51,11 @@ inline std::vector<tpp::isa> levels() { return tpp::available_isas(); }
 // Whether the x86 generators cover a family at this level (every x86 level but ref). AArch64
 // levels JIT only what a NEON generator exists for: the families' tests say which.
 inline bool x86_jit(tpp::isa level) { return tpp::is_x86(level); }
+// An AArch64 level JITs a family that has a NEON generator, except where it writes bf16 without
+// BF16 (no bfcvtn): `written` is the type the kernel stores.
+inline bool neon_jit_writing(tpp::isa level, tpp::dtype written) {
+  return tpp::is_arm(level) && (written != tpp::dtype::bf16 || level >= tpp::isa::neon_bf16);
+}
 
 // Sets the ISA cap for a scope.
 struct isa_scope {
