@@ -109,7 +109,6 @@ class brgemm_generator {
   vreg breg(int c) const { return v(blk_.mr * blk_.nv + blk_.mr + c); }
 
   // ---- sizes ----------------------------------------------------------------------------------
-  static int log2_of(int bytes) { return bytes == 4 ? 2 : bytes == 2 ? 1 : 0; }
   int sa() const { return size_of(d_.a_type); }
   int sb() const { return size_of(d_.b_type); }
   int sc() const { return size_of(d_.c_type); }

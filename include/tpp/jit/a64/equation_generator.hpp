@@ -114,7 +114,6 @@ class equation_generator : public equation_walker<equation_generator> {
 
   // x16 = this row's out at the current column
   void out_address(dtype t) { a_.add(x(16), out_, col_, log2_of(size_of(t))); }
-  static int log2_of(int bytes) { return bytes == 4 ? 2 : bytes == 2 ? 1 : 0; }
 
   // The registers holding node i for `lanes` vectors.
   regs evaluate(int i, const std::vector<regs>& val, const std::vector<bool>& live, int lanes, int first, int n_last) {

@@ -12,6 +12,9 @@
 
 namespace tpp::jit::a64 {
 
+// log2 of an element size (1, 2 or 4 bytes): the shift of a register-scaled address
+inline int log2_of(int bytes) { return bytes == 4 ? 2 : bytes == 2 ? 1 : 0; }
+
 class lane_io {
  public:
   // s0, s1: scratch x registers this helper may clobber at any call
