@@ -280,13 +280,14 @@ outcome run_case(const gemm_case& c, bool flush_end, std::mt19937& rng, Run&& ru
   return out;
 }
 
-// The NEON generator's coverage (documented in tpp/jit/a64/brgemm_generator.hpp): A normal; B
-// normal, or bf16 VNNI by bfdot at neon_bf16; no u8; bf16 output (C or D) only with BFCVTN;
-// relu or no activation; no relu bitmask.
+// The NEON generator's coverage (documented in tpp/jit/a64/brgemm_generator.hpp): B normal, f32
+// B transposed (staged), or bf16 VNNI by bfdot at neon_bf16; no u8; bf16 output (C or D) only
+// with BFCVTN; every forward activation.
 bool expect_neon_jit(const tpp::brgemm_params& p, tpp::isa level) {
   const bool bf16_level = level >= tpp::isa::neon_bf16;
   const auto& e = p.epilogue;
-  if (p.b_layout == tpp::gemm_layout::transposed || p.a.type == dtype::u8) return false;
+  if (p.a.type == dtype::u8) return false;
+  if (p.b_layout == tpp::gemm_layout::transposed && p.b.type != dtype::f32) return false;  // f32: staged
   // VNNI B only through bfdot: bf16 A, not transposed, BF16 present
   if (p.b_layout == tpp::gemm_layout::vnni &&
       !(bf16_level && p.a.type == dtype::bf16 && p.a_layout == tpp::gemm_layout::normal))
@@ -300,7 +301,9 @@ bool expect_neon_jit(const tpp::brgemm_params& p, tpp::isa level) {
 // The JIT covers every case except these (documented in tpp/ops/brgemm.hpp).
 bool expect_jit(const tpp::brgemm_params& p, tpp::isa level) {
   if (tpp::is_arm(level)) return expect_neon_jit(p, level);
-  if (!tpp_test::x86_jit(level) || p.b_layout == tpp::gemm_layout::transposed) return false;
+  if (!tpp_test::x86_jit(level)) return false;
+  // B transposed: f32 is staged through the JIT transpose into the B-normal kernel
+  if (p.b_layout == tpp::gemm_layout::transposed && p.b.type != dtype::f32) return false;
   if (p.b_layout == tpp::gemm_layout::vnni && p.b.type == dtype::f16) return false;
   if (p.a.type == dtype::u8)  // vpdpbusd from avx512_bf16 (with AVX512_VNNI), VNNI B only
     return level >= tpp::isa::avx512_bf16 && p.b_layout == tpp::gemm_layout::vnni &&
@@ -365,19 +368,23 @@ TEST_CASE("brgemm f32: m x n grid with tails, k cycling, stride batch", "[brgemm
     }
 }
 
-TEST_CASE("brgemm f32: batch kinds, counts 0/1/2/16, beta, A transposed", "[brgemm]") {
+TEST_CASE("brgemm f32: batch kinds, counts 0/1/2/16, beta, A and B transposed", "[brgemm]") {
   std::mt19937 rng(12);
   for (auto batch : {tpp::batch_kind::offset, tpp::batch_kind::address})
     for (int count : {1, 2, 16})
       for (float beta : {0.0f, 1.0f})
-        for (auto al : {tpp::gemm_layout::normal, tpp::gemm_layout::transposed}) {
-          gemm_case c = f32_case(17, 33, 23, count);
-          c.p.batch = batch;
-          c.p.beta = beta;
-          c.p.a_layout = al;
-          if (al == tpp::gemm_layout::transposed) c.p.a.ld = 19;
-          check_every_level(c, rng);
-        }
+        for (auto al : {tpp::gemm_layout::normal, tpp::gemm_layout::transposed})
+          for (auto bl : {tpp::gemm_layout::normal, tpp::gemm_layout::transposed}) {
+            gemm_case c = f32_case(17, 33, 23, count);
+            c.p.batch = batch;
+            c.p.beta = beta;
+            c.p.a_layout = al;
+            c.p.b_layout = bl;
+            if (al == tpp::gemm_layout::transposed) c.p.a.ld = 19;
+            if (bl == tpp::gemm_layout::transposed && beta == 1.0f) c.p.b.ld = 29;  // > k
+            if (bl == tpp::gemm_layout::transposed && count == 2) c.p.epilogue.unary = tpp::unary_op::relu;
+            check_every_level(c, rng);
+          }
   // larger shapes: several register blocks in both directions, k loop with a remainder
   for (auto [m, n, k] : {std::tuple{100, 70, 45}, std::tuple{129, 33, 130}, std::tuple{64, 64, 64}}) {
     gemm_case c = f32_case(m, n, k, 2);
@@ -391,11 +398,14 @@ TEST_CASE("brgemm: stride batch walks the pairs by the descriptor's strides", "[
   std::mt19937 rng(13);
   for (tpp::isa level : levels()) {
     isa_scope cap(level);
-    for (auto [m, n, k, count] : {std::tuple{7, 9, 5, 3}, std::tuple{16, 24, 17, 16}, std::tuple{23, 23, 23, 1}}) {
+    for (auto [m, n, k, count, b_transposed] : {std::tuple{7, 9, 5, 3, false}, std::tuple{16, 24, 17, 16, false},
+                                                 std::tuple{23, 23, 23, 1, false}, std::tuple{7, 9, 5, 3, true},
+                                                 std::tuple{16, 24, 17, 16, true}}) {
       tpp::brgemm_params p;
       p.m = m;
       p.n = n;
       p.k = k;
+      if (b_transposed) p.b_layout = tpp::gemm_layout::transposed;  // B_i^T: n x k, ld = k
       p.stride_a = m * k + 4;
       p.stride_b = k * n + 8;
       const long abytes = ((count - 1) * p.stride_a + m * k) * 4, bbytes = ((count - 1) * p.stride_b + k * n) * 4;
@@ -408,7 +418,8 @@ TEST_CASE("brgemm: stride batch walks the pairs by the descriptor's strides", "[
           double s = 0, mag = 0;
           for (int i = 0; i < count; ++i)
             for (int kk = 0; kk < k; ++kk) {
-              const double t = double(reinterpret_cast<float*>(a.data())[i * p.stride_a + r * k + kk]) * reinterpret_cast<float*>(b.data())[i * p.stride_b + kk * n + j];
+              const long bk = i * p.stride_b + (b_transposed ? j * k + kk : kk * n + j);
+              const double t = double(reinterpret_cast<float*>(a.data())[i * p.stride_a + r * k + kk]) * reinterpret_cast<float*>(b.data())[bk];
               s += t;
               mag += std::fabs(t);
             }
@@ -430,6 +441,10 @@ TEST_CASE("brgemm: count = 0 leaves beta * C, then the epilogue", "[brgemm]") {
     for (float v : c) REQUIRE(v == 0.0f);
     p.beta = 1;
     p.epilogue.unary = tpp::unary_op::negate;
+    std::fill(c.begin(), c.end(), 5.0f);
+    tpp::brgemm(p)(nullptr, nullptr, c.data(), 0);
+    for (float v : c) REQUIRE(v == -5.0f);
+    p.b_layout = tpp::gemm_layout::transposed;  // the staged path with nothing to stage
     std::fill(c.begin(), c.end(), 5.0f);
     tpp::brgemm(p)(nullptr, nullptr, c.data(), 0);
     for (float v : c) REQUIRE(v == -5.0f);

@@ -10,15 +10,19 @@
 // brgemm_call. The JIT covers f32, bf16 and f16 inputs with A normal or transposed and B normal or
 // VNNI (bf16), and u8*i8 with VNNI B from avx512_bf16 (vpdpbusd); at the amx level bf16 and u8
 // with VNNI B run on AMX tiles when k allows 8+ VNNI groups per tile step (tiles() says so).
-// B transposed, f16 VNNI and other u8*i8 run the reference (jitted() says which). On AArch64
-// the NEON generator covers f32 / bf16 / f16 with A normal (bf16 VNNI B by bfdot at neon_bf16),
-// bias, binary with D and relu: see tpp/jit/a64/brgemm_generator.hpp.
+// f32 B transposed is staged: each call transposes the count B_i with the transpose TPP into a
+// per-thread buffer, then runs the B-normal kernel on it (O(k n) per B_i against O(m n k) of
+// work). bf16/f16 B transposed, f16 VNNI and other u8*i8 run the reference (jitted() says which).
+// On AArch64 the NEON generator covers f32 / bf16 / f16 with A normal or transposed (bf16 VNNI B
+// by bfdot at neon_bf16), the epilogue, and f32 B transposed staged as above: see
+// tpp/jit/a64/brgemm_generator.hpp.
 #pragma once
 
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "tpp/core/cpu.hpp"
 #include "tpp/core/error.hpp"
@@ -28,6 +32,7 @@
 #include "tpp/jit/debug_hooks.hpp"
 #include "tpp/jit/kernel_cache.hpp"
 #include "tpp/ops/brgemm_params.hpp"
+#include "tpp/ops/transform.hpp"
 #include "tpp/ref/brgemm.hpp"
 
 #if TPP_X86_64
@@ -46,6 +51,7 @@ struct brgemm_entry {
   std::size_t code_size = 0;
   int block_m = 0, block_n = 0;                 // register block (rows, columns) of the JIT code
   bool tiles = false;                           // AMX tiles
+  const transform_entry* stage_b = nullptr;     // B transposed: B_i^T -> k x n, then code (B normal)
 };
 
 inline std::string kernel_name(const brgemm_desc& d) {
@@ -84,11 +90,9 @@ inline void jit_brgemm_amx(brgemm_entry& e) {
 }
 #endif
 
-inline brgemm_entry build_brgemm(const brgemm_desc& d) {
-  brgemm_entry e;
-  e.desc = d;
+// The JIT code for d (B normal or VNNI) into e, if a generator takes d.
+inline void generate_brgemm(brgemm_entry& e, const brgemm_desc& d) {
 #if TPP_X86_64
-  if (d.level == isa::ref) return e;
   try {
     if (jit::x86::brgemm_amx_supports(d)) jit_brgemm_amx(e);
     else if (d.level >= isa::avx512) jit_brgemm<Xbyak::Zmm>(e);
@@ -97,12 +101,48 @@ inline brgemm_entry build_brgemm(const brgemm_desc& d) {
     fail("tpp::jit: code generation failed for ", kernel_name(d), ": ", x.what());
   }
 #elif defined(__aarch64__)
-  if (!jit::a64::brgemm_supports(d)) return e;
+  if (!jit::a64::brgemm_supports(d)) return;
   const jit::a64::brgemm_generator g(d);
   e.code = jit::publish_words<void (*)(const brgemm_args*)>(g, kernel_name(d), e.code_size);
   e.block_m = g.block().mr;
   e.block_n = g.block().nv * 4;
+#else
+  (void)e;
+  (void)d;
 #endif
+}
+
+// f32 B transposed: the kernel of the same product with B normal (ldb = n, the staged B_i
+// k * n elements apart), and the transpose that stages each B_i^T [n x k] as B_i [k x n].
+inline void stage_transposed_b(brgemm_entry& e, const brgemm_desc& d) {
+  if (d.b_type != dtype::f32) return;
+  brgemm_desc nd = d;
+  nd.b_layout = gemm_layout::normal;
+  nd.ldb = nd.n;
+  nd.stride_b = d.batch == batch_kind::stride ? static_cast<std::int64_t>(d.k) * d.n : 0;
+  e.desc = nd;  // named and generated as what runs
+  generate_brgemm(e, nd);
+  e.desc = d;
+  if (!e.code) return;
+  transform_params t;
+  t.op = transform_op::transpose;
+  t.rows = d.n;
+  t.cols = d.k;
+  t.in.ld = d.ldb;
+  t.out.ld = d.n;
+  e.stage_b = transform_cache().get(lower(t, d.level), build_transform);
+  if (!e.stage_b->code) {  // no JIT transpose at this level: the reference product is as good
+    e.code = nullptr;
+    e.stage_b = nullptr;
+  }
+}
+
+inline brgemm_entry build_brgemm(const brgemm_desc& d) {
+  brgemm_entry e;
+  e.desc = d;
+  if (d.level == isa::ref) return e;
+  if (d.b_layout == gemm_layout::transposed) stage_transposed_b(e, d);
+  else generate_brgemm(e, d);
   return e;
 }
 
@@ -209,7 +249,8 @@ class brgemm_kernel {
     if (d.d.type != dtype::none && !k.d) detail::fail("tpp::brgemm: the epilogue reads d, but d is null");
     if (d.mask.type != dtype::none && !k.mask)
       detail::fail("tpp::brgemm: the epilogue writes a relu bitmask, but mask is null");
-    if (e_->code) e_->code(&a);
+    if (e_->stage_b) run_staged(k, a);
+    else if (e_->code) e_->code(&a);
     else ref::brgemm(d, a);
   }
 
@@ -222,6 +263,37 @@ class brgemm_kernel {
   int block_n() const { return e_->block_n; }
 
  private:
+  // B transposed: stage B_0 .. B_{count-1} (each n x k, ld = ldb) as k x n blocks of a per-thread
+  // buffer, then run the B-normal code over them with the same batch kind
+  void run_staged(const brgemm_call& k, detail::brgemm_args a) const {
+    const auto& d = e_->desc;
+    const std::size_t block = static_cast<std::size_t>(d.k) * d.n;
+    thread_local std::vector<float> staged;
+    thread_local std::vector<std::int64_t> offsets;
+    thread_local std::vector<const void*> addresses;
+    const std::size_t count = static_cast<std::size_t>(k.count);
+    if (staged.size() < count * block) staged.resize(count * block);
+    const auto* b = static_cast<const float*>(k.b);
+    for (std::size_t i = 0; i < count; ++i) {
+      const void* bi = d.batch == batch_kind::stride   ? b + static_cast<std::int64_t>(i) * d.stride_b
+                       : d.batch == batch_kind::offset ? b + k.b_offsets[i]
+                                                       : k.b_addresses[i];
+      const detail::transform_args t{bi, staged.data() + i * block};
+      e_->stage_b->code(&t);
+    }
+    a.b = staged.data();
+    if (d.batch == batch_kind::offset) {
+      offsets.resize(count);
+      for (std::size_t i = 0; i < count; ++i) offsets[i] = static_cast<std::int64_t>(i * block);
+      a.batch_b = offsets.data();
+    } else if (d.batch == batch_kind::address) {
+      addresses.resize(count);
+      for (std::size_t i = 0; i < count; ++i) addresses[i] = staged.data() + i * block;
+      a.batch_b = addresses.data();
+    }
+    e_->code(&a);
+  }
+
   const detail::brgemm_entry* e_ = nullptr;
 };
 
