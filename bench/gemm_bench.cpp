@@ -194,10 +194,12 @@ const gemm_shape small_shapes[] = {{16, 16, 16, 1}, {32, 32, 32, 1}, {64, 64, 64
 void register_all() {
   using bench::peak_kind;
   const tpp::isa level = tpp::active_isa();
-  const bool int8_jit = level >= tpp::isa::avx512_bf16;  // vpdpbusd / AMX; the reference otherwise
+  const bool vnni = level >= tpp::isa::avx512_bf16;
+  // int8: vpdpbusd / AMX, or widened to vpmaddwd on AVX2; the plain avx512 level runs the reference
+  const bool int8_jit = vnni || level < tpp::isa::avx512;
   if (level >= tpp::isa::avx512) benchmark::RegisterBenchmark("gemm/peak/f32/fma_zmm", peak_bench, peak_kind::fma_zmm);
   else benchmark::RegisterBenchmark("gemm/peak/f32/fma_ymm", peak_bench, peak_kind::fma_ymm);
-  if (int8_jit) {
+  if (vnni) {
     benchmark::RegisterBenchmark("gemm/peak/bf16/vdpbf16ps", peak_bench, peak_kind::dpbf16);
     benchmark::RegisterBenchmark("gemm/peak/int8/vpdpbusd", peak_bench, peak_kind::dpbusd);
   }

@@ -76,7 +76,9 @@ def gemm_report(ctx, runs):
         t = gflops(r.get("tpp"))
         if t is None:
             continue
-        peak = peaks.get(dt, peaks.get("f32", (0, "")))[0]  # f16 (and bf16 on AVX2) multiply in f32
+        # f16 (and bf16 on AVX2) multiply in f32; int8 without a dot-product peak (AVX2 widens it
+        # to vpmaddwd) has no limit to compare with
+        peak = peaks.get(dt, (0, "") if dt == "int8" else peaks.get("f32", (0, "")))[0]
         limit = peak * int(th) if peak else None
         a = {k: gflops(r.get(k)) for k in anchors}
         best = max([v for v in a.values() if v] or [0])

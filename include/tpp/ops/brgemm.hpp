@@ -8,11 +8,13 @@
 //
 // Offset and address batches, and the epilogue's bias / D / bitmask operands, go through
 // brgemm_call. The JIT covers f32, bf16 and f16 inputs with A normal or transposed and B normal or
-// VNNI (bf16), and u8*i8 with VNNI B from avx512_bf16 (vpdpbusd); at the amx level bf16 and u8
+// VNNI (bf16), and u8*i8 with VNNI B (vpdpbusd from avx512_bf16; on AVX2 widened to 16 bits and
+// multiplied exactly by vpmaddwd; the plain avx512 level runs the reference); at the amx level bf16 and u8
 // with VNNI B run on AMX tiles when k allows 8+ VNNI groups per tile step (tiles() says so).
 // f32 B transposed is staged: each call transposes the count B_i with the transpose TPP into a
 // per-thread buffer, then runs the B-normal kernel on it (O(k n) per B_i against O(m n k) of
-// work). bf16/f16 B transposed, f16 VNNI and other u8*i8 run the reference (jitted() says which).
+// work). bf16/f16 B transposed, f16 VNNI and u8*i8 with B not VNNI run the reference (jitted()
+// says which).
 // On AArch64 the NEON generator covers f32 / bf16 / f16 with A normal or transposed (bf16 VNNI B
 // by bfdot at neon_bf16), the epilogue, and f32 B transposed staged as above: see
 // tpp/jit/a64/brgemm_generator.hpp.

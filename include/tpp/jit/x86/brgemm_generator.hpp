@@ -12,8 +12,11 @@
 //
 // The block shape (mr, nv) comes from a small cost model over the real m and n (choose_block).
 // f32 multiplies with FMA; at avx512_bf16 and above, VNNI B is multiplied by dot products on its
-// k groups: bf16 pairs with vdpbf16ps, u8*i8 quads with vpdpbusd (exact i32 sums). Other bf16 and
-// f16 inputs are converted to f32 as they are loaded. Column tails use k1 (AVX-512) or ymm15
+// k groups: bf16 pairs with vdpbf16ps, u8*i8 quads with vpdpbusd (exact i32 sums). On AVX2 u8*i8
+// quads are widened to 16 bits (A: and / shift, B: shifts with sign) and multiplied by two
+// vpmaddwd, even and odd bytes (exact: |a b| < 2^15, and a pair's sum fits i32; vpmaddubsw
+// would saturate a pair's sum at 2^15). Other bf16 and f16 inputs are converted to f32 as they
+// are loaded. Column tails use k1 (AVX-512) or ymm15
 // (vmaskmovps on AVX2), so no access leaves an operand.
 #pragma once
 
@@ -39,22 +42,27 @@
 namespace tpp::jit::x86 {
 
 // k values per dot-product step of the vector generator: 2 for vdpbf16ps (bf16 A normal, bf16
-// VNNI B, AVX512_BF16), 4 for vpdpbusd (u8 A normal, i8 VNNI B, AVX512_VNNI), else 1 (FMA).
+// VNNI B, AVX512_BF16), 4 for u8 A normal x i8 VNNI B (vpdpbusd from AVX512_VNNI, else widened
+// to two vpmaddwd), else 1 (FMA).
 inline int brgemm_dot_group(const detail::brgemm_desc& d) {
-  if (d.level < isa::avx512_bf16 || d.b_layout != gemm_layout::vnni || d.a_layout != gemm_layout::normal)
-    return 1;
-  if (d.a_type == dtype::bf16) return 2;
+  if (d.b_layout != gemm_layout::vnni || d.a_layout != gemm_layout::normal) return 1;
   if (d.a_type == dtype::u8) return 4;
+  if (d.level >= isa::avx512_bf16 && d.a_type == dtype::bf16) return 2;
   return 1;
+}
+// u8*i8 without vpdpbusd: widened to 16 bits and multiplied by vpmaddwd
+inline bool brgemm_widens_int8(const detail::brgemm_desc& d) {
+  return d.a_type == dtype::u8 && d.level < isa::avx512_bf16;
 }
 
 using detail::brgemm_block;
 
 // Registers for an mr x nv block: accumulators, nv B vectors, one A broadcast, the AVX2 tail
-// mask; after the k loop the B/broadcast registers serve the epilogue's temporaries.
+// mask (widened int8: even and odd halves of each B vector and of the A broadcast, and one
+// product); after the k loop the B/broadcast registers serve the epilogue's temporaries.
 inline int brgemm_registers(const detail::brgemm_desc& d, int lanes, int mr, int nv) {
   const bool avx2_tail = lanes == 8 && d.n % lanes != 0;
-  const int loop = nv + 1;
+  const int loop = brgemm_widens_int8(d) ? 2 * nv + 3 : nv + 1;
   return mr * nv + (avx2_tail ? 1 : 0) + std::max(loop, brgemm_epilogue_temps(d));
 }
 
@@ -79,10 +87,11 @@ class brgemm_generator : public Xbyak::CodeGenerator {
 
  public:
   // Whether this generator handles d (otherwise the reference runs): B not transposed, f16 B not
-  // VNNI, u8*i8 only by vpdpbusd, and every in-block displacement within 31 bits.
+  // VNNI, u8*i8 with VNNI B and A normal (vpdpbusd on zmm from avx512_bf16, widened on ymm
+  // below it), and every in-block displacement within 31 bits.
   static bool supports(const desc& d) {
     if (d.b_layout == gemm_layout::transposed) return false;
-    if (d.a_type == dtype::u8 && !(avx512 && brgemm_dot_group(d) == 4)) return false;
+    if (d.a_type == dtype::u8 && (brgemm_dot_group(d) != 4 || avx512 == brgemm_widens_int8(d))) return false;
     if (d.b_layout == gemm_layout::vnni && d.b_type == dtype::f16) return false;
     const long long lim = 1LL << 30;
     const long long sa = size_of(d.a_type), sc = 4;
@@ -97,7 +106,8 @@ class brgemm_generator : public Xbyak::CodeGenerator {
         consts_(vec<V>::bytes),
         inj_(*this, consts_),
         io_(*this, consts_, d.level >= isa::avx512_bf16, V(vec<V>::count - 1)),
-        dot_(avx512 ? brgemm_dot_group(d) : 1) {
+        dot_(avx512 || brgemm_widens_int8(d) ? brgemm_dot_group(d) : 1),
+        widened_(!avx512 && brgemm_widens_int8(d)) {
     blk_ = choose_block(d, kL, vec<V>::count);
     emit();
   }
@@ -252,6 +262,10 @@ class brgemm_generator : public Xbyak::CodeGenerator {
   void emit_k_step(int rows, int vecs, int n_last, int kk) {
     using namespace Xbyak;
     const int nv = blk_.nv;
+    if (widened_) {
+      emit_widened_k_step(rows, vecs, n_last, kk);
+      return;
+    }
     const V bc0(nv * blk_.mr + nv);  // broadcast registers follow the B registers
     for (int v = 0; v < vecs; ++v) load_b(V(blk_.mr * nv + v), bcur_ + b_disp(kk, v), v == vecs - 1 ? n_last : kL, kk);
     for (int r = 0; r < rows; ++r) {
@@ -261,6 +275,34 @@ class brgemm_generator : public Xbyak::CodeGenerator {
         if (dot_ == 2) vdpbf16ps(acc(r, v), b, bc0);
         else if (dot_ == 4) vpdpbusd(acc(r, v), bc0, b);  // u8 (A) x i8 (B) quads
         else vfmadd231ps(acc(r, v), bc0, b);
+      }
+    }
+  }
+
+  // u8*i8 quads on AVX2, per 32-bit lane: a0 b0 + a1 b1 + a2 b2 + a3 b3 as (a0 b0 + a2 b2) +
+  // (a1 b1 + a3 b3): the even bytes and the odd bytes of A and B widened to 16-bit lanes, two
+  // vpmaddwd. Registers after the accumulators: B even [nv], B odd [nv], A even, A odd, product.
+  void emit_widened_k_step(int rows, int vecs, int n_last, int kk) {
+    using namespace Xbyak;
+    const int nv = blk_.nv, base = blk_.mr * nv;
+    const auto b_even = [&](int v) { return V(base + v); };
+    const auto b_odd = [&](int v) { return V(base + nv + v); };
+    const V a_even(base + 2 * nv), a_odd(base + 2 * nv + 1), prod(base + 2 * nv + 2);
+    for (int v = 0; v < vecs; ++v) {
+      load_b(b_odd(v), bcur_ + b_disp(kk, v), v == vecs - 1 ? n_last : kL, kk);
+      vpsllw(b_even(v), b_odd(v), 8);   // even byte to the high half,
+      vpsraw(b_even(v), b_even(v), 8);  // then back down with its sign
+      vpsraw(b_odd(v), b_odd(v), 8);    // odd byte, with its sign
+    }
+    for (int r = 0; r < rows; ++r) {
+      vpbroadcastd(a_odd, ptr[acur_ + a_disp(r, kk)]);
+      vpand(a_even, a_odd, consts_.u32(0x00FF00FFu));  // u8: zero-extended
+      vpsrlw(a_odd, a_odd, 8);
+      for (int v = 0; v < vecs; ++v) {
+        vpmaddwd(prod, a_even, b_even(v));
+        vpaddd(acc(r, v), acc(r, v), prod);
+        vpmaddwd(prod, a_odd, b_odd(v));
+        vpaddd(acc(r, v), acc(r, v), prod);
       }
     }
   }
@@ -325,6 +367,7 @@ class brgemm_generator : public Xbyak::CodeGenerator {
   unary_injector<V> inj_;
   io<V> io_;
   const int dot_;  // k values per multiply step (brgemm_dot_group)
+  const bool widened_;  // u8*i8 by vpmaddwd on AVX2 (brgemm_widens_int8)
   using epilogue = brgemm_epilogue_emitter<V>;
   std::optional<epilogue> epi_;
   brgemm_block blk_;
