@@ -304,7 +304,6 @@ bool expect_jit(const tpp::brgemm_params& p, tpp::isa level) {
   if (!tpp_test::x86_jit(level)) return false;
   // B transposed: f32 is staged through the JIT transpose into the B-normal kernel
   if (p.b_layout == tpp::gemm_layout::transposed && p.b.type != dtype::f32) return false;
-  if (p.b_layout == tpp::gemm_layout::vnni && p.b.type == dtype::f16) return false;
   // u8 x i8, VNNI B and A normal only: vpdpbusd from avx512_bf16 (with AVX512_VNNI), widened to
   // vpmaddwd on AVX2; the plain avx512 level runs the reference
   if (p.a.type == dtype::u8)

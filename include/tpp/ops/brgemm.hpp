@@ -13,8 +13,8 @@
 // with VNNI B run on AMX tiles when k allows 8+ VNNI groups per tile step (tiles() says so).
 // f32 B transposed is staged: each call transposes the count B_i with the transpose TPP into a
 // per-thread buffer, then runs the B-normal kernel on it (O(k n) per B_i against O(m n k) of
-// work). bf16/f16 B transposed, f16 VNNI and u8*i8 with B not VNNI run the reference (jitted()
-// says which).
+// work). f16 VNNI B is unpacked to f32 as it is loaded. bf16/f16 B transposed and u8*i8 with B
+// not VNNI run the reference (jitted() says which).
 // On AArch64 the NEON generator covers f32 / bf16 / f16 with A normal or transposed (bf16 VNNI B
 // by bfdot at neon_bf16), the epilogue, and f32 B transposed staged as above: see
 // tpp/jit/a64/brgemm_generator.hpp.

@@ -15,8 +15,8 @@
 // k groups: bf16 pairs with vdpbf16ps, u8*i8 quads with vpdpbusd (exact i32 sums). On AVX2 u8*i8
 // quads are widened to 16 bits (A: and / shift, B: shifts with sign) and multiplied by two
 // vpmaddwd, even and odd bytes (exact: |a b| < 2^15, and a pair's sum fits i32; vpmaddubsw
-// would saturate a pair's sum at 2^15). Other bf16 and f16 inputs are converted to f32 as they
-// are loaded. Column tails use k1 (AVX-512) or ymm15
+// would saturate a pair's sum at 2^15). Other bf16 and f16 inputs (f16 VNNI B too: one k's
+// halves packed by vpmovdw, or vpshufb + vpermq on AVX2) are converted to f32 as they are loaded. Column tails use k1 (AVX-512) or ymm15
 // (vmaskmovps on AVX2), so no access leaves an operand.
 #pragma once
 
@@ -86,13 +86,11 @@ class brgemm_generator : public Xbyak::CodeGenerator {
   using desc = detail::brgemm_desc;
 
  public:
-  // Whether this generator handles d (otherwise the reference runs): B not transposed, f16 B not
-  // VNNI, u8*i8 with VNNI B and A normal (vpdpbusd on zmm from avx512_bf16, widened on ymm
+  // Whether this generator handles d (otherwise the reference runs): B not transposed, u8*i8 with VNNI B and A normal (vpdpbusd on zmm from avx512_bf16, widened on ymm
   // below it), and every in-block displacement within 31 bits.
   static bool supports(const desc& d) {
     if (d.b_layout == gemm_layout::transposed) return false;
     if (d.a_type == dtype::u8 && (brgemm_dot_group(d) != 4 || avx512 == brgemm_widens_int8(d))) return false;
-    if (d.b_layout == gemm_layout::vnni && d.b_type == dtype::f16) return false;
     const long long lim = 1LL << 30;
     const long long sa = size_of(d.a_type), sc = 4;
     const long long rows = 32, steps = 32;
@@ -322,6 +320,22 @@ class brgemm_generator : public Xbyak::CodeGenerator {
       else vmaskmovps(b, V(vec<V>::count - 1), ptr[a]);
     }
     if (dot_ > 1) return;
+    if (d_.b_type == dtype::f16) {  // f16 pairs: this k's halves packed, then converted
+      const int idx = b.getIdx();
+      if constexpr (avx512) {
+        if (kk % 2) vpsrld(b, b, 16);
+        vpmovdw(Ymm(idx), b);
+        vcvtph2ps(b, Ymm(idx));
+      } else {  // the halves of each 128-bit lane to its low 8 bytes, then the two lanes together
+        std::vector<std::uint32_t> pick = kk % 2 ? std::vector<std::uint32_t>{0x07060302u, 0x0F0E0B0Au}
+                                                 : std::vector<std::uint32_t>{0x05040100u, 0x0D0C0908u};
+        pick = {pick[0], pick[1], 0x80808080u, 0x80808080u, pick[0], pick[1], 0x80808080u, 0x80808080u};
+        vpshufb(b, b, consts_.lanes(pick));
+        vpermq(b, b, 0x08);
+        vcvtph2ps(b, Xmm(idx));
+      }
+      return;
+    }
     // bf16 pairs converted to f32 (AVX2, or A transposed)
     if (kk % 2 == 0) vpslld(b, b, 16);
     else if constexpr (avx512) vpandd(b, b, consts_.u32(0xFFFF0000u));
