@@ -345,6 +345,34 @@ TEST_CASE("equation: LayerNorm, softmax (forward, backward), bias + GELU, BatchN
     }
 }
 
+// Softmax's exp(x - max) may flush results below 2^-126 to zero (x86: math::exp_nonpositive_ftz);
+// normal results keep their accuracy. A row spanning the whole exp range, shifts -87..-110 among
+// them: each output is within (|x - max| + 4) ulp + 2^-126 of the double-precision softmax, and
+// none is negative. 2^-126 covers the flush; the f32 shift x - max rounds by up to half an ulp of
+// |x - max|, which exp turns into a relative error of |x - max| 2^-24; 4 ulp cover exp's bound
+// (2 ulp), the sum and the division.
+TEST_CASE("equation: softmax over a row spanning the exp range flushes only below 2^-126", "[equation]") {
+  const float shifts[] = {0, -1, -10, -50, -86.9f, -87.3f, -87.4f, -87.7f, -88, -90, -100, -103.5f, -110, -0.5f};
+  const int n = 35;
+  std::vector<float> x(n);
+  for (int j = 0; j < n; ++j) x[j] = 3.0f + shifts[j % 14] + (j / 14) * 1e-3f;
+  double mx = -INFINITY, sum = 0;
+  for (float v : x) mx = std::max(mx, double(v));
+  for (float v : x) sum += std::exp(double(v) - mx);
+  for (tpp::isa level : levels()) {
+    isa_scope cap(level);
+    std::vector<float> y(n, -1.0f);
+    tpp::equation(tpp::softmax_forward(1, n))({x.data()}, y.data());
+    for (int j = 0; j < n; ++j) {
+      const double want = std::exp(double(x[j]) - mx) / sum;
+      INFO(tpp::name(level) << " x - max = " << double(x[j]) - mx << ": " << y[j] << " vs " << want);
+      REQUIRE(y[j] >= 0.0f);
+      const double shift = std::fabs(double(x[j]) - mx);
+      REQUIRE(std::fabs(y[j] - want) <= (shift + 4) * want * FLT_EPSILON + std::ldexp(1.0, -126));
+    }
+  }
+}
+
 TEST_CASE("equation: a reduction root writes one f32 per row; passes and sharing", "[equation]") {
   std::mt19937 rng(23);
   const tpp::expr x = tpp::arg(0);

@@ -198,7 +198,7 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
           for (int k = 0; k < 6; ++k) l.t[k] = k < temps ? V(held[t * temps + k]) : l.v;
           ls.push_back(l);
         }
-        if (e.op == static_cast<int>(unary_op::exp) && plan_.max_shifted(e.a)) inj_.maths().exp(ls, true);
+        if (e.op == static_cast<int>(unary_op::exp) && plan_.max_shifted(e.a)) inj_.maths().exp_nonpositive_ftz(ls);
         else inj_.apply(static_cast<unary_op>(e.op), e.value, ls);
         walker::release_list(held);
         break;
