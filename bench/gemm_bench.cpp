@@ -77,13 +77,15 @@ void peak_bench(benchmark::State& st, bench::peak_kind kind) {
                                             benchmark::Counter::kIsRate);
 }
 
-void tpp_bench(benchmark::State& st, gemm_shape s, tpp::dtype t) {
+// b_layout transposed (f32): each B_i is read as n x k and staged by the transpose TPP
+void tpp_bench(benchmark::State& st, gemm_shape s, tpp::dtype t, tpp::gemm_layout b_layout) {
   operands o(s, t);
   tpp::brgemm_params p;
   p.m = s.m;
   p.n = s.n;
   p.k = s.k;
   p.a.type = p.b.type = t;
+  p.b_layout = b_layout;
   if (t == tpp::dtype::u8) {  // u8 x i8 -> i32 with VNNI quads of B
     p.b.type = tpp::dtype::i8;
     p.c.type = tpp::dtype::i32;
@@ -207,13 +209,16 @@ void register_all() {
     benchmark::RegisterBenchmark("gemm/peak/bf16/tdpbf16ps", peak_bench, peak_kind::amx_bf16);
     benchmark::RegisterBenchmark("gemm/peak/int8/tdpbusd", peak_bench, peak_kind::amx_int8);
   }
+  const tpp::gemm_layout normal = tpp::gemm_layout::normal;
   for (const gemm_shape& s : small_shapes) {
     const std::string n = shape_name(s) + "/threads:1";
-    benchmark::RegisterBenchmark(("gemm/tpp/f32/" + n).c_str(), tpp_bench, s, tpp::dtype::f32);
-    benchmark::RegisterBenchmark(("gemm/tpp/bf16/" + n).c_str(), tpp_bench, s, tpp::dtype::bf16);
-    benchmark::RegisterBenchmark(("gemm/tpp/f16/" + n).c_str(), tpp_bench, s, tpp::dtype::f16);
+    benchmark::RegisterBenchmark(("gemm/tpp/f32/" + n).c_str(), tpp_bench, s, tpp::dtype::f32, normal);
+    benchmark::RegisterBenchmark(("gemm/tpp/bf16/" + n).c_str(), tpp_bench, s, tpp::dtype::bf16, normal);
+    benchmark::RegisterBenchmark(("gemm/tpp/f16/" + n).c_str(), tpp_bench, s, tpp::dtype::f16, normal);
+    benchmark::RegisterBenchmark(("gemm/tpp/f32_bt/" + n).c_str(), tpp_bench, s, tpp::dtype::f32,
+                                 tpp::gemm_layout::transposed);
     if (int8_jit && s.k % 4 == 0)
-      benchmark::RegisterBenchmark(("gemm/tpp/int8/" + n).c_str(), tpp_bench, s, tpp::dtype::u8);
+      benchmark::RegisterBenchmark(("gemm/tpp/int8/" + n).c_str(), tpp_bench, s, tpp::dtype::u8, normal);
 #if TPP_BENCH_LIBXSMM
     benchmark::RegisterBenchmark(("gemm/libxsmm/f32/" + n).c_str(), libxsmm_bench, s);
 #endif
