@@ -345,7 +345,7 @@ TEST_CASE("equation: LayerNorm, softmax (forward, backward), bias + GELU, BatchN
     }
 }
 
-// Softmax's exp(x - max) may flush results below 2^-126 to zero (x86: math::exp_nonpositive_ftz);
+// Softmax's exp(x - max) may flush results below 2^-126 to zero (x86: math::exp_domain::nonpositive_ftz);
 // normal results keep their accuracy. A row spanning the whole exp range, shifts -87..-110 among
 // them: each output is within (|x - max| + 4) ulp + 2^-126 of the double-precision softmax, and
 // none is negative. 2^-126 covers the flush; the f32 shift x - max rounds by up to half an ulp of

@@ -198,8 +198,10 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
           for (int k = 0; k < 6; ++k) l.t[k] = k < temps ? V(held[t * temps + k]) : l.v;
           ls.push_back(l);
         }
-        if (e.op == static_cast<int>(unary_op::exp) && plan_.max_shifted(e.a)) inj_.maths().exp_nonpositive_ftz(ls);
-        else inj_.apply(static_cast<unary_op>(e.op), e.value, ls);
+        if (e.op == static_cast<int>(unary_op::exp) && plan_.max_shifted(e.a))
+          inj_.maths().exp(ls, math<V>::exp_domain::nonpositive_ftz);
+        else
+          inj_.apply(static_cast<unary_op>(e.op), e.value, ls);
         walker::release_list(held);
         break;
       }
