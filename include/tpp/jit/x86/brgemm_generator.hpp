@@ -16,8 +16,9 @@
 // quads are widened to 16 bits (A: and / shift, B: shifts with sign) and multiplied by two
 // vpmaddwd, even and odd bytes (exact: |a b| < 2^15, and a pair's sum fits i32; vpmaddubsw
 // would saturate a pair's sum at 2^15). Other bf16 and f16 inputs (f16 VNNI B too: one k's
-// halves packed by vpmovdw, or vpshufb + vpermq on AVX2) are converted to f32 as they are loaded. Column tails use k1 (AVX-512) or ymm15
-// (vmaskmovps on AVX2), so no access leaves an operand.
+// halves packed by vpmovdw, or vpshufb + vpermq on AVX2) are converted to f32 as they are
+// loaded. Column tails use k1 (AVX-512) or ymm15 (vmaskmovps on AVX2), so no access leaves an
+// operand.
 #pragma once
 
 #include <algorithm>
@@ -41,18 +42,26 @@
 
 namespace tpp::jit::x86 {
 
-// k values per dot-product step of the vector generator: 2 for vdpbf16ps (bf16 A normal, bf16
-// VNNI B, AVX512_BF16), 4 for u8 A normal x i8 VNNI B (vpdpbusd from AVX512_VNNI, else widened
-// to two vpmaddwd), else 1 (FMA).
-inline int brgemm_dot_group(const detail::brgemm_desc& d) {
-  if (d.b_layout != gemm_layout::vnni || d.a_layout != gemm_layout::normal) return 1;
-  if (d.a_type == dtype::u8) return 4;
-  if (d.level >= isa::avx512_bf16 && d.a_type == dtype::bf16) return 2;
-  return 1;
+// How the vector generator multiplies A by B, decided once per descriptor and register width:
+//   fma       f32 FMAs, bf16/f16 converted to f32 as loaded (one k value per step)
+//   dpbf16ps  bf16 A normal x bf16 VNNI B, zmm at avx512_bf16+ (pairs of k)
+//   dpbusd    u8 A normal x i8 VNNI B, zmm at avx512_bf16+ (AVX512_VNNI; quads of k)
+//   maddwd    u8 A normal x i8 VNNI B on ymm: bytes widened to 16 bits, two vpmaddwd (quads)
+//   none      u8 x i8 otherwise (B not VNNI, A transposed, zmm without VNNI): not supported
+enum class k_product { fma, dpbf16ps, dpbusd, maddwd, none };
+inline k_product brgemm_k_product(const detail::brgemm_desc& d, bool zmm) {
+  const bool groups = d.b_layout == gemm_layout::vnni && d.a_layout == gemm_layout::normal;
+  const bool dot_isa = zmm && d.level >= isa::avx512_bf16;
+  if (d.a_type == dtype::u8) {
+    if (!groups) return k_product::none;
+    return dot_isa ? k_product::dpbusd : zmm ? k_product::none : k_product::maddwd;
+  }
+  if (d.a_type == dtype::bf16 && groups && dot_isa) return k_product::dpbf16ps;
+  return k_product::fma;
 }
-// u8*i8 without vpdpbusd: widened to 16 bits and multiplied by vpmaddwd
-inline bool brgemm_widens_int8(const detail::brgemm_desc& d) {
-  return d.a_type == dtype::u8 && d.level < isa::avx512_bf16;
+// k values per multiply step
+inline int k_group(k_product p) {
+  return p == k_product::dpbf16ps ? 2 : (p == k_product::dpbusd || p == k_product::maddwd) ? 4 : 1;
 }
 
 using detail::brgemm_block;
@@ -62,7 +71,7 @@ using detail::brgemm_block;
 // product); after the k loop the B/broadcast registers serve the epilogue's temporaries.
 inline int brgemm_registers(const detail::brgemm_desc& d, int lanes, int mr, int nv) {
   const bool avx2_tail = lanes == 8 && d.n % lanes != 0;
-  const int loop = brgemm_widens_int8(d) ? 2 * nv + 3 : nv + 1;
+  const int loop = brgemm_k_product(d, lanes == 16) == k_product::maddwd ? 2 * nv + 3 : nv + 1;
   return mr * nv + (avx2_tail ? 1 : 0) + std::max(loop, brgemm_epilogue_temps(d));
 }
 
@@ -86,11 +95,11 @@ class brgemm_generator : public Xbyak::CodeGenerator {
   using desc = detail::brgemm_desc;
 
  public:
-  // Whether this generator handles d (otherwise the reference runs): B not transposed, u8*i8 with VNNI B and A normal (vpdpbusd on zmm from avx512_bf16, widened on ymm
-  // below it), and every in-block displacement within 31 bits.
+  // Whether this generator handles d (otherwise the reference runs): B not transposed, a k
+  // product for u8*i8 (brgemm_k_product), and every in-block displacement within 31 bits.
   static bool supports(const desc& d) {
     if (d.b_layout == gemm_layout::transposed) return false;
-    if (d.a_type == dtype::u8 && (brgemm_dot_group(d) != 4 || avx512 == brgemm_widens_int8(d))) return false;
+    if (brgemm_k_product(d, avx512) == k_product::none) return false;
     const long long lim = 1LL << 30;
     const long long sa = size_of(d.a_type), sc = 4;
     const long long rows = 32, steps = 32;
@@ -104,8 +113,8 @@ class brgemm_generator : public Xbyak::CodeGenerator {
         consts_(vec<V>::bytes),
         inj_(*this, consts_),
         io_(*this, consts_, d.level >= isa::avx512_bf16, V(vec<V>::count - 1)),
-        dot_(avx512 || brgemm_widens_int8(d) ? brgemm_dot_group(d) : 1),
-        widened_(!avx512 && brgemm_widens_int8(d)) {
+        product_(brgemm_k_product(d, avx512)),
+        dot_(k_group(product_)) {
     blk_ = choose_block(d, kL, vec<V>::count);
     emit();
   }
@@ -260,7 +269,7 @@ class brgemm_generator : public Xbyak::CodeGenerator {
   void emit_k_step(int rows, int vecs, int n_last, int kk) {
     using namespace Xbyak;
     const int nv = blk_.nv;
-    if (widened_) {
+    if (product_ == k_product::maddwd) {
       emit_widened_k_step(rows, vecs, n_last, kk);
       return;
     }
@@ -270,8 +279,8 @@ class brgemm_generator : public Xbyak::CodeGenerator {
       broadcast_a(bc0, acur_ + a_disp(r, kk));
       for (int v = 0; v < vecs; ++v) {
         const V b(blk_.mr * nv + v);
-        if (dot_ == 2) vdpbf16ps(acc(r, v), b, bc0);
-        else if (dot_ == 4) vpdpbusd(acc(r, v), bc0, b);  // u8 (A) x i8 (B) quads
+        if (product_ == k_product::dpbf16ps) vdpbf16ps(acc(r, v), b, bc0);
+        else if (product_ == k_product::dpbusd) vpdpbusd(acc(r, v), bc0, b);  // u8 (A) x i8 (B) quads
         else vfmadd231ps(acc(r, v), bc0, b);
       }
     }
@@ -327,10 +336,9 @@ class brgemm_generator : public Xbyak::CodeGenerator {
         vpmovdw(Ymm(idx), b);
         vcvtph2ps(b, Ymm(idx));
       } else {  // the halves of each 128-bit lane to its low 8 bytes, then the two lanes together
-        std::vector<std::uint32_t> pick = kk % 2 ? std::vector<std::uint32_t>{0x07060302u, 0x0F0E0B0Au}
-                                                 : std::vector<std::uint32_t>{0x05040100u, 0x0D0C0908u};
-        pick = {pick[0], pick[1], 0x80808080u, 0x80808080u, pick[0], pick[1], 0x80808080u, 0x80808080u};
-        vpshufb(b, b, consts_.lanes(pick));
+        const std::uint32_t lo = kk % 2 ? 0x07060302u : 0x05040100u, hi = kk % 2 ? 0x0F0E0B0Au : 0x0D0C0908u;
+        const std::uint32_t zero = 0x80808080u;  // vpshufb writes 0
+        vpshufb(b, b, consts_.lanes({lo, hi, zero, zero, lo, hi, zero, zero}));
         vpermq(b, b, 0x08);
         vcvtph2ps(b, Xmm(idx));
       }
@@ -380,8 +388,8 @@ class brgemm_generator : public Xbyak::CodeGenerator {
   const_table consts_;
   unary_injector<V> inj_;
   io<V> io_;
-  const int dot_;  // k values per multiply step (brgemm_dot_group)
-  const bool widened_;  // u8*i8 by vpmaddwd on AVX2 (brgemm_widens_int8)
+  const k_product product_;  // brgemm_k_product
+  const int dot_;             // k values per multiply step (k_group)
   using epilogue = brgemm_epilogue_emitter<V>;
   std::optional<epilogue> epi_;
   brgemm_block blk_;

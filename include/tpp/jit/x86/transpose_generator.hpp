@@ -124,7 +124,8 @@ class transpose_generator : public Xbyak::CodeGenerator {
     if (rows == 16 && cols == 16) {  // staged: see the header
       for (int r0 = 0; r0 < 16; r0 += 8)
         for (int c0 = 0; c0 < 16; c0 += 8)
-          emit_tile(8, 8, c0, r0, {c0 == 0 ? source::in_park_rest : source::parked, r0 == 0 ? sink::park : sink::lines});
+          emit_tile(8, 8, c0, r0,
+                    {c0 == 0 ? source::in_park_rest : source::parked, r0 == 0 ? sink::park : sink::lines});
       return;
     }
     for (int c0 = 0; c0 < cols; c0 += 8)
