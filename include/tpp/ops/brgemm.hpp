@@ -66,28 +66,28 @@ inline std::string kernel_name(const brgemm_desc& d) {
 }
 
 #if TPP_X86_64
-// Copies a finished generator's code into executable memory and records it in e.
+// Copies a finished generator's code (for d) into executable memory and records it in e.
 template <class G>
-void publish(brgemm_entry& e, const G& g, int block_m, int block_n) {
+void publish(brgemm_entry& e, const brgemm_desc& d, const G& g, int block_m, int block_n) {
   e.code_size = g.getSize();
   const void* code = jit::code_buffer::publish(g.getCode(), e.code_size);
   e.code = reinterpret_cast<void (*)(const brgemm_args*)>(const_cast<void*>(code));
   e.block_m = block_m;
   e.block_n = block_n;
-  jit::announce_kernel(code, e.code_size, kernel_name(e.desc));
+  jit::announce_kernel(code, e.code_size, kernel_name(d));
 }
 
 template <class V>
-void jit_brgemm(brgemm_entry& e) {
+void jit_brgemm(brgemm_entry& e, const brgemm_desc& d) {
   using G = jit::x86::brgemm_generator<V>;
-  if (!G::supports(e.desc)) return;
-  G g(e.desc);
-  publish(e, g, g.block().mr, g.block().nv * jit::x86::vec<V>::lanes);
+  if (!G::supports(d)) return;
+  G g(d);
+  publish(e, d, g, g.block().mr, g.block().nv * jit::x86::vec<V>::lanes);
 }
 
-inline void jit_brgemm_amx(brgemm_entry& e) {
-  jit::x86::brgemm_amx_generator g(e.desc);
-  publish(e, g, g.block_m(), g.block_n());
+inline void jit_brgemm_amx(brgemm_entry& e, const brgemm_desc& d) {
+  jit::x86::brgemm_amx_generator g(d);
+  publish(e, d, g, g.block_m(), g.block_n());
   e.tiles = true;
 }
 #endif
@@ -96,9 +96,9 @@ inline void jit_brgemm_amx(brgemm_entry& e) {
 inline void generate_brgemm(brgemm_entry& e, const brgemm_desc& d) {
 #if TPP_X86_64
   try {
-    if (jit::x86::brgemm_amx_supports(d)) jit_brgemm_amx(e);
-    else if (d.level >= isa::avx512) jit_brgemm<Xbyak::Zmm>(e);
-    else jit_brgemm<Xbyak::Ymm>(e);
+    if (jit::x86::brgemm_amx_supports(d)) jit_brgemm_amx(e, d);
+    else if (d.level >= isa::avx512) jit_brgemm<Xbyak::Zmm>(e, d);
+    else jit_brgemm<Xbyak::Ymm>(e, d);
   } catch (const Xbyak::Error& x) {
     fail("tpp::jit: code generation failed for ", kernel_name(d), ": ", x.what());
   }
@@ -122,9 +122,7 @@ inline void stage_transposed_b(brgemm_entry& e, const brgemm_desc& d) {
   nd.b_layout = gemm_layout::normal;
   nd.ldb = nd.n;
   nd.stride_b = d.batch == batch_kind::stride ? static_cast<std::int64_t>(d.k) * d.n : 0;
-  e.desc = nd;  // named and generated as what runs
-  generate_brgemm(e, nd);
-  e.desc = d;
+  generate_brgemm(e, nd);  // named as what runs; e.desc stays d
   if (!e.code) return;
   transform_params t;
   t.op = transform_op::transpose;
