@@ -1,5 +1,6 @@
 // tpp::gemm (packing + BRGEMM + OpenMP) against a double-precision oracle: edges in m, n and k,
-// lds larger than needed, beta 1, an epilogue, bf16 inputs, and 1 or 2 threads.
+// lds larger than needed, beta 1, an epilogue, bf16 inputs, 1 or 2 threads, small blocks and the
+// default ones. A is read in place, so A, B and C end against guard pages.
 #include <cmath>
 #include <random>
 #include <vector>
@@ -15,7 +16,11 @@ using namespace tpp_test;
 
 namespace {
 
-void check_gemm(int m, int n, int k, tpp::dtype t, float beta, bool epilogue, int threads, std::mt19937& rng) {
+// blocks: small (32 x 48 x 16) or the defaults (64 x 64 x 64)
+enum class blocks { small, defaults };
+
+void check_gemm(int m, int n, int k, tpp::dtype t, float beta, bool epilogue, int threads, blocks bl,
+                std::mt19937& rng) {
   tpp::gemm_params p;
   p.m = m;
   p.n = n;
@@ -24,25 +29,30 @@ void check_gemm(int m, int n, int k, tpp::dtype t, float beta, bool epilogue, in
   p.b = {t, n + 1};
   p.c = {tpp::dtype::f32, n + 2};
   p.beta = beta;
-  p.block_m = 32;
-  p.block_n = 48;
-  p.block_k = 16;
+  if (bl == blocks::small) {
+    p.block_m = 32;
+    p.block_n = 48;
+    p.block_k = 16;
+  }
   if (epilogue) {
     p.epilogue.bias = tpp::dtype::f32;
     p.epilogue.unary = tpp::unary_op::relu;
   }
-  const int es = tpp::size_of(t);
-  std::vector<char> a(static_cast<std::size_t>(m) * p.a.ld * es), b(static_cast<std::size_t>(k) * p.b.ld * es);
-  std::vector<float> c(static_cast<std::size_t>(m) * p.c.ld), bias(n);
-  fill(a.data(), t, a.size(), -1, 1, rng);
-  fill(b.data(), t, b.size(), -1, 1, rng);
-  fill(c.data(), tpp::dtype::f32, c.size() * 4, -1, 1, rng);
+  guarded ga(span_bytes(p.a, m, k), true), gb(span_bytes(p.b, k, n), true);
+  guarded gc(static_cast<std::size_t>(m) * p.c.ld * 4, true);  // whole rows: the padding is checked
+  const char* a = ga.as<char>();
+  const char* b = gb.as<char>();
+  float* c = gc.as<float>();
+  std::vector<float> bias(n);
+  fill(ga.data(), t, ga.bytes(), -1, 1, rng);
+  fill(gb.data(), t, gb.bytes(), -1, 1, rng);
+  fill(c, tpp::dtype::f32, gc.bytes(), -1, 1, rng);
   fill(bias.data(), tpp::dtype::f32, bias.size() * 4, -1, 1, rng);
-  const std::vector<float> c0 = c;
+  const std::vector<float> c0(c, c + gc.bytes() / 4);
 #if defined(_OPENMP)
   omp_set_num_threads(threads);
 #endif
-  tpp::gemm(p, {a.data(), b.data(), c.data(), epilogue ? bias.data() : nullptr});
+  tpp::gemm(p, {a, b, c, epilogue ? bias.data() : nullptr});
 #if defined(_OPENMP)
   omp_set_num_threads(1);
 #endif
@@ -55,7 +65,7 @@ void check_gemm(int m, int n, int k, tpp::dtype t, float beta, bool epilogue, in
       }
       double s = beta * c0[r * p.c.ld + j], mag = std::fabs(s);
       for (int kk = 0; kk < k; ++kk) {
-        const double x = tpp::load_as_f32(a.data(), t, r * p.a.ld + kk) * double(tpp::load_as_f32(b.data(), t, kk * p.b.ld + j));
+        const double x = tpp::load_as_f32(a, t, r * p.a.ld + kk) * double(tpp::load_as_f32(b, t, kk * p.b.ld + j));
         s += x;
         mag += std::fabs(x);
       }
@@ -67,8 +77,9 @@ void check_gemm(int m, int n, int k, tpp::dtype t, float beta, bool epilogue, in
         s = s > 0 ? s : 0;
       }
       if (!(std::fabs(got - s) <= tol))
-        FAIL_CHECK("m=" << m << " n=" << n << " k=" << k << " " << name(t) << " threads=" << threads << " at (" << r
-                        << "," << j << "): got " << got << ", want " << s);
+        FAIL_CHECK("m=" << m << " n=" << n << " k=" << k << " " << name(t) << " threads=" << threads
+                        << (bl == blocks::small ? " small" : " default") << " blocks at (" << r << "," << j
+                        << "): got " << got << ", want " << s);
     }
 }
 
@@ -80,10 +91,25 @@ TEST_CASE("gemm: blocked GEMM with edges, beta, epilogue, bf16, threads", "[gemm
     isa_scope cap(level);
     for (int threads : {1, 2})
       for (auto [m, n, k] : {std::tuple{1, 1, 1}, std::tuple{32, 48, 16}, std::tuple{70, 100, 37}, std::tuple{65, 97, 130}}) {
-        check_gemm(m, n, k, tpp::dtype::f32, 0, false, threads, rng);
-        check_gemm(m, n, k, tpp::dtype::f32, 1, true, threads, rng);
-        check_gemm(m, n, k, tpp::dtype::bf16, 0, false, threads, rng);
+        check_gemm(m, n, k, tpp::dtype::f32, 0, false, threads, blocks::small, rng);
+        check_gemm(m, n, k, tpp::dtype::f32, 1, true, threads, blocks::small, rng);
+        check_gemm(m, n, k, tpp::dtype::bf16, 0, false, threads, blocks::small, rng);
       }
+  }
+}
+
+// The default blocks of 64: m and n edges (200, 130), k blocks with a tail of 3 (odd: padded for
+// VNNI bf16), a k below one block, and k = 1 (no whole k block for VNNI bf16).
+TEST_CASE("gemm: default blocks with m, n and k edges", "[gemm]") {
+  std::mt19937 rng(22);
+  for (tpp::isa level : levels()) {
+    isa_scope cap(level);
+    for (int threads : {1, 2})
+      for (auto [m, n, k] : {std::tuple{200, 130, 131}, std::tuple{97, 64, 50}, std::tuple{7, 9, 1}})
+        for (tpp::dtype t : {tpp::dtype::f32, tpp::dtype::bf16}) {
+          check_gemm(m, n, k, t, 0, false, threads, blocks::defaults, rng);
+          check_gemm(m, n, k, t, 1, true, threads, blocks::defaults, rng);
+        }
   }
 }
 
