@@ -95,7 +95,8 @@ void tpp_bench(benchmark::State& st, gemm_shape s, tpp::dtype t, tpp::gemm_layou
     p.stride_a = static_cast<std::int64_t>(s.m) * s.k;
     p.stride_b = static_cast<std::int64_t>(s.k) * s.n;
   }
-  if (t == tpp::dtype::bf16 && s.k % 2 == 0 && tpp::active_isa() >= tpp::isa::avx512_bf16)
+  if (t == tpp::dtype::bf16 && b_layout == tpp::gemm_layout::normal && s.k % 2 == 0 &&
+      tpp::active_isa() >= tpp::isa::avx512_bf16)
     p.b_layout = tpp::gemm_layout::vnni;  // the native vdpbf16ps path; same bytes, other order
   const tpp::brgemm_kernel g = tpp::brgemm(p);
   for (auto _ : st) {
@@ -216,6 +217,8 @@ void register_all() {
     benchmark::RegisterBenchmark(("gemm/tpp/bf16/" + n).c_str(), tpp_bench, s, tpp::dtype::bf16, normal);
     benchmark::RegisterBenchmark(("gemm/tpp/f16/" + n).c_str(), tpp_bench, s, tpp::dtype::f16, normal);
     benchmark::RegisterBenchmark(("gemm/tpp/f32_bt/" + n).c_str(), tpp_bench, s, tpp::dtype::f32,
+                                 tpp::gemm_layout::transposed);
+    benchmark::RegisterBenchmark(("gemm/tpp/bf16_bt/" + n).c_str(), tpp_bench, s, tpp::dtype::bf16,
                                  tpp::gemm_layout::transposed);
     if (int8_jit && s.k % 4 == 0)
       benchmark::RegisterBenchmark(("gemm/tpp/int8/" + n).c_str(), tpp_bench, s, tpp::dtype::u8, normal);

@@ -280,14 +280,13 @@ outcome run_case(const gemm_case& c, bool flush_end, std::mt19937& rng, Run&& ru
   return out;
 }
 
-// The NEON generator's coverage (documented in tpp/jit/a64/brgemm_generator.hpp): B normal, f32
-// B transposed (staged), or bf16 VNNI by bfdot at neon_bf16; no u8; bf16 output (C or D) only
-// with BFCVTN; every forward activation.
+// The NEON generator's coverage (documented in tpp/jit/a64/brgemm_generator.hpp): B normal,
+// B transposed (staged, any input type), or bf16 VNNI by bfdot at neon_bf16; no u8; bf16 output
+// (C or D) only with BFCVTN; every forward activation.
 bool expect_neon_jit(const tpp::brgemm_params& p, tpp::isa level) {
   const bool bf16_level = level >= tpp::isa::neon_bf16;
   const auto& e = p.epilogue;
   if (p.a.type == dtype::u8) return false;
-  if (p.b_layout == tpp::gemm_layout::transposed && p.b.type != dtype::f32) return false;  // f32: staged
   // VNNI B only through bfdot: bf16 A, not transposed, BF16 present
   if (p.b_layout == tpp::gemm_layout::vnni &&
       !(bf16_level && p.a.type == dtype::bf16 && p.a_layout == tpp::gemm_layout::normal))
@@ -302,8 +301,7 @@ bool expect_neon_jit(const tpp::brgemm_params& p, tpp::isa level) {
 bool expect_jit(const tpp::brgemm_params& p, tpp::isa level) {
   if (tpp::is_arm(level)) return expect_neon_jit(p, level);
   if (!tpp_test::x86_jit(level)) return false;
-  // B transposed: f32 is staged through the JIT transpose into the B-normal kernel
-  if (p.b_layout == tpp::gemm_layout::transposed && p.b.type != dtype::f32) return false;
+  // B transposed (f32, bf16, f16) is staged through the transpose into the B-normal kernel
   // u8 x i8, VNNI B and A normal only: vpdpbusd from avx512_bf16 (with AVX512_VNNI), widened to
   // vpmaddwd on AVX2; the plain avx512 level runs the reference
   if (p.a.type == dtype::u8)
@@ -396,34 +394,43 @@ TEST_CASE("brgemm f32: batch kinds, counts 0/1/2/16, beta, A and B transposed", 
 
 TEST_CASE("brgemm: stride batch walks the pairs by the descriptor's strides", "[brgemm]") {
   // the stride kind cannot use run_case's layout: pairs at a + i*stride_a, b + i*stride_b
+  // (elements: bf16 pairs are half as many bytes apart, which the staged B transposed must scale)
   std::mt19937 rng(13);
   for (tpp::isa level : levels()) {
     isa_scope cap(level);
-    for (auto [m, n, k, count, b_transposed] : {std::tuple{7, 9, 5, 3, false}, std::tuple{16, 24, 17, 16, false},
-                                                 std::tuple{23, 23, 23, 1, false}, std::tuple{7, 9, 5, 3, true},
-                                                 std::tuple{16, 24, 17, 16, true}}) {
+    for (auto [m, n, k, count, b_transposed, t] :
+         {std::tuple{7, 9, 5, 3, false, dtype::f32}, std::tuple{16, 24, 17, 16, false, dtype::f32},
+          std::tuple{23, 23, 23, 1, false, dtype::f32}, std::tuple{7, 9, 5, 3, true, dtype::f32},
+          std::tuple{16, 24, 17, 16, true, dtype::f32}, std::tuple{7, 9, 5, 3, true, dtype::bf16},
+          std::tuple{16, 24, 17, 16, true, dtype::f16}}) {
       tpp::brgemm_params p;
       p.m = m;
       p.n = n;
       p.k = k;
+      p.a.type = p.b.type = t;
       if (b_transposed) p.b_layout = tpp::gemm_layout::transposed;  // B_i^T: n x k, ld = k
       p.stride_a = m * k + 4;
       p.stride_b = k * n + 8;
-      const long abytes = ((count - 1) * p.stride_a + m * k) * 4, bbytes = ((count - 1) * p.stride_b + k * n) * 4;
+      const int es = tpp::size_of(t);
+      const long abytes = ((count - 1) * p.stride_a + m * k) * es, bbytes = ((count - 1) * p.stride_b + k * n) * es;
       guarded a(abytes, true), b(bbytes, false), c(m * n * 4, true);
-      fill(a.data(), dtype::f32, abytes, -1, 1, rng);
-      fill(b.data(), dtype::f32, bbytes, -1, 1, rng);
-      tpp::brgemm(p)(a.data(), b.data(), c.data(), count);
+      fill(a.data(), t, abytes, -1, 1, rng);
+      fill(b.data(), t, bbytes, -1, 1, rng);
+      const tpp::brgemm_kernel g = tpp::brgemm(p);
+      REQUIRE(g.jitted() == expect_jit(p, level));
+      g(a.data(), b.data(), c.data(), count);
       for (int r = 0; r < m; ++r)
         for (int j = 0; j < n; ++j) {
           double s = 0, mag = 0;
           for (int i = 0; i < count; ++i)
             for (int kk = 0; kk < k; ++kk) {
               const long bk = i * p.stride_b + (b_transposed ? j * k + kk : kk * n + j);
-              const double t = double(reinterpret_cast<float*>(a.data())[i * p.stride_a + r * k + kk]) * reinterpret_cast<float*>(b.data())[bk];
-              s += t;
-              mag += std::fabs(t);
+              const double x =
+                  double(tpp::load_as_f32(a.data(), t, i * p.stride_a + r * k + kk)) * tpp::load_as_f32(b.data(), t, bk);
+              s += x;
+              mag += std::fabs(x);
             }
+          // f32 sums of k * count products, each exact in f32 (16-bit inputs have <= 11-bit significands)
           REQUIRE(std::fabs(reinterpret_cast<float*>(c.data())[r * n + j] - s) <= (k * count + 2) * std::ldexp(mag, -24));
         }
     }
@@ -465,6 +472,7 @@ TEST_CASE("brgemm 16-bit and int8 inputs, layouts, output types", "[brgemm]") {
                           {dtype::f16, dtype::f16, tpp::gemm_layout::vnni},
                           {dtype::f32, dtype::f32, tpp::gemm_layout::transposed},
                           {dtype::bf16, dtype::f32, tpp::gemm_layout::transposed},
+                          {dtype::f16, dtype::f32, tpp::gemm_layout::transposed},
                           {dtype::u8, dtype::i32, tpp::gemm_layout::normal},
                           {dtype::u8, dtype::i32, tpp::gemm_layout::vnni}};
   for (const combo& cb : combos)

@@ -11,10 +11,11 @@
 // VNNI (bf16), and u8*i8 with VNNI B (vpdpbusd from avx512_bf16; on AVX2 widened to 16 bits and
 // multiplied exactly by vpmaddwd; the plain avx512 level runs the reference); at the amx level bf16 and u8
 // with VNNI B run on AMX tiles when k allows 8+ VNNI groups per tile step (tiles() says so).
-// f32 B transposed is staged: each call transposes the count B_i with the transpose TPP into a
-// per-thread buffer, then runs the B-normal kernel on it (O(k n) per B_i against O(m n k) of
-// work). f16 VNNI B is unpacked to f32 as it is loaded. bf16/f16 B transposed and u8*i8 with B
-// not VNNI run the reference (jitted() says which).
+// B transposed (f32, bf16, f16) is staged: each call transposes the count B_i with the transpose
+// TPP into a per-thread buffer, then runs the B-normal kernel on it (O(k n) per B_i against
+// O(m n k) of work; 16-bit transposes run the transform reference, which is still far cheaper
+// than the reference product). f16 VNNI B is unpacked to f32 as it is loaded. u8*i8 with B not
+// VNNI runs the reference (jitted() says which).
 // On AArch64 the NEON generator covers f32 / bf16 / f16 with A normal or transposed (bf16 VNNI B
 // by bfdot at neon_bf16), the epilogue, and f32 B transposed staged as above: see
 // tpp/jit/a64/brgemm_generator.hpp.
@@ -114,10 +115,10 @@ inline void generate_brgemm(brgemm_entry& e, const brgemm_desc& d) {
 #endif
 }
 
-// f32 B transposed: the kernel of the same product with B normal (ldb = n, the staged B_i
-// k * n elements apart), and the transpose that stages each B_i^T [n x k] as B_i [k x n].
+// B transposed: the kernel of the same product with B normal (ldb = n, the staged B_i k * n
+// elements apart), and the transpose that stages each B_i^T [n x k] as B_i [k x n] (JIT for
+// 32-bit elements; the transform reference where the transform has no code).
 inline void stage_transposed_b(brgemm_entry& e, const brgemm_desc& d) {
-  if (d.b_type != dtype::f32) return;
   brgemm_desc nd = d;
   nd.b_layout = gemm_layout::normal;
   nd.ldb = nd.n;
@@ -128,13 +129,9 @@ inline void stage_transposed_b(brgemm_entry& e, const brgemm_desc& d) {
   t.op = transform_op::transpose;
   t.rows = d.n;
   t.cols = d.k;
-  t.in.ld = d.ldb;
-  t.out.ld = d.n;
+  t.in = operand{d.b_type, d.ldb};
+  t.out = operand{d.b_type, d.n};
   e.stage_b = transform_cache().get(lower(t, d.level), build_transform);
-  if (!e.stage_b->code) {  // no JIT transpose at this level: the reference product is as good
-    e.code = nullptr;
-    e.stage_b = nullptr;
-  }
 }
 
 inline brgemm_entry build_brgemm(const brgemm_desc& d) {
@@ -267,19 +264,21 @@ class brgemm_kernel {
   // buffer, then run the B-normal code over them with the same batch kind
   void run_staged(const brgemm_call& k, detail::brgemm_args a) const {
     const auto& d = e_->desc;
-    const std::size_t block = static_cast<std::size_t>(d.k) * d.n;
-    thread_local std::vector<float> staged;
+    const std::size_t block = static_cast<std::size_t>(d.k) * d.n;  // elements
+    const std::size_t es = static_cast<std::size_t>(size_of(d.b_type));
+    thread_local std::vector<char> staged;
     thread_local std::vector<std::int64_t> offsets;
     thread_local std::vector<const void*> addresses;
     const std::size_t count = static_cast<std::size_t>(k.count);
-    if (staged.size() < count * block) staged.resize(count * block);
-    const auto* b = static_cast<const float*>(k.b);
+    if (staged.size() < count * block * es) staged.resize(count * block * es);
+    const auto* b = static_cast<const char*>(k.b);
     for (std::size_t i = 0; i < count; ++i) {
-      const void* bi = d.batch == batch_kind::stride   ? b + static_cast<std::int64_t>(i) * d.stride_b
-                       : d.batch == batch_kind::offset ? b + k.b_offsets[i]
+      const void* bi = d.batch == batch_kind::stride   ? b + static_cast<std::int64_t>(i) * d.stride_b * static_cast<std::int64_t>(es)
+                       : d.batch == batch_kind::offset ? b + k.b_offsets[i] * static_cast<std::int64_t>(es)
                                                        : k.b_addresses[i];
-      const detail::transform_args t{bi, staged.data() + i * block};
-      e_->stage_b->code(&t);
+      const detail::transform_args t{bi, staged.data() + i * block * es};
+      if (e_->stage_b->code) e_->stage_b->code(&t);
+      else ref::transform(e_->stage_b->desc, t);
     }
     a.b = staged.data();
     if (d.batch == batch_kind::offset) {
@@ -288,7 +287,7 @@ class brgemm_kernel {
       a.batch_b = offsets.data();
     } else if (d.batch == batch_kind::address) {
       addresses.resize(count);
-      for (std::size_t i = 0; i < count; ++i) addresses[i] = staged.data() + i * block;
+      for (std::size_t i = 0; i < count; ++i) addresses[i] = staged.data() + i * block * es;
       a.batch_b = addresses.data();
     }
     e_->code(&a);
