@@ -77,7 +77,7 @@ void peak_bench(benchmark::State& st, bench::peak_kind kind) {
                                             benchmark::Counter::kIsRate);
 }
 
-// b_layout transposed (f32): each B_i is read as n x k and staged by the transpose TPP
+// b_layout transposed (f32, bf16): each B_i is read as n x k and staged by the transpose TPP
 void tpp_bench(benchmark::State& st, gemm_shape s, tpp::dtype t, tpp::gemm_layout b_layout) {
   operands o(s, t);
   tpp::brgemm_params p;

@@ -10,10 +10,10 @@
 // Only B is packed: its vector loads walk down k, and in place each k row of a block would sit
 // on its own page and, at a power-of-two ld, in the same L1 set. A is broadcast one element per
 // row and k step, so each of its cache lines serves 16 k steps whatever its ld. In place it saves
-// the copy (about 2 % of 1024^3) and the compute alone ran 2 % faster (Zen 3). The k tail is its own call because a stride
-// batch needs equal blocks; for VNNI an odd tail is padded with a zero k in both operands, so
-// its A rows are then copied. m and n edges use kernels of the edge size. Packs live in a
-// per-thread scratch that only grows.
+// the copy (about 2 % of 1024^3) and the compute alone ran 2 % faster (Zen 3). The k tail is its
+// own call because a stride batch needs equal blocks; for VNNI an odd tail is padded with a zero
+// k in both operands, so its A rows are then copied. m and n edges use kernels of the edge size.
+// Packs live in a per-thread scratch that only grows.
 #pragma once
 
 #include <algorithm>
@@ -224,7 +224,6 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
   const long lda = d.lda, ldb = d.ldb;
   // A's k tail is copied (m x ktp, zero k at ktp - 1) only where VNNI pads it
   const bool copy_tail = ktp != kt;
-  const int calls = (Kf + chunk - 1) / chunk + (kt ? 1 : 0);  // per C block
   std::vector<char>& scratch = detail::gemm_scratch();
   // blocks start on 64-byte boundaries: a B row split across cache lines costs ~15 % (measured)
   const auto round64 = [](std::size_t b) { return (b + 63) / 64 * 64; };
@@ -284,18 +283,18 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
       if (x.d) call.d = static_cast<const char*>(x.d) + (row0 * ldd + col0) * size_of(d.d.type);
       if (x.mask) call.mask = static_cast<char*>(x.mask) + (row0 * ldm + col0) / 8;
       const char* const bpanel = Bp + static_cast<std::size_t>(nb) * Kb * bblk;
-      int i = 0;
-      for (int k0 = 0; k0 < Kf; k0 += chunk, ++i) {
+      for (int k0 = 0; k0 < Kf; k0 += chunk) {
         call.a = A + (row0 * lda + static_cast<long>(k0) * bk) * es;
         call.b = bpanel + static_cast<std::size_t>(k0) * bblk;
         call.count = std::min(chunk, Kf - k0);
-        kernel(rows, cols, bk, lda, i == 0, i == calls - 1)(call);
+        kernel(rows, cols, bk, lda, k0 == 0, k0 + chunk >= Kf && !kt)(call);
       }
       if (kt) {
-        call.a = copy_tail ? At + static_cast<std::size_t>(row0) * ktp * es : A + (row0 * lda + static_cast<long>(Kf) * bk) * es;
+        call.a = copy_tail ? At + static_cast<std::size_t>(row0) * ktp * es
+                           : A + (row0 * lda + static_cast<long>(Kf) * bk) * es;
         call.b = bpanel + static_cast<std::size_t>(Kf) * bblk;
         call.count = 1;
-        kernel(rows, cols, ktp, copy_tail ? ktp : lda, i == 0, true)(call);
+        kernel(rows, cols, ktp, copy_tail ? ktp : lda, Kf == 0, true)(call);
       }
       if (eq) detail::run_gemm_equation(p, x, eq_kernels[rows < bm][cols < bn], row0, col0, call.c, cblock);
     }

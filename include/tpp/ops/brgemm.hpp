@@ -272,13 +272,13 @@ class brgemm_kernel {
     const std::size_t count = static_cast<std::size_t>(k.count);
     if (staged.size() < count * block * es) staged.resize(count * block * es);
     const auto* b = static_cast<const char*>(k.b);
+    const auto bytes = [es](std::int64_t elements) { return elements * static_cast<std::int64_t>(es); };
+    const transform_kernel transpose(e_->stage_b);  // its JIT code, or the transform reference
     for (std::size_t i = 0; i < count; ++i) {
-      const void* bi = d.batch == batch_kind::stride   ? b + static_cast<std::int64_t>(i) * d.stride_b * static_cast<std::int64_t>(es)
-                       : d.batch == batch_kind::offset ? b + k.b_offsets[i] * static_cast<std::int64_t>(es)
+      const void* bi = d.batch == batch_kind::stride   ? b + bytes(static_cast<std::int64_t>(i) * d.stride_b)
+                       : d.batch == batch_kind::offset ? b + bytes(k.b_offsets[i])
                                                        : k.b_addresses[i];
-      const detail::transform_args t{bi, staged.data() + i * block * es};
-      if (e_->stage_b->code) e_->stage_b->code(&t);
-      else ref::transform(e_->stage_b->desc, t);
+      transpose(bi, staged.data() + i * block * es);
     }
     a.b = staged.data();
     if (d.batch == batch_kind::offset) {
