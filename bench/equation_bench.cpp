@@ -100,7 +100,7 @@ void onednn_row_bench(benchmark::State& st, shape s, bool layernorm) {
 }
 #endif
 
-// Layout transforms: 1024 x 1024 transpose (f32) and VNNI pack (bf16); bytes in + out
+// Layout transforms: 1024 x 1024 transpose (f32, bf16) and VNNI pack (bf16); bytes in + out
 void transform_bench(benchmark::State& st, shape s, tpp::transform_op op, tpp::dtype t) {
   arrays a(static_cast<std::size_t>(s.rows) * s.cols, 2);
   tpp::transform_params p;
@@ -176,6 +176,9 @@ void register_all() {
   benchmark::RegisterBenchmark("eq/memcpy/copy/f32/1024x1024", memcpy_bench, sq);
   benchmark::RegisterBenchmark("eq/tpp/transpose/f32/1024x1024", transform_bench, sq, tpp::transform_op::transpose,
                                tpp::dtype::f32);
+  benchmark::RegisterBenchmark("eq/memcpy/copy/f32/1024x512", memcpy_bench, shape{1024, 512});  // = bf16 1024^2
+  benchmark::RegisterBenchmark("eq/tpp/transpose/bf16/1024x1024", transform_bench, sq, tpp::transform_op::transpose,
+                               tpp::dtype::bf16);
   benchmark::RegisterBenchmark("eq/tpp/vnni_pack/bf16/1024x1024", transform_bench, sq, tpp::transform_op::vnni_pack,
                                tpp::dtype::bf16);
   // L2-resident (5 x 64 KiB) and DRAM-resident (5 x 16 MiB)

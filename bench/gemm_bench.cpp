@@ -77,7 +77,8 @@ void peak_bench(benchmark::State& st, bench::peak_kind kind) {
                                             benchmark::Counter::kIsRate);
 }
 
-// b_layout transposed (f32, bf16): each B_i is read as n x k and staged by the transpose TPP
+// b_layout transposed (f32, bf16, u8 x i8): each B_i is read as n x k and staged by the transform
+// TPP (as B normal, or in VNNI groups where the kernel multiplies groups natively)
 void tpp_bench(benchmark::State& st, gemm_shape s, tpp::dtype t, tpp::gemm_layout b_layout) {
   operands o(s, t);
   tpp::brgemm_params p;
@@ -86,10 +87,10 @@ void tpp_bench(benchmark::State& st, gemm_shape s, tpp::dtype t, tpp::gemm_layou
   p.k = s.k;
   p.a.type = p.b.type = t;
   p.b_layout = b_layout;
-  if (t == tpp::dtype::u8) {  // u8 x i8 -> i32 with VNNI quads of B
+  if (t == tpp::dtype::u8) {  // u8 x i8 -> i32 with VNNI quads of B (or B transposed, staged as them)
     p.b.type = tpp::dtype::i8;
     p.c.type = tpp::dtype::i32;
-    p.b_layout = tpp::gemm_layout::vnni;
+    if (b_layout == tpp::gemm_layout::normal) p.b_layout = tpp::gemm_layout::vnni;
   }
   if (s.count > 1) {  // a plain GEMM leaves the strides 0, which tells tpp to tune for count = 1
     p.stride_a = static_cast<std::int64_t>(s.m) * s.k;
@@ -220,8 +221,11 @@ void register_all() {
                                  tpp::gemm_layout::transposed);
     benchmark::RegisterBenchmark(("gemm/tpp/bf16_bt/" + n).c_str(), tpp_bench, s, tpp::dtype::bf16,
                                  tpp::gemm_layout::transposed);
-    if (int8_jit && s.k % 4 == 0)
+    if (int8_jit && s.k % 4 == 0) {
       benchmark::RegisterBenchmark(("gemm/tpp/int8/" + n).c_str(), tpp_bench, s, tpp::dtype::u8, normal);
+      benchmark::RegisterBenchmark(("gemm/tpp/int8_bt/" + n).c_str(), tpp_bench, s, tpp::dtype::u8,
+                                   tpp::gemm_layout::transposed);
+    }
 #if TPP_BENCH_LIBXSMM
     benchmark::RegisterBenchmark(("gemm/libxsmm/f32/" + n).c_str(), libxsmm_bench, s);
 #endif

@@ -298,22 +298,34 @@ bool expect_neon_jit(const tpp::brgemm_params& p, tpp::isa level) {
 }
 
 // The JIT covers every case except these (documented in tpp/ops/brgemm.hpp).
+// B transposed with k and ldb in whole VNNI groups: staged in VNNI groups for u8 x i8, and for
+// bf16 from avx512_bf16 (vdpbf16ps / AMX); otherwise as B normal
+bool staged_vnni(const tpp::brgemm_params& p, tpp::isa level) {
+  if (p.b_layout != tpp::gemm_layout::transposed || !tpp::is_x86(level)) return false;
+  const int g = p.a.type == dtype::u8 ? 4 : 2, ldb = p.b.ld ? p.b.ld : p.k;
+  const bool kind = p.a.type == dtype::u8 ||
+                    (p.a.type == dtype::bf16 && p.a_layout == tpp::gemm_layout::normal && level >= tpp::isa::avx512_bf16);
+  return kind && p.k % g == 0 && ldb % g == 0;
+}
+
 bool expect_jit(const tpp::brgemm_params& p, tpp::isa level) {
   if (tpp::is_arm(level)) return expect_neon_jit(p, level);
   if (!tpp_test::x86_jit(level)) return false;
   // B transposed (f32, bf16, f16) is staged through the transpose into the B-normal kernel
-  // u8 x i8, VNNI B and A normal only: vpdpbusd from avx512_bf16 (with AVX512_VNNI), widened to
-  // vpmaddwd on AVX2; the plain avx512 level runs the reference
+  // u8 x i8, VNNI B (or B transposed staged as VNNI) and A normal only: vpdpbusd from avx512_bf16
+  // (with AVX512_VNNI), widened to vpmaddwd on AVX2; the plain avx512 level runs the reference
   if (p.a.type == dtype::u8)
-    return (level >= tpp::isa::avx512_bf16 || level < tpp::isa::avx512) && p.b_layout == tpp::gemm_layout::vnni &&
-           p.a_layout == tpp::gemm_layout::normal;
+    return (level >= tpp::isa::avx512_bf16 || level < tpp::isa::avx512) &&
+           (p.b_layout == tpp::gemm_layout::vnni || staged_vnni(p, level)) && p.a_layout == tpp::gemm_layout::normal;
   return true;
 }
 
-// AMX takes bf16 / u8 A (normal) with VNNI B when k/g (g = 2 or 4 k values per VNNI group) has a
-// divisor in 8..16: a tile step of at least 8 groups and no k tail.
+// AMX takes bf16 / u8 A (normal) with VNNI B (given, or staged from B transposed) when k/g (g = 2
+// or 4 k values per VNNI group) has a divisor in 8..16: a tile step of at least 8 groups and no k
+// tail.
 bool expect_tiles(const tpp::brgemm_params& p, tpp::isa level) {
-  if (!tpp::is_x86(level) || level < tpp::isa::amx || p.a_layout != tpp::gemm_layout::normal || p.b_layout != tpp::gemm_layout::vnni)
+  if (!tpp::is_x86(level) || level < tpp::isa::amx || p.a_layout != tpp::gemm_layout::normal ||
+      (p.b_layout != tpp::gemm_layout::vnni && !staged_vnni(p, level)))
     return false;
   if (p.a.type != dtype::bf16 && p.a.type != dtype::u8) return false;
   const int groups = p.k / (p.a.type == dtype::u8 ? 4 : 2);
@@ -402,7 +414,7 @@ TEST_CASE("brgemm: stride batch walks the pairs by the descriptor's strides", "[
          {std::tuple{7, 9, 5, 3, false, dtype::f32}, std::tuple{16, 24, 17, 16, false, dtype::f32},
           std::tuple{23, 23, 23, 1, false, dtype::f32}, std::tuple{7, 9, 5, 3, true, dtype::f32},
           std::tuple{16, 24, 17, 16, true, dtype::f32}, std::tuple{7, 9, 5, 3, true, dtype::bf16},
-          std::tuple{16, 24, 17, 16, true, dtype::f16}}) {
+          std::tuple{16, 24, 17, 16, true, dtype::f16}, std::tuple{16, 24, 18, 16, true, dtype::bf16}}) {
       tpp::brgemm_params p;
       p.m = m;
       p.n = n;
@@ -474,7 +486,8 @@ TEST_CASE("brgemm 16-bit and int8 inputs, layouts, output types", "[brgemm]") {
                           {dtype::bf16, dtype::f32, tpp::gemm_layout::transposed},
                           {dtype::f16, dtype::f32, tpp::gemm_layout::transposed},
                           {dtype::u8, dtype::i32, tpp::gemm_layout::normal},
-                          {dtype::u8, dtype::i32, tpp::gemm_layout::vnni}};
+                          {dtype::u8, dtype::i32, tpp::gemm_layout::vnni},
+                          {dtype::u8, dtype::i32, tpp::gemm_layout::transposed}};
   for (const combo& cb : combos)
     for (auto [m, n, k] : {std::tuple{1, 1, 4}, std::tuple{7, 17, 8}, std::tuple{15, 33, 24}, std::tuple{23, 16, 64}}) {
       gemm_case c = f32_case(m, n, k, 2);
@@ -485,6 +498,7 @@ TEST_CASE("brgemm 16-bit and int8 inputs, layouts, output types", "[brgemm]") {
       c.p.batch = tpp::batch_kind::offset;
       if (m == 15) c.p.b.ld = n + 3;
       if (m == 7) c.p.beta = 1;
+      if (m == 7 && cb.bl == tpp::gemm_layout::transposed) c.p.b.ld = k + 1;  // not whole VNNI groups
       check_every_level(c, rng);
     }
 }
@@ -492,7 +506,7 @@ TEST_CASE("brgemm 16-bit and int8 inputs, layouts, output types", "[brgemm]") {
 // Shapes for the AMX path (tiles of 16 x 16, k steps of 8-16 VNNI groups): tile tails in m and n,
 // one and several blocks each way, k with 1, 2 and 3+ tile steps (a looped k), every batch kind,
 // beta, an epilogue that forces the scratch pass, and bf16 C. Other levels run them too.
-TEST_CASE("brgemm bf16 and u8 with VNNI B: AMX-shaped grid", "[brgemm]") {
+TEST_CASE("brgemm bf16 and u8 with VNNI B or B transposed: AMX-shaped grid", "[brgemm]") {
   std::mt19937 rng(17);
   int i = 0;
   for (dtype ab : {dtype::bf16, dtype::u8})
@@ -504,11 +518,12 @@ TEST_CASE("brgemm bf16 and u8 with VNNI B: AMX-shaped grid", "[brgemm]") {
         c.p.a.type = ab;
         c.p.b.type = ab == dtype::u8 ? dtype::i8 : ab;
         c.p.c.type = ab == dtype::u8 ? dtype::i32 : (i % 4 == 3 ? dtype::bf16 : dtype::f32);
-        c.p.b_layout = tpp::gemm_layout::vnni;
+        // B transposed is staged in VNNI groups, so it takes the same kernels
+        c.p.b_layout = i % 5 == 3 ? tpp::gemm_layout::transposed : tpp::gemm_layout::vnni;
         c.p.beta = (i % 5 == 2) ? 1.0f : 0.0f;
         if (i % 4 == 1) {
           c.p.a.ld = c.p.k + 32;
-          c.p.b.ld = n + 3;
+          c.p.b.ld = c.p.b_layout == tpp::gemm_layout::transposed ? c.p.k + 8 : n + 3;
           c.p.c.ld = n + 5;
         }
         c.p.batch = (i % 3 == 1) ? tpp::batch_kind::offset : tpp::batch_kind::address;

@@ -114,17 +114,23 @@ TEST_CASE("transforms match their index formulas on a grid with tails", "[transf
             p.pad_cols = 8;
           }
           ++n;
-          if (n % 3 == 0) {
-            const geometry gm = geometry_of(p);
+          const geometry gm = geometry_of(p);
+          if (n % 3 == 0) {  // lds past the row that split VNNI groups
             p.in.ld = gm.in_cols + 3;
             p.out.ld = gm.out_cols + 5;
+          } else if (n % 3 == 1) {  // lds past the row in whole groups
+            p.in.ld = gm.in_cols + 2 * g;
+            p.out.ld = gm.out_cols + 3 * g;
           }
+          // VNNI transpose is the 32-bit transpose of whole groups where both lds hold whole groups
+          const bool whole_groups = op == transform_op::vnni_transpose && (p.in.ld ? p.in.ld : gm.in_cols) % g == 0 &&
+                                    (p.out.ld ? p.out.ld : gm.out_cols) % g == 0;
           for (tpp::isa level : levels()) {
             isa_scope cap(level);
-            const bool jit = (op == transform_op::transpose && t == dtype::f32) ||
-                             (op == transform_op::vnni_pack && t == dtype::bf16);
+            const bool jit = (op == transform_op::transpose && t != dtype::i8) ||  // 32-bit and 16-bit
+                             (op == transform_op::vnni_pack && t == dtype::bf16) || whole_groups;
             const bool neon_jit = (op == transform_op::transpose && tpp::size_of(t) == 4) ||  // 4 x 4 NEON blocks
-                                  (op == transform_op::vnni_pack && tpp::size_of(t) == 2);
+                                  (op == transform_op::vnni_pack && tpp::size_of(t) == 2) || whole_groups;
             REQUIRE(tpp::transform(p).jitted() == (tpp_test::x86_jit(level) ? jit : tpp::is_arm(level) && neon_jit));
             for (bool flush_end : {true, false}) {
               const std::string why = check(p, flush_end, rng);

@@ -11,11 +11,13 @@
 // VNNI (bf16), and u8*i8 with VNNI B (vpdpbusd from avx512_bf16; on AVX2 widened to 16 bits and
 // multiplied exactly by vpmaddwd; the plain avx512 level runs the reference); at the amx level bf16 and u8
 // with VNNI B run on AMX tiles when k allows 8+ VNNI groups per tile step (tiles() says so).
-// B transposed (f32, bf16, f16) is staged: each call transposes the count B_i with the transpose
-// TPP into a per-thread buffer, then runs the B-normal kernel on it (O(k n) per B_i against
-// O(m n k) of work; 16-bit transposes run the transform reference, which is still far cheaper
-// than the reference product). f16 VNNI B is unpacked to f32 as it is loaded. u8*i8 with B not
-// VNNI runs the reference (jitted() says which).
+// B transposed is staged: each call transposes the count B_i with the transform TPP into a
+// per-thread buffer, then runs the B-normal kernel on it (O(k n) per B_i against O(m n k) of
+// work), or the VNNI kernel for bf16 where it multiplies pairs natively and for u8*i8 (k and ldb
+// in whole groups: stages_vnni). 16-bit transposes to B normal run the transform reference, which
+// is still far cheaper than the reference product. f16 VNNI B is unpacked to f32 as it is loaded.
+// u8*i8 with B normal, or transposed with k or ldb not a multiple of 4, runs the reference
+// (jitted() says which).
 // On AArch64 the NEON generator covers f32 / bf16 / f16 with A normal or transposed (bf16 VNNI B
 // by bfdot at neon_bf16), the epilogue, and f32 B transposed staged as above: see
 // tpp/jit/a64/brgemm_generator.hpp.
@@ -54,7 +56,7 @@ struct brgemm_entry {
   std::size_t code_size = 0;
   int block_m = 0, block_n = 0;                 // register block (rows, columns) of the JIT code
   bool tiles = false;                           // AMX tiles
-  const transform_entry* stage_b = nullptr;     // B transposed: B_i^T -> k x n, then code (B normal)
+  const transform_entry* stage_b = nullptr;     // B transposed: B_i^T -> k x n (or VNNI), then code
 };
 
 inline std::string kernel_name(const brgemm_desc& d) {
@@ -115,22 +117,35 @@ inline void generate_brgemm(brgemm_entry& e, const brgemm_desc& d) {
 #endif
 }
 
-// B transposed: the kernel of the same product with B normal (ldb = n, the staged B_i k * n
-// elements apart), and the transpose that stages each B_i^T [n x k] as B_i [k x n] (JIT for
-// 32-bit elements; the transform reference where the transform has no code).
+// Whether B transposed is staged in VNNI groups rather than as B normal: bf16 where the VNNI
+// kernel multiplies pairs natively (vdpbf16ps / AMX from avx512_bf16, bfdot at neon_bf16), and
+// u8 x i8, whose every JIT product takes VNNI quads. k and ldb must be whole groups: B_i^T's rows
+// are then rows of 32-bit groups, and staging them is the 32-bit transpose (vnni_transpose).
+inline bool stages_vnni(const brgemm_desc& d) {
+  const int g = size_of(d.b_type) == 1 ? 4 : 2;
+  const bool bf16_dot = d.a_type == dtype::bf16 && d.a_layout == gemm_layout::normal &&
+                        d.level >= (is_arm(d.level) ? isa::neon_bf16 : isa::avx512_bf16);
+  return (bf16_dot || d.a_type == dtype::u8) && d.k % g == 0 && d.ldb % g == 0;
+}
+
+// B transposed: the kernel of the same product with B normal or VNNI (ldb = n, the staged B_i
+// k * n elements apart), and the transform that stages each B_i^T [n x k] as B_i [k x n], or in
+// VNNI groups [k/g x n*g] (JIT for 32-bit elements and whole groups; the transform reference for
+// 16-bit B normal).
 inline void stage_transposed_b(brgemm_entry& e, const brgemm_desc& d) {
+  const bool vnni = stages_vnni(d);
   brgemm_desc nd = d;
-  nd.b_layout = gemm_layout::normal;
+  nd.b_layout = vnni ? gemm_layout::vnni : gemm_layout::normal;
   nd.ldb = nd.n;
   nd.stride_b = d.batch == batch_kind::stride ? static_cast<std::int64_t>(d.k) * d.n : 0;
   generate_brgemm(e, nd);  // named as what runs; e.desc stays d
   if (!e.code) return;
   transform_params t;
-  t.op = transform_op::transpose;
+  t.op = vnni ? transform_op::vnni_transpose : transform_op::transpose;
   t.rows = d.n;
   t.cols = d.k;
   t.in = operand{d.b_type, d.ldb};
-  t.out = operand{d.b_type, d.n};
+  t.out = operand{d.b_type, d.n * (vnni ? nd.vnni() : 1)};
   e.stage_b = transform_cache().get(lower(t, d.level), build_transform);
 }
 
@@ -260,8 +275,8 @@ class brgemm_kernel {
   int block_n() const { return e_->block_n; }
 
  private:
-  // B transposed: stage B_0 .. B_{count-1} (each n x k, ld = ldb) as k x n blocks of a per-thread
-  // buffer, then run the B-normal code over them with the same batch kind
+  // B transposed: stage B_0 .. B_{count-1} (each n x k, ld = ldb) as k x n blocks (B normal or
+  // VNNI) of a per-thread buffer, then run the code over them with the same batch kind
   void run_staged(const brgemm_call& k, detail::brgemm_args a) const {
     const auto& d = e_->desc;
     const std::size_t block = static_cast<std::size_t>(d.k) * d.n;  // elements

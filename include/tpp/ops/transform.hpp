@@ -5,7 +5,8 @@
 //   tpp::transform_kernel t = tpp::transform(p);
 //   t(in, out);
 //
-// The JIT covers 32-bit transpose (x86: 8 x 8 ymm tiles; AArch64: 4 x 4 NEON blocks) and, on x86,
+// The JIT covers 32-bit transpose (x86: 8 x 8 ymm tiles; AArch64: 4 x 4 NEON blocks), VNNI
+// transpose where both lds hold whole groups (it is the 32-bit transpose of the groups, below) and
 // 16-bit VNNI pack; the other transforms and element sizes run typed reference loops for now
 // (jitted() says which).
 #pragma once
@@ -36,31 +37,50 @@ struct transform_entry {
   std::size_t code_size = 0;
 };
 
-inline transform_entry build_transform(const transform_desc& d) {
+// A VNNI group is g elements of 4 / g bytes, one 32-bit unit, and VNNI transpose moves whole
+// groups: where both lds hold whole groups it is the 32-bit transpose of the groups.
+//   in [rows x cols] (ld ldi)  ==  groups [rows x cols/g] (ld ldi/g)
+//   out [cols/g x rows*g]      ==  groups [cols/g x rows] (ld ldo/g) = the groups transposed
+inline transform_desc as_group_transpose(const transform_desc& d) {
+  if (d.op != transform_op::vnni_transpose || d.ldi % d.g || d.ldo % d.g) return d;
+  transform_desc t = d;
+  t.op = transform_op::transpose;
+  t.esize = 4;
+  t.g = 1;
+  t.cols = t.in_cols = t.out_rows = d.cols / d.g;
+  t.out_cols = d.rows;
+  t.ldi = d.ldi / d.g;
+  t.ldo = d.ldo / d.g;
+  return t;
+}
+
+inline transform_entry build_transform(const transform_desc& given) {
   transform_entry e;
-  e.desc = d;
+  e.desc = given;  // the reference runs what was asked; the code may run its 32-bit equivalent
+  const transform_desc d = as_group_transpose(given);
+  const std::string op = name(given.op);
 #if TPP_X86_64
   if (d.level == isa::ref) return e;
   using fn = void (*)(const transform_args*);
-  const std::string shape = std::to_string(d.rows) + "x" + std::to_string(d.cols);
+  const std::string shape = std::to_string(given.rows) + "x" + std::to_string(given.cols);
   try {
     if (jit::x86::transpose_generator::supports(d)) {
       jit::x86::transpose_generator g(d);
-      e.code = jit::publish_generated<fn>(g, "tpp_transpose_" + shape);
+      e.code = jit::publish_generated<fn>(g, "tpp_" + op + "_" + shape);
     } else if (jit::x86::vnni_pack_generator::supports(d)) {
       jit::x86::vnni_pack_generator g(d);
-      e.code = jit::publish_generated<fn>(g, "tpp_vnni_pack_" + shape);
+      e.code = jit::publish_generated<fn>(g, "tpp_" + op + "_" + shape);
     }
   } catch (const Xbyak::Error& x) {
     fail("tpp::jit: code generation failed for a ", name(d.op), ": ", x.what());
   }
 #elif defined(__aarch64__)
   using fn = void (*)(const transform_args*);
-  const std::string shape = std::to_string(d.rows) + "x" + std::to_string(d.cols);
+  const std::string shape = std::to_string(given.rows) + "x" + std::to_string(given.cols);
   if (jit::a64::transpose_generator::supports(d))
-    e.code = jit::publish_words<fn>(jit::a64::transpose_generator(d), "tpp_transpose_" + shape, e.code_size);
+    e.code = jit::publish_words<fn>(jit::a64::transpose_generator(d), "tpp_" + op + "_" + shape, e.code_size);
   else if (jit::a64::vnni_pack_generator::supports(d))
-    e.code = jit::publish_words<fn>(jit::a64::vnni_pack_generator(d), "tpp_vnni_pack_" + shape, e.code_size);
+    e.code = jit::publish_words<fn>(jit::a64::vnni_pack_generator(d), "tpp_" + op + "_" + shape, e.code_size);
 #endif
   return e;
 }

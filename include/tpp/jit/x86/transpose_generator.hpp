@@ -1,12 +1,14 @@
-// The x86 transpose generator for 32-bit elements (f32, i32): 8 x 8 tiles in ymm registers.
+// The x86 transpose generator for 32-bit (f32, i32) and 16-bit (bf16, f16) elements, in ymm
+// registers. One loop nest for both sizes, in 16 x 16 blocks:
 //
 //   for j0 in column panels of 16:                     whole 16 x 16 blocks
-//     for i0 in row blocks of 16:   in[i0..+16)[j0..+16) -> out[j0..+16)[i0..+16), staged
-//   then the right strip (cols % 16) and the bottom strip (rows % 16), tile by tile:
+//     for i0 in row blocks of 16:   in[i0..+16)[j0..+16) -> out[j0..+16)[i0..+16)
+//   then the right strip (cols % 16) and the bottom strip (rows % 16), block by block.
+//
+// 32-bit blocks are four 8 x 8 tiles:
 //       ymm r = in[i0 + r][j0 .. j0+8)          (rows past the edge: zero; columns masked)
 //       8 x 8 transpose: unpck{l,h}ps -> shufps -> vperm2f128
 //       out[j0 + c][i0 .. i0+8) = ymm c          (rows past the edge masked)
-//
 // A whole block is staged so that each of its 16 input lines and 16 output lines is touched in
 // one burst: the left tiles read input lines whole (two loads back to back) and park the right
 // halves in a stack buffer for the right tiles; the top tiles park their half output lines, and
@@ -16,6 +18,14 @@
 // unstaged 13.7, staged ~22-30; 1000^2: 35 -> 44-52. Panels 32 or 64 wide, super-rows of 32..256,
 // a diagonal block order, software prefetch of the next block's lines (either side) and
 // non-temporal stores were each tried and were slower or no better.
+//
+// 16-bit blocks are two 8 x 16 halves (block16): ymm r = in[i0 + r][j0 .. j0+16) holds columns
+// 0-7 in lane 0 and 8-15 in lane 1; unpacks of words, dwords and qwords leave column c of the
+// half's 8 rows in lane 0 of one register and column c+8 in its lane 1. The top half is parked on
+// the stack and vperm2i128 joins it with the bottom half into whole 32-byte output lines, so each
+// output line of a block is written once. 16-bit tail blocks go through the stack: their rows are
+// copied in (masked dwords and an odd word), transposed as a whole block and their columns copied
+// out the same way.
 // Runs at every x86 level (VEX ymm); masks use vmaskmovps, so no access leaves an operand.
 #pragma once
 
@@ -33,14 +43,14 @@ namespace tpp::jit::x86 {
 
 class transpose_generator : public Xbyak::CodeGenerator {
  public:
-  // 32-bit transpose whose 8-row displacements fit in 31 bits
+  // 32-bit or 16-bit transpose whose 16-row displacements fit in 31 bits
   static bool supports(const detail::transform_desc& d) {
-    return d.op == transform_op::transpose && d.esize == 4 && 16LL * d.ldi * 4 < (1LL << 30) &&
-           8LL * d.ldo * 4 < (1LL << 30);
+    return d.op == transform_op::transpose && (d.esize == 4 || d.esize == 2) &&
+           16LL * d.ldi * d.esize < (1LL << 30) && 16LL * d.ldo * d.esize < (1LL << 30);
   }
 
   explicit transpose_generator(const detail::transform_desc& d)
-      : Xbyak::CodeGenerator(1 << 16, Xbyak::DontSetProtectRWE), d_(d), consts_(32) {
+      : Xbyak::CodeGenerator(1 << 16, Xbyak::DontSetProtectRWE), d_(d), es_(d.esize), consts_(32) {
     emit();
   }
 
@@ -72,23 +82,23 @@ class transpose_generator : public Xbyak::CodeGenerator {
       L(panel);
       mov(pi_, di_);
       mov(po_, do_);
-      walk(ni, 16L * d_.ldi * 4, 16 * 4, [&] { emit_block(16, 16); });
-      add(di_, 16 * 4);
-      add_big(do_, 16L * d_.ldo * 4);
+      walk(ni, 16L * d_.ldi * es_, 16 * es_, [&] { emit_block(16, 16); });
+      add(di_, 16 * es_);
+      add_big(do_, 16L * d_.ldo * es_);
       dec(j_);
       jnz(panel, T_NEAR);
     }
     if (jr && ni) {  // the right strip: rows [0, 16 ni) x cols [16 nj, cols)
-      lea(pi_, ptr[in_ + nj * 16 * 4]);
+      lea(pi_, ptr[in_ + nj * 16 * es_]);
       mov(po_, out_);
-      add_big(po_, nj * 16L * d_.ldo * 4);
-      walk(ni, 16L * d_.ldi * 4, 16 * 4, [&] { emit_block(16, jr); });
+      add_big(po_, nj * 16L * d_.ldo * es_);
+      walk(ni, 16L * d_.ldi * es_, 16 * es_, [&] { emit_block(16, jr); });
     }
     if (ir) {  // the bottom strip: rows [16 ni, rows) x every column
       mov(pi_, in_);
-      add_big(pi_, ni * 16L * d_.ldi * 4);
-      lea(po_, ptr[out_ + ni * 16 * 4]);
-      if (nj) walk(nj, 16 * 4, 16L * d_.ldo * 4, [&] { emit_block(ir, 16); });
+      add_big(pi_, ni * 16L * d_.ldi * es_);
+      lea(po_, ptr[out_ + ni * 16 * es_]);
+      if (nj) walk(nj, 16 * es_, 16L * d_.ldo * es_, [&] { emit_block(ir, 16); });
       if (jr) emit_block(ir, jr);
     }
     vzeroupper();
@@ -121,6 +131,7 @@ class transpose_generator : public Xbyak::CodeGenerator {
   }
 
   void emit_block(int rows, int cols) {
+    if (es_ == 2) return block16(rows, cols);
     if (rows == 16 && cols == 16) {  // staged: see the header
       for (int r0 = 0; r0 < 16; r0 += 8)
         for (int c0 = 0; c0 < 16; c0 += 8)
@@ -131,6 +142,80 @@ class transpose_generator : public Xbyak::CodeGenerator {
     for (int c0 = 0; c0 < cols; c0 += 8)
       for (int r0 = 0; r0 < rows; r0 += 8)
         emit_tile(std::min(8, rows - r0), std::min(8, cols - c0), c0, r0, {source::in, sink::out});
+  }
+
+  // ---- 16-bit blocks (see the header) ---------------------------------------------------------
+  void block16(int rows, int cols) {
+    using namespace Xbyak;
+    if (rows == 16 && cols == 16) return transpose16(pi_, 2L * d_.ldi, po_, 2L * d_.ldo);
+    copy16(rows, cols, pi_, 2L * d_.ldi, stage_ + tail_in, 32);
+    transpose16(stage_ + tail_in, 32, stage_ + tail_out, 32);
+    copy16(cols, rows, stage_ + tail_out, 32, po_, 2L * d_.ldo);
+  }
+
+  // lines x words 16-bit values, from_stride / to_stride bytes between lines: masked dwords and,
+  // for an odd count, one word, so nothing past the words is touched
+  template <class From, class To>
+  void copy16(int lines, int words, From from, long from_stride, To to, long to_stride) {
+    using namespace Xbyak;
+    const Ymm v(0), m(15);
+    const int dwords = words / 2;
+    if (dwords && words < 16) vmovups(m, mask(dwords));
+    for (int l = 0; l < lines; ++l) {
+      const Address src = ptr[from + static_cast<int>(l * from_stride)];
+      const Address dst = ptr[to + static_cast<int>(l * to_stride)];
+      if (words == 16) {
+        vmovdqu(v, src);
+        vmovdqu(dst, v);
+        continue;
+      }
+      if (dwords) {
+        vmaskmovps(v, m, src);
+        vmaskmovps(dst, m, v);
+      }
+      if (words % 2) {
+        const int last = (words - 1) * 2;
+        movzx(big_.cvt32(), word[from + static_cast<int>(l * from_stride) + last]);
+        mov(word[to + static_cast<int>(l * to_stride) + last], big_.cvt16());
+      }
+    }
+  }
+
+  // the 16 x 16 block at src (rows ls bytes apart) -> dst (rows lo bytes apart)
+  template <class Src, class Dst>
+  void transpose16(Src src, long ls, Dst dst, long lo) {
+    using namespace Xbyak;
+    const auto Y = [](int i) { return Ymm(i); };
+    for (int h = 0; h < 2; ++h) {
+      for (int r = 0; r < 8; ++r) vmovdqu(Y(r), ptr[src + static_cast<int>((8 * h + r) * ls)]);
+      for (int q = 0; q < 4; ++q) {  // words: rows 2q, 2q+1 interleaved, columns 0-3 | 4-7
+        vpunpcklwd(Y(8 + 2 * q), Y(2 * q), Y(2 * q + 1));
+        vpunpckhwd(Y(9 + 2 * q), Y(2 * q), Y(2 * q + 1));
+      }
+      for (int q = 0; q < 2; ++q) {  // dwords: rows 4q..4q+3, column pairs 01 | 23 | 45 | 67
+        const int t = 8 + 4 * q, o = 4 * q;
+        vpunpckldq(Y(o + 0), Y(t + 0), Y(t + 2));
+        vpunpckhdq(Y(o + 1), Y(t + 0), Y(t + 2));
+        vpunpckldq(Y(o + 2), Y(t + 1), Y(t + 3));
+        vpunpckhdq(Y(o + 3), Y(t + 1), Y(t + 3));
+      }
+      for (int p = 0; p < 4; ++p) {  // qwords: rows 0-7 of columns 2p | 2p+1 (and +8 in lane 1)
+        vpunpcklqdq(Y(8 + 2 * p), Y(p), Y(4 + p));
+        vpunpckhqdq(Y(9 + 2 * p), Y(p), Y(4 + p));
+      }
+      for (int c = 0; c < 8; ++c) {
+        const Address parked = ptr[stage_ + park16 + c * 32];
+        if (h == 0) {
+          vmovdqa(parked, Y(8 + c));
+          continue;
+        }
+        const Ymm t = Y(c % 2);
+        vperm2i128(t, Y(8 + c), parked, 0x02);  // lane 0: top rows, lane 1: bottom rows of column c
+        vmovdqu(ptr[dst + static_cast<int>(c * lo)], t);
+        vperm2i128(t, Y(8 + c), parked, 0x13);  // the same for column c + 8
+        vmovdqu(ptr[dst + static_cast<int>((c + 8) * lo)], t);
+      }
+    }
   }
 
   Xbyak::Address mask(int n) {
@@ -150,7 +235,9 @@ class transpose_generator : public Xbyak::CodeGenerator {
     sink to;
   };
   static constexpr int out_stage = 0, in_stage = 16 * 32;   // 16 half output lines, 8 half input lines
-  static constexpr int stage_bytes = in_stage + 8 * 32;
+  // 16-bit: the top half's 8 registers, and a tail block's rows in and columns out
+  static constexpr int park16 = 0, tail_in = 8 * 32, tail_out = tail_in + 16 * 32;
+  static constexpr int stage_bytes = tail_out + 16 * 32;
 
   // rs x cs tile at (row0, col0) of the block at pi_ / po_
   void emit_tile(int rs, int cs, int col0, int row0, route rt) {
@@ -212,6 +299,7 @@ class transpose_generator : public Xbyak::CodeGenerator {
   }
 
   const detail::transform_desc d_;
+  const int es_;  // element bytes: 4 or 2
   const_table consts_;
   Xbyak::Reg64 in_, out_, di_, do_, pi_, po_, i_, j_, big_, stage_;
 };
