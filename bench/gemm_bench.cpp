@@ -199,8 +199,7 @@ void register_all() {
   using bench::peak_kind;
   const tpp::isa level = tpp::active_isa();
   const bool vnni = level >= tpp::isa::avx512_bf16;
-  // int8: vpdpbusd / AMX, or widened to vpmaddwd on AVX2; the plain avx512 level runs the reference
-  const bool int8_jit = vnni || level < tpp::isa::avx512;
+
   if (level >= tpp::isa::avx512) benchmark::RegisterBenchmark("gemm/peak/f32/fma_zmm", peak_bench, peak_kind::fma_zmm);
   else benchmark::RegisterBenchmark("gemm/peak/f32/fma_ymm", peak_bench, peak_kind::fma_ymm);
   if (vnni) {
@@ -221,7 +220,7 @@ void register_all() {
                                  tpp::gemm_layout::transposed);
     benchmark::RegisterBenchmark(("gemm/tpp/bf16_bt/" + n).c_str(), tpp_bench, s, tpp::dtype::bf16,
                                  tpp::gemm_layout::transposed);
-    if (int8_jit && s.k % 4 == 0) {
+    if (s.k % 4 == 0) {  // int8: vpdpbusd / AMX, or widened to vpmaddwd in ymm
       benchmark::RegisterBenchmark(("gemm/tpp/int8/" + n).c_str(), tpp_bench, s, tpp::dtype::u8, normal);
       benchmark::RegisterBenchmark(("gemm/tpp/int8_bt/" + n).c_str(), tpp_bench, s, tpp::dtype::u8,
                                    tpp::gemm_layout::transposed);

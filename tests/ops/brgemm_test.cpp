@@ -313,10 +313,9 @@ bool expect_jit(const tpp::brgemm_params& p, tpp::isa level) {
   if (!tpp_test::x86_jit(level)) return false;
   // B transposed (f32, bf16, f16) is staged through the transpose into the B-normal kernel
   // u8 x i8, VNNI B (or B transposed staged as VNNI) and A normal only: vpdpbusd from avx512_bf16
-  // (with AVX512_VNNI), widened to vpmaddwd on AVX2; the plain avx512 level runs the reference
+  // (with AVX512_VNNI), widened to vpmaddwd in ymm on AVX2 and at the plain avx512 level
   if (p.a.type == dtype::u8)
-    return (level >= tpp::isa::avx512_bf16 || level < tpp::isa::avx512) &&
-           (p.b_layout == tpp::gemm_layout::vnni || staged_vnni(p, level)) && p.a_layout == tpp::gemm_layout::normal;
+    return (p.b_layout == tpp::gemm_layout::vnni || staged_vnni(p, level)) && p.a_layout == tpp::gemm_layout::normal;
   return true;
 }
 

@@ -9,7 +9,7 @@
 // Offset and address batches, and the epilogue's bias / D / bitmask operands, go through
 // brgemm_call. The JIT covers f32, bf16 and f16 inputs with A normal or transposed and B normal or
 // VNNI (bf16), and u8*i8 with VNNI B (vpdpbusd from avx512_bf16; on AVX2 widened to 16 bits and
-// multiplied exactly by vpmaddwd; the plain avx512 level runs the reference); at the amx level bf16 and u8
+// multiplied exactly by vpmaddwd, which the plain avx512 level runs too); at the amx level bf16 and u8
 // with VNNI B run on AMX tiles when k allows 8+ VNNI groups per tile step (tiles() says so).
 // B transposed is staged: each call transposes the count B_i with the transform TPP into a
 // per-thread buffer, then runs the B-normal kernel on it (O(k n) per B_i against O(m n k) of
@@ -99,8 +99,11 @@ inline void jit_brgemm_amx(brgemm_entry& e, const brgemm_desc& d) {
 inline void generate_brgemm(brgemm_entry& e, const brgemm_desc& d) {
 #if TPP_X86_64
   try {
+    // u8 x i8 at the plain avx512 level (no AVX512_VNNI) runs the AVX2 code: its exact widened
+    // product (vpmaddwd) is written for ymm only
+    const bool ymm_u8 = d.a_type == dtype::u8 && d.level == isa::avx512;
     if (jit::x86::brgemm_amx_supports(d)) jit_brgemm_amx(e, d);
-    else if (d.level >= isa::avx512) jit_brgemm<Xbyak::Zmm>(e, d);
+    else if (d.level >= isa::avx512 && !ymm_u8) jit_brgemm<Xbyak::Zmm>(e, d);
     else jit_brgemm<Xbyak::Ymm>(e, d);
   } catch (const Xbyak::Error& x) {
     fail("tpp::jit: code generation failed for ", kernel_name(d), ": ", x.what());
