@@ -183,6 +183,10 @@ void tpp_gemm_bench(benchmark::State& st, gemm_shape s, tpp::dtype t, int thread
   p.n = s.n;
   p.k = s.k;
   p.a.type = p.b.type = t;
+  if (t == tpp::dtype::u8) {  // u8 x i8 -> i32 (B packed in VNNI quads)
+    p.b.type = tpp::dtype::i8;
+    p.c.type = tpp::dtype::i32;
+  }
   omp_set_num_threads(threads);
   for (auto _ : st) {
     tpp::gemm(p, {o.a, o.b, o.c});
@@ -245,6 +249,8 @@ void register_all() {
       if (tpp::active_isa() >= tpp::isa::avx512_bf16)
         benchmark::RegisterBenchmark(("gemm/tpp/bf16/" + n).c_str(), tpp_gemm_bench, s, tpp::dtype::bf16, t)
             ->UseRealTime();
+      benchmark::RegisterBenchmark(("gemm/tpp/int8/" + n).c_str(), tpp_gemm_bench, s, tpp::dtype::u8, t)
+          ->UseRealTime();
 #if TPP_BENCH_OPENBLAS
       benchmark::RegisterBenchmark(("gemm/openblas/f32/" + n).c_str(), openblas_bench, s, t)->UseRealTime();
 #endif

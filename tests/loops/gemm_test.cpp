@@ -1,7 +1,8 @@
 // tpp::gemm (packing + BRGEMM + OpenMP) against a double-precision oracle: edges in m, n and k,
-// lds larger than needed, beta 1, an epilogue, bf16 inputs, 1 or 2 threads, small blocks and the
-// default ones. A is read in place, so A, B and C end against guard pages.
+// lds larger than needed, beta 1, an epilogue, bf16 and u8 x i8 inputs, 1 or 2 threads, small
+// blocks and the default ones. A is read in place, so A, B and C end against guard pages.
 #include <cmath>
+#include <cstdint>
 #include <random>
 #include <vector>
 
@@ -83,6 +84,50 @@ void check_gemm(int m, int n, int k, tpp::dtype t, float beta, bool epilogue, in
     }
 }
 
+// u8 x i8 -> i32: B packed in VNNI quads, a k tail padded to whole quads; exact integer sums
+void check_gemm_int8(int m, int n, int k, float beta, int threads, blocks bl, std::mt19937& rng) {
+  tpp::gemm_params p;
+  p.m = m;
+  p.n = n;
+  p.k = k;
+  p.a = {tpp::dtype::u8, k + 3};
+  p.b = {tpp::dtype::i8, n + 1};
+  p.c = {tpp::dtype::i32, n + 2};
+  p.beta = beta;
+  if (bl == blocks::small) {
+    p.block_m = 32;
+    p.block_n = 48;
+    p.block_k = 16;
+  }
+  guarded ga(span_bytes(p.a, m, k), true), gb(span_bytes(p.b, k, n), true);
+  guarded gc(static_cast<std::size_t>(m) * p.c.ld * 4, true);
+  auto* a = ga.as<std::uint8_t>();
+  auto* b = gb.as<std::int8_t>();
+  auto* c = gc.as<std::int32_t>();
+  for (std::size_t i = 0; i < ga.bytes(); ++i) a[i] = static_cast<std::uint8_t>(rng());
+  for (std::size_t i = 0; i < gb.bytes(); ++i) b[i] = static_cast<std::int8_t>(rng());
+  for (std::size_t i = 0; i < gc.bytes() / 4; ++i) c[i] = static_cast<std::int32_t>(rng() % 20001) - 10000;
+  const std::vector<std::int32_t> c0(c, c + gc.bytes() / 4);
+#if defined(_OPENMP)
+  omp_set_num_threads(threads);
+#endif
+  tpp::gemm(p, {a, b, c});
+#if defined(_OPENMP)
+  omp_set_num_threads(1);
+#endif
+  for (int r = 0; r < m; ++r)
+    for (int j = 0; j < p.c.ld; ++j) {
+      std::int64_t want = c0[r * p.c.ld + j];  // padding columns: untouched
+      if (j < n) {
+        want = beta == 1.0f ? want : 0;
+        for (int kk = 0; kk < k; ++kk) want += a[r * p.a.ld + kk] * b[kk * p.b.ld + j];
+      }
+      if (c[r * p.c.ld + j] != want)
+        FAIL_CHECK("u8 m=" << m << " n=" << n << " k=" << k << " threads=" << threads << " at (" << r << "," << j
+                           << "): got " << c[r * p.c.ld + j] << ", want " << want);
+    }
+}
+
 }  // namespace
 
 TEST_CASE("gemm: blocked GEMM with edges, beta, epilogue, bf16, threads", "[gemm]") {
@@ -94,6 +139,7 @@ TEST_CASE("gemm: blocked GEMM with edges, beta, epilogue, bf16, threads", "[gemm
         check_gemm(m, n, k, tpp::dtype::f32, 0, false, threads, blocks::small, rng);
         check_gemm(m, n, k, tpp::dtype::f32, 1, true, threads, blocks::small, rng);
         check_gemm(m, n, k, tpp::dtype::bf16, 0, false, threads, blocks::small, rng);
+        check_gemm_int8(m, n, k, 1, threads, blocks::small, rng);
       }
   }
 }
@@ -105,11 +151,13 @@ TEST_CASE("gemm: default blocks with m, n and k edges", "[gemm]") {
   for (tpp::isa level : levels()) {
     isa_scope cap(level);
     for (int threads : {1, 2})
-      for (auto [m, n, k] : {std::tuple{200, 130, 131}, std::tuple{97, 64, 50}, std::tuple{7, 9, 1}})
+      for (auto [m, n, k] : {std::tuple{200, 130, 131}, std::tuple{97, 64, 50}, std::tuple{7, 9, 1}}) {
         for (tpp::dtype t : {tpp::dtype::f32, tpp::dtype::bf16}) {
           check_gemm(m, n, k, t, 0, false, threads, blocks::defaults, rng);
           check_gemm(m, n, k, t, 1, true, threads, blocks::defaults, rng);
         }
+        check_gemm_int8(m, n, k, 0, threads, blocks::defaults, rng);  // k tails of 3, 2 and 1: padded quads
+      }
   }
 }
 
@@ -126,6 +174,14 @@ TEST_CASE("gemm: bad input throws tpp::error", "[gemm][errors]") {
   REQUIRE_THROWS_AS(tpp::gemm(p, {nullptr, x.data(), x.data()}), tpp::error);
   p.a.type = p.b.type = tpp::dtype::bf16;
   p.block_k = 7;
+  REQUIRE_THROWS_AS(tpp::gemm(p, {x.data(), x.data(), x.data()}), tpp::error);
+  p.a.type = tpp::dtype::u8;  // u8 x i8 -> i32: block_k must hold whole quads
+  p.b.type = tpp::dtype::i8;
+  p.c.type = tpp::dtype::i32;
+  p.block_k = 6;
+  REQUIRE_THROWS_AS(tpp::gemm(p, {x.data(), x.data(), x.data()}), tpp::error);
+  p.block_k = 8;
+  p.c.type = tpp::dtype::f32;  // u8 x i8 accumulates in i32
   REQUIRE_THROWS_AS(tpp::gemm(p, {x.data(), x.data(), x.data()}), tpp::error);
 }
 

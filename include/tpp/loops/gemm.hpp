@@ -2,7 +2,7 @@
 //
 //   C[m x n] = beta * C + A[m x k] * B[k x n], then the BRGEMM epilogue per block
 //
-//   B -> Bp [Nb][Kb][bk][bn] (VNNI pairs for bf16 at avx512_bf16);  A is read in place
+//   B -> Bp [Nb][Kb][bk][bn] (VNNI: pairs for bf16 at avx512_bf16, quads for u8 x i8);  A in place
 //   for (nb, mb) in parallel:
 //     C block (mb, nb) = brgemm(A[mb rows][whole k blocks], Bp[nb][..], stride batch)   in chunks
 //                      + brgemm(A[mb rows][k tail], Bp[nb][last])                        if k % bk
@@ -11,9 +11,9 @@
 // on its own page and, at a power-of-two ld, in the same L1 set. A is broadcast one element per
 // row and k step, so each of its cache lines serves 16 k steps whatever its ld. In place it saves
 // the copy (about 2 % of 1024^3) and the compute alone ran 2 % faster (Zen 3). The k tail is its
-// own call because a stride batch needs equal blocks; for VNNI an odd tail is padded with a zero
-// k in both operands, so its A rows are then copied. m and n edges use kernels of the edge size.
-// Packs live in a per-thread scratch that only grows.
+// own call because a stride batch needs equal blocks; for VNNI a tail that is not whole groups is
+// padded with zero k in both operands, so its A rows are then copied. m and n edges use kernels of
+// the edge size. Packs live in a per-thread scratch that only grows.
 #pragma once
 
 #include <algorithm>
@@ -34,10 +34,10 @@ namespace tpp {
 
 struct gemm_params {
   int m = 0, n = 0, k = 0;
-  operand a, b, c;           // f32*f32 or bf16*bf16 (c f32/bf16); ld 0 = packed
+  operand a, b, c;           // f32*f32, bf16*bf16, f16*f16 (c f32/bf16/f16), u8*i8 (c i32); ld 0 = packed
   float beta = 0;            // 0 or 1
   brgemm_epilogue epilogue;  // bias (n values), d (m x n, ld), unary, relu mask
-  int block_m = 64, block_n = 64, block_k = 64;  // blocking; bk even for bf16
+  int block_m = 64, block_n = 64, block_k = 64;  // blocking; bk even for bf16, a multiple of 4 for u8
   // An equation as the epilogue (instead of `epilogue`; beta 0): each C block, still in cache,
   // goes through it with arg(0) = the GEMM result (f32) and arg(i) = equation_inputs[i - 1],
   // addressed like C (m x n) or broadcast. A tree with row reductions sees whole rows: the
@@ -63,42 +63,48 @@ inline std::vector<char>& gemm_scratch() {
   return s;
 }
 
-// rows x cols block of a row-major source (ld, element size es) -> dense dst, zero-padded to
-// prows x pcols. vnni: dst holds (row pairs, cols, 2) instead of (rows, cols).
-inline void pack_block(char* dst, const char* src, long ld, int es, int rows, int cols, int prows,
-                       int pcols, bool vnni) {
-  if (!vnni) {
-    for (int r = 0; r < prows; ++r) {
-      char* out = dst + static_cast<long>(r) * pcols * es;
-      if (r < rows) {
-        std::memcpy(out, src + r * ld * es, static_cast<std::size_t>(cols) * es);
-        std::memset(out + static_cast<long>(cols) * es, 0, static_cast<std::size_t>(pcols - cols) * es);
-      } else {
-        std::memset(out, 0, static_cast<std::size_t>(pcols) * es);
-      }
+// VNNI groups of G rows (G = 2: 16-bit pairs; 4: 8-bit quads): G source rows interleave into one
+// dst row of pcols * G elements; a row past `rows` reads as zeros (prows is a multiple of G).
+template <int G, class E>
+void pack_vnni(E* dst, const E* src, long ld, int rows, int cols, int prows, int pcols) {
+  static const E zeros[1] = {};
+  for (int r = 0; r < prows; r += G) {
+    E* o = dst + static_cast<long>(r / G) * pcols * G;
+    const E* s[G];
+    bool whole = true;
+    for (int q = 0; q < G; ++q) {
+      s[q] = r + q < rows ? src + (r + q) * ld : nullptr;
+      whole = whole && s[q];
     }
-    return;
-  }
-  // two source rows interleave into one VNNI row; a row past `rows` reads as zeros (prows is even)
-  const auto* s = reinterpret_cast<const std::uint16_t*>(src);
-  static const std::uint16_t zeros[1] = {0};
-  for (int r = 0; r < prows; r += 2) {
-    auto* o = reinterpret_cast<std::uint16_t*>(dst) + static_cast<long>(r / 2) * pcols * 2;
-    const std::uint16_t* s0 = r < rows ? s + r * ld : zeros;
-    const std::uint16_t* s1 = r + 1 < rows ? s + (r + 1) * ld : zeros;
-    const long step0 = r < rows ? 1 : 0, step1 = r + 1 < rows ? 1 : 0;
-    if (step0 && step1) {
-      for (int j = 0; j < cols; ++j) {  // the common case: a loop the compiler vectorizes
-        o[2 * j] = s0[j];
-        o[2 * j + 1] = s1[j];
-      }
+    if (whole) {
+      for (int j = 0; j < cols; ++j)  // the common case: a loop the compiler vectorizes
+        for (int q = 0; q < G; ++q) o[G * j + q] = s[q][j];
     } else {
-      for (int j = 0; j < cols; ++j) {
-        o[2 * j] = s0[j * step0];
-        o[2 * j + 1] = s1[j * step1];
-      }
+      for (int j = 0; j < cols; ++j)
+        for (int q = 0; q < G; ++q) o[G * j + q] = s[q] ? s[q][j] : zeros[0];
     }
-    std::memset(o + 2 * cols, 0, static_cast<std::size_t>(pcols - cols) * 4);
+    std::memset(o + G * cols, 0, static_cast<std::size_t>(pcols - cols) * G * sizeof(E));
+  }
+}
+
+// rows x cols block of a row-major source (ld, element size es) -> dense dst, zero-padded to
+// prows x pcols. g > 1: dst holds VNNI groups (prows / g, pcols, g) instead of (rows, cols).
+inline void pack_block(char* dst, const char* src, long ld, int es, int rows, int cols, int prows,
+                       int pcols, int g) {
+  if (g == 2)
+    return pack_vnni<2>(reinterpret_cast<std::uint16_t*>(dst), reinterpret_cast<const std::uint16_t*>(src), ld, rows,
+                        cols, prows, pcols);
+  if (g == 4)
+    return pack_vnni<4>(reinterpret_cast<std::uint8_t*>(dst), reinterpret_cast<const std::uint8_t*>(src), ld, rows,
+                        cols, prows, pcols);
+  for (int r = 0; r < prows; ++r) {
+    char* out = dst + static_cast<long>(r) * pcols * es;
+    if (r < rows) {
+      std::memcpy(out, src + r * ld * es, static_cast<std::size_t>(cols) * es);
+      std::memset(out + static_cast<long>(cols) * es, 0, static_cast<std::size_t>(pcols - cols) * es);
+    } else {
+      std::memset(out, 0, static_cast<std::size_t>(pcols) * es);
+    }
   }
 }
 
@@ -149,8 +155,9 @@ inline void run_gemm_equation(const gemm_params& p, const gemm_operands& x, cons
 inline void gemm(const gemm_params& p, const gemm_operands& x) {
   if (p.block_m < 1 || p.block_n < 1 || p.block_k < 1)
     detail::fail("tpp::gemm: block sizes ", p.block_m, " x ", p.block_n, " x ", p.block_k, " must be positive");
-  const bool bf16 = p.a.type == dtype::bf16;
+  const bool bf16 = p.a.type == dtype::bf16, int8 = p.a.type == dtype::u8;
   if (bf16 && p.block_k % 2) detail::fail("tpp::gemm: block_k = ", p.block_k, " must be even for bf16");
+  if (int8 && p.block_k % 4) detail::fail("tpp::gemm: block_k = ", p.block_k, " must be a multiple of 4 for u8");
   // validate the whole problem once (shape, types, lds, epilogue) through brgemm's rules
   brgemm_params whole;
   whole.m = p.m;
@@ -162,7 +169,6 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
   whole.beta = p.beta;
   whole.epilogue = p.epilogue;
   const detail::brgemm_desc d = detail::lower(whole, isa::ref);
-  if (p.a.type == dtype::u8) detail::fail("tpp::gemm: a.type = u8 is not supported; allowed: f32, bf16, f16");
   if (d.mask.type != dtype::none && p.block_n % 8)
     detail::fail("tpp::gemm: block_n = ", p.block_n, " must be a multiple of 8 with a relu bitmask");
   if (!x.a || !x.b || !x.c) detail::fail("tpp::gemm: a, b or c is null");
@@ -177,6 +183,7 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
     if (d.has_epilogue() || d.mask.type != dtype::none)
       detail::fail("tpp::gemm: equation and epilogue are both set; use one");
     if (p.beta != 0.0f) detail::fail("tpp::gemm: beta = ", p.beta, ", but an equation epilogue needs beta = 0");
+    if (int8) detail::fail("tpp::gemm: an equation epilogue takes float results; a.type = u8 gives i32");
     if (x.equation_inputs.size() != p.equation_inputs.size())
       detail::fail("tpp::gemm: ", x.equation_inputs.size(), " equation input pointers for ", p.equation_inputs.size(),
                    " equation inputs");
@@ -186,11 +193,14 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
     for (int i = 0; i < ed.count; ++i) eq_reduces = eq_reduces || ed.nodes[i].kind == detail::expr_kind::reduce;
   }
   const int es = size_of(p.a.type);
-  const bool vnni = bf16 && is_x86(active_isa()) && active_isa() >= isa::avx512_bf16;
-  // k blocks: Kf whole ones of bk, then a tail of kt (ktp with VNNI's zero k)
+  // B in VNNI groups of g k values: quads for u8 x i8 (every JIT product takes them), pairs for
+  // bf16 where vdpbf16ps / AMX multiply them
+  const int g = int8 ? 4 : bf16 && is_x86(active_isa()) && active_isa() >= isa::avx512_bf16 ? 2 : 1;
+  const bool vnni = g > 1;
+  // k blocks: Kf whole ones of bk, then a tail of kt (ktp: padded with zero k to whole groups)
   int bk = std::min(p.block_k, p.k);
-  if (vnni) bk = std::max(2, bk - bk % 2);
-  const int Kf = p.k / bk, kt = p.k % bk, ktp = kt + (vnni ? kt % 2 : 0), Kb = Kf + (kt ? 1 : 0);
+  if (vnni) bk = std::max(g, bk - bk % g);
+  const int Kf = p.k / bk, kt = p.k % bk, ktp = (kt + g - 1) / g * g, Kb = Kf + (kt ? 1 : 0);
   const int bm = std::min(p.block_m, p.m), bn = eq_reduces ? p.n : std::min(p.block_n, p.n);
   const int Mb = (p.m + bm - 1) / bm;
   const int Nb = (p.n + bn - 1) / bn;
@@ -254,7 +264,7 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
         const int rows = std::min(bk, p.k - kb * bk), cols = std::min(bn, p.n - nb * bn);
         detail::pack_block(Bp + (static_cast<std::size_t>(nb) * Kb + kb) * bblk,
                            B + (static_cast<long>(kb) * bk * ldb + static_cast<long>(nb) * bn) * es, ldb, es,
-                           rows, cols, kb < Kf ? bk : ktp, bn, vnni);
+                           rows, cols, kb < Kf ? bk : ktp, bn, g);
       }
     if (copy_tail) {
 #pragma omp for schedule(static)
@@ -262,7 +272,7 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
         const int rows = std::min(bm, p.m - mb * bm);
         detail::pack_block(At + static_cast<std::size_t>(mb) * bm * ktp * es,
                            A + (static_cast<long>(mb) * bm * lda + static_cast<long>(Kf) * bk) * es, lda, es,
-                           rows, kt, rows, ktp, false);
+                           rows, kt, rows, ktp, 1);
       }
     } else {
 #pragma omp barrier
