@@ -19,6 +19,12 @@ namespace {
 
 // blocks: small (32 x 48 x 16) or the defaults (64 x 64 x 64)
 enum class blocks { small, defaults };
+void set_blocks(tpp::gemm_params& p, blocks bl) {
+  if (bl == blocks::defaults) return;
+  p.block_m = 32;
+  p.block_n = 48;
+  p.block_k = 16;
+}
 
 void check_gemm(int m, int n, int k, tpp::dtype t, float beta, bool epilogue, int threads, blocks bl,
                 std::mt19937& rng) {
@@ -30,11 +36,7 @@ void check_gemm(int m, int n, int k, tpp::dtype t, float beta, bool epilogue, in
   p.b = {t, n + 1};
   p.c = {tpp::dtype::f32, n + 2};
   p.beta = beta;
-  if (bl == blocks::small) {
-    p.block_m = 32;
-    p.block_n = 48;
-    p.block_k = 16;
-  }
+  set_blocks(p, bl);
   if (epilogue) {
     p.epilogue.bias = tpp::dtype::f32;
     p.epilogue.unary = tpp::unary_op::relu;
@@ -94,11 +96,7 @@ void check_gemm_int8(int m, int n, int k, float beta, int threads, blocks bl, st
   p.b = {tpp::dtype::i8, n + 1};
   p.c = {tpp::dtype::i32, n + 2};
   p.beta = beta;
-  if (bl == blocks::small) {
-    p.block_m = 32;
-    p.block_n = 48;
-    p.block_k = 16;
-  }
+  set_blocks(p, bl);
   guarded ga(span_bytes(p.a, m, k), true), gb(span_bytes(p.b, k, n), true);
   guarded gc(static_cast<std::size_t>(m) * p.c.ld * 4, true);
   auto* a = ga.as<std::uint8_t>();
