@@ -67,7 +67,6 @@ inline std::vector<char>& gemm_scratch() {
 // dst row of pcols * G elements; a row past `rows` reads as zeros (prows is a multiple of G).
 template <int G, class E>
 void pack_vnni(E* dst, const E* src, long ld, int rows, int cols, int prows, int pcols) {
-  static const E zeros[1] = {};
   for (int r = 0; r < prows; r += G) {
     E* o = dst + static_cast<long>(r / G) * pcols * G;
     const E* s[G];
@@ -81,7 +80,7 @@ void pack_vnni(E* dst, const E* src, long ld, int rows, int cols, int prows, int
         for (int q = 0; q < G; ++q) o[G * j + q] = s[q][j];
     } else {
       for (int j = 0; j < cols; ++j)
-        for (int q = 0; q < G; ++q) o[G * j + q] = s[q] ? s[q][j] : zeros[0];
+        for (int q = 0; q < G; ++q) o[G * j + q] = s[q] ? s[q][j] : E{};
     }
     std::memset(o + G * cols, 0, static_cast<std::size_t>(pcols - cols) * G * sizeof(E));
   }

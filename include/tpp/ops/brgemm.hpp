@@ -14,12 +14,12 @@
 // B transposed is staged: each call transposes the count B_i with the transform TPP into a
 // per-thread buffer, then runs the B-normal kernel on it (O(k n) per B_i against O(m n k) of
 // work), or the VNNI kernel for bf16 where it multiplies pairs natively and for u8*i8 (k and ldb
-// in whole groups: stages_vnni). 16-bit transposes to B normal run the transform reference, which
-// is still far cheaper than the reference product. f16 VNNI B is unpacked to f32 as it is loaded.
-// u8*i8 with B normal, or transposed with k or ldb not a multiple of 4, runs the reference
-// (jitted() says which).
+// in whole groups: stages_vnni). The transposes are JIT on x86; on AArch64 16-bit ones to B
+// normal run the transform reference, still far cheaper than the reference product. f16 VNNI B is
+// unpacked to f32 as it is loaded. u8*i8 with B normal, or transposed with k or ldb not a
+// multiple of 4, runs the reference (jitted() says which).
 // On AArch64 the NEON generator covers f32 / bf16 / f16 with A normal or transposed (bf16 VNNI B
-// by bfdot at neon_bf16), the epilogue, and f32 B transposed staged as above: see
+// by bfdot at neon_bf16), the epilogue, and B transposed staged as above: see
 // tpp/jit/a64/brgemm_generator.hpp.
 #pragma once
 
@@ -99,11 +99,11 @@ inline void jit_brgemm_amx(brgemm_entry& e, const brgemm_desc& d) {
 inline void generate_brgemm(brgemm_entry& e, const brgemm_desc& d) {
 #if TPP_X86_64
   try {
-    // u8 x i8 at the plain avx512 level (no AVX512_VNNI) runs the AVX2 code: its exact widened
-    // product (vpmaddwd) is written for ymm only
-    const bool ymm_u8 = d.a_type == dtype::u8 && d.level == isa::avx512;
+    // zmm where its generator takes d, else ymm: u8 x i8 without AVX512_VNNI (the plain avx512
+    // level) has no zmm product, and the exact widened one (vpmaddwd) is written for ymm
+    const bool zmm = d.level >= isa::avx512 && jit::x86::brgemm_generator<Xbyak::Zmm>::supports(d);
     if (jit::x86::brgemm_amx_supports(d)) jit_brgemm_amx(e, d);
-    else if (d.level >= isa::avx512 && !ymm_u8) jit_brgemm<Xbyak::Zmm>(e, d);
+    else if (zmm) jit_brgemm<Xbyak::Zmm>(e, d);
     else jit_brgemm<Xbyak::Ymm>(e, d);
   } catch (const Xbyak::Error& x) {
     fail("tpp::jit: code generation failed for ", kernel_name(d), ": ", x.what());
@@ -133,8 +133,7 @@ inline bool stages_vnni(const brgemm_desc& d) {
 
 // B transposed: the kernel of the same product with B normal or VNNI (ldb = n, the staged B_i
 // k * n elements apart), and the transform that stages each B_i^T [n x k] as B_i [k x n], or in
-// VNNI groups [k/g x n*g] (JIT for 32-bit elements and whole groups; the transform reference for
-// 16-bit B normal).
+// VNNI groups [k/g x n*g] (JIT, but for 16-bit B normal on AArch64: the transform reference).
 inline void stage_transposed_b(brgemm_entry& e, const brgemm_desc& d) {
   const bool vnni = stages_vnni(d);
   brgemm_desc nd = d;

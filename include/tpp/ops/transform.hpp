@@ -5,10 +5,10 @@
 //   tpp::transform_kernel t = tpp::transform(p);
 //   t(in, out);
 //
-// The JIT covers 32-bit transpose (x86: 8 x 8 ymm tiles; AArch64: 4 x 4 NEON blocks), VNNI
-// transpose where both lds hold whole groups (it is the 32-bit transpose of the groups, below) and
-// 16-bit VNNI pack; the other transforms and element sizes run typed reference loops for now
-// (jitted() says which).
+// The JIT covers 32-bit transpose (x86: 8 x 8 ymm tiles; AArch64: 4 x 4 NEON blocks), 16-bit
+// transpose on x86, VNNI transpose where both lds hold whole groups (it is the 32-bit transpose of
+// the groups, below) and 16-bit VNNI pack; the other transforms and element sizes run typed
+// reference loops for now (jitted() says which).
 #pragma once
 
 #include <string>
@@ -72,7 +72,7 @@ inline transform_entry build_transform(const transform_desc& given) {
       e.code = jit::publish_generated<fn>(g, "tpp_" + op + "_" + shape);
     }
   } catch (const Xbyak::Error& x) {
-    fail("tpp::jit: code generation failed for a ", name(d.op), ": ", x.what());
+    fail("tpp::jit: code generation failed for a ", op, ": ", x.what());
   }
 #elif defined(__aarch64__)
   using fn = void (*)(const transform_args*);

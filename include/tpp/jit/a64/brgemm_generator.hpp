@@ -21,7 +21,8 @@
 // transcendental activations of a64/math.hpp (exp, tanh, sigmoid, gelu_tanh, gelu_erf, erf, elu;
 // their constants in a table after the code), the relu bitmask (c > 0 before the activation; with
 // a mask the blocks start on whole mask bytes). B transposed is staged into this generator's
-// B-normal kernel by tpp/ops/brgemm.hpp; u8*i8 runs the reference.
+// B-normal kernel (bf16 at neon_bf16 with k and ldb even: its VNNI kernel) by tpp/ops/brgemm.hpp;
+// u8*i8 runs the reference.
 //
 // AAPCS64: the kernel saves the x19-x28 and d8-d15 it uses (in pairs), and touches nothing else.
 #pragma once
