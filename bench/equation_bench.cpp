@@ -68,6 +68,7 @@ void tpp_row_bench(benchmark::State& st, shape s, bool layernorm) {
   set_bytes(st, s, 2);
   st.counters["jit"] = k.jitted();
   st.counters["unroll"] = k.unroll();
+  st.counters["stream"] = k.streams();  // streaming stores (store_hint::automatic chose them)
 }
 
 #if TPP_BENCH_ONEDNN
@@ -132,6 +133,7 @@ void chain_equation_bench(benchmark::State& st, shape s, tpp::unary_op act) {
     benchmark::ClobberMemory();
   }
   set_bytes(st, s, 5);
+  st.counters["stream"] = k.streams();
 }
 
 // ... or four TPP calls through a temporary (the same bytes of useful work counted)

@@ -345,6 +345,50 @@ TEST_CASE("equation: LayerNorm, softmax (forward, backward), bias + GELU, BatchN
     }
 }
 
+// store_hint::streaming: an f32 root whose rows start 64 bytes apart is stored with streaming
+// stores by the x86 JIT when out is vector-aligned, and through the cache otherwise; both copies
+// of the row loop must give the oracle's answer. With the guard page after, out starts wherever
+// its size puts it (aligned or not across this grid), before it starts on a page; ld = 16k
+// (aligned rows) or n (aligned rows only where n is, or where the chain's packed rows collapse). Softmax keeps its exp in out, which its
+// last pass reads: that root is never streamed, nor a bf16 one.
+TEST_CASE("equation: streaming stores (store_hint) keep every result", "[equation]") {
+  std::mt19937 rng(31);
+  for (int n : {1, 7, 8, 9, 15, 16, 17, 33, 100})
+    for (int m : {1, 3})
+      for (int ld : {n, (n + 15) / 16 * 16 + 16}) {
+        tpp::equation_params chain;
+        chain.m = m;
+        chain.n = n;
+        chain.inputs = std::vector<tpp::operand>(4, tpp::operand{dtype::f32});
+        chain.root = tpp::relu(tpp::arg(0) * tpp::arg(1) + tpp::arg(2)) + tpp::arg(3);
+        std::vector<tpp::equation_params> ps = {chain, tpp::layernorm_forward(m, n), tpp::softmax_forward(m, n),
+                                                tpp::layernorm_forward(m, n, dtype::bf16)};
+        for (auto& p : ps) {
+          p.store = tpp::store_hint::streaming;
+          p.out.ld = ld;
+        }
+        for (const auto& p : ps)
+          for (tpp::isa level : levels()) {
+            isa_scope cap(level);
+            const bool collapses = &p == &ps[0] && ld == n;  // packed, no reduction: one long row
+            const bool rows_aligned = m == 1 || ld % 16 == 0 || collapses;
+            const bool softmax = &p == &ps[2];
+            const bool want = tpp_test::x86_jit(level) && p.out.type == dtype::f32 && rows_aligned && !softmax;
+            REQUIRE(tpp::equation(p).streams() == want);
+            for (bool flush_end : {true, false}) {
+              const check_result r = run_equation(p, flush_end, rng);
+              if (!r.ok) FAIL_CHECK(r.why);
+            }
+          }
+      }
+  // cached, and automatic on data far below the last-level cache, never stream
+  for (tpp::store_hint h : {tpp::store_hint::cached, tpp::store_hint::automatic}) {
+    tpp::equation_params p = tpp::layernorm_forward(64, 256);
+    p.store = h;
+    REQUIRE_FALSE(tpp::equation(p).streams());
+  }
+}
+
 // Softmax's exp(x - max) may flush results below 2^-126 to zero (x86: math::exp_domain::nonpositive_ftz);
 // normal results keep their accuracy. A row spanning the whole exp range, shifts -87..-110 among
 // them: each output is within (|x - max| + 4) ulp + 2^-126 of the double-precision softmax, and

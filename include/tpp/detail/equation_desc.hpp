@@ -33,6 +33,8 @@ struct eq_node {
 struct equation_desc {
   isa level = isa::ref;
   std::uint8_t count = 0, inputs = 0, passes = 0;  // nodes, operands, passes over a row
+  std::uint8_t stream = 0;                         // 1: the root's full vectors are streaming stores
+  std::uint8_t pad[3] = {};
   std::int32_t m = 0, n = 0;
   operand_desc out;
   operand_desc in[equation_max_inputs];
@@ -42,7 +44,7 @@ struct equation_desc {
   bool root_is_reduction() const { return root().kind == expr_kind::reduce; }
 };
 static_assert(sizeof(eq_node) == 12, "no padding in keys");
-static_assert(sizeof(equation_desc) == 12 + 8 + 8 * equation_max_inputs + 12 * equation_max_nodes,
+static_assert(sizeof(equation_desc) == 16 + 8 + 8 * equation_max_inputs + 12 * equation_max_nodes,
               "no padding in keys (hashed and compared as bytes)");
 
 // What a kernel is called with.

@@ -17,6 +17,7 @@
 #include <initializer_list>
 #include <vector>
 
+#include "tpp/core/cache.hpp"
 #include "tpp/core/cpu.hpp"
 #include "tpp/core/error.hpp"
 #include "tpp/detail/equation_desc.hpp"
@@ -39,6 +40,9 @@ struct equation_params {
   std::vector<operand> inputs;  // arg(i) is inputs[i]; at most 8
   operand out{dtype::f32};      // m x n, or m x 1 (f32) for a reduction root; no broadcast
   expr root{0.0f};
+  // Streaming stores (tpp/core/cache.hpp) for an f32 root whose rows start 64 bytes apart (or
+  // one packed block); the x86 JIT honours it, where the output's address is vector-aligned.
+  store_hint store = store_hint::automatic;
 };
 
 namespace detail {
@@ -56,6 +60,23 @@ inline void collapse_rows(equation_desc& d) {
   d.m = 1;
   for (int k = 0; k < d.inputs; ++k) d.in[k].ld = 0;
   d.out.ld = 0;
+}
+
+// Whether the root is stored with streaming stores: an f32 m x n root whose rows start on
+// 64-byte steps (so the row starts keep the first row's vector alignment), as the hint and the
+// bytes read and written say.
+inline bool streams_root(const equation_desc& d, store_hint hint) {
+  if (d.root_is_reduction() || d.out.type != dtype::f32) return false;
+  if (d.m > 1 && static_cast<long long>(d.out.ld) * 4 % 64 != 0) return false;
+  const double elems = static_cast<double>(d.m) * d.n;
+  double bytes = elems * 4;
+  for (int k = 0; k < d.inputs; ++k) {
+    const operand_desc& o = d.in[k];
+    const double count = o.bcast == broadcast::none ? elems : o.bcast == broadcast::row ? d.n
+                         : o.bcast == broadcast::column ? d.m : 1;
+    bytes += count * size_of(o.type);
+  }
+  return streams_output(hint, bytes);
 }
 
 inline equation_desc lower(const equation_params& p, isa level) {
@@ -83,6 +104,7 @@ inline equation_desc lower(const equation_params& p, isa level) {
     d.out = lower_operand(ctx, "out", p.out, p.m, p.n, {false, false, true, false});
   }
   collapse_rows(d);
+  d.stream = streams_root(d, p.store);
   return d;
 }
 
@@ -90,6 +112,7 @@ struct equation_entry {
   equation_desc desc;
   void (*code)(const equation_args*) = nullptr;  // null: run the reference
   int unroll = 0;
+  bool streams = false;  // the code stores the root with streaming stores (x86, desc.stream)
 };
 
 // Builds with u = 4 vectors per column step in every pass; a pass that runs out of registers is
@@ -122,6 +145,7 @@ inline equation_entry build_equation(const equation_desc& d) {
       jit::x86::equation_generator<V> g(d, u);
       e.code = jit::publish_generated<void (*)(const equation_args*)>(g, name);
       e.unroll = g.unroll();
+      e.streams = g.streams();
     });
   };
   try {
@@ -177,6 +201,7 @@ class equation_kernel {
   int passes() const { return e_->desc.passes; }      // sweeps over each row
   int nodes() const { return e_->desc.count; }         // distinct nodes after sharing
   int unroll() const { return e_->unroll; }            // vectors per column step (JIT; least over passes)
+  bool streams() const { return e_->streams; }          // root stored streaming (store_hint)
 
  private:
   const detail::equation_entry* e_ = nullptr;

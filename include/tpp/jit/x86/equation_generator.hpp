@@ -9,6 +9,10 @@
 //         acc[r] (op)= value of r's child;   last pass: store the root
 //       acc[r] -> one float per row (horizontal), into r's stack slot
 //
+// A streaming root (desc.stream, store_hint; not when out holds a materialized node) stores the last pass's full vectors with vmovntps;
+// that needs a vector-aligned out, so the row loop is emitted twice and the kernel picks the
+// streaming copy when out is aligned (rows start 64 bytes apart: lower() checks), else the cached.
+//
 // Registers are allocated from a pool as nodes are evaluated and freed after their last use in
 // the pass; a unary op (the shared injector) or muladd reuses a child's register when that child
 // dies there. The generator is built with u = 4 lanes and retried with 2 and 1 when the pool runs
@@ -60,6 +64,10 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
     emit();
   }
 
+  // Whether the root is stored streaming: asked for, and out is not read back by the last pass
+  // (softmax's exp materialized in out: a streaming store to a line in L1 ran it 1.8x slower)
+  bool streams() const { return d_.stream && plan_.materialized() < 0; }
+
  private:
   // AVX2 keeps the tail's lane mask in the last register
   static int pool_size(const desc& d) { return vec<V>::count - (!avx512 && d.n % VL != 0 ? 1 : 0); }
@@ -79,7 +87,29 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
     mov(s0_, ptr[args_ + static_cast<int>(offsetof(detail::equation_args, inputs))]);
     for (int k = 0; k < d_.inputs; ++k) mov(in_[k], ptr[s0_ + 8 * k]);
     mov(out_, ptr[args_ + static_cast<int>(offsetof(detail::equation_args, out))]);
+    if (streams()) {  // streaming stores need a vector-aligned out; otherwise the cached copy runs
+      Label cached, done;
+      test(out_, vec<V>::bytes - 1);
+      jnz(cached, T_NEAR);
+      stream_ = true;
+      emit_rows();
+      sfence();  // streaming stores are weakly ordered: make them visible before returning
+      jmp(done, T_NEAR);
+      L(cached);
+      stream_ = false;
+      emit_rows();
+      L(done);
+    } else {
+      emit_rows();
+    }
+    vzeroupper();
+    sf.close();
+    consts_.emit(*this);
+  }
 
+  // every row: its passes, then the pointers move to the next row
+  void emit_rows() {
+    using namespace Xbyak;
     Label rows;
     mov(row_, d_.m);
     L(rows);
@@ -97,9 +127,6 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
     if (const long step = static_cast<long>(d_.out.ld) * size_of(d_.out.type)) add(out_, static_cast<int>(step));
     dec(row_);
     jnz(rows, T_NEAR);
-    vzeroupper();
-    sf.close();
-    consts_.emit(*this);
   }
 
   // ---- the walker's hooks ---------------------------------------------------------------------
@@ -137,7 +164,13 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
     const bool converts = t != dtype::f32;
     const int t0 = converts ? alloc() : 0, t1 = converts ? alloc() : 0;
     const int copy = keep ? alloc() : -1;
+    // the root of the last pass (earlier passes store only what a later one reads back)
+    const bool stream = stream_ && p_.q == plan_.passes() && t == dtype::f32;
     for (int k = 0; k < lanes; ++k) {
+      if (stream && walker::n_of(k, lanes, n_last) == VL) {  // the masked tail stays cached
+        vmovntps(ptr[out_ + col_ * es + (first + k * VL) * es], V(r[k]));
+        continue;
+      }
       if (copy >= 0) vmovaps(V(copy), V(r[k]));
       io_.store(V(copy >= 0 ? copy : r[k]), t, out_ + col_ * es + (first + k * VL) * es, walker::n_of(k, lanes, n_last),
                 V(t0), V(t1));
@@ -319,6 +352,7 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
     release(tmp);
   }
 
+  bool stream_ = false;  // emitting the streaming copy of the row loop
   const_table consts_;
   unary_injector<V> inj_;
   io<V> io_;
