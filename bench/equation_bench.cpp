@@ -183,6 +183,9 @@ void register_all() {
                                tpp::dtype::bf16);
   benchmark::RegisterBenchmark("eq/tpp/vnni_pack/bf16/1024x1024", transform_bench, sq, tpp::transform_op::vnni_pack,
                                tpp::dtype::bf16);
+  benchmark::RegisterBenchmark("eq/memcpy/copy/f32/1024x256", memcpy_bench, shape{1024, 256});  // = i8 1024^2
+  benchmark::RegisterBenchmark("eq/tpp/transpose/i8/1024x1024", transform_bench, sq, tpp::transform_op::transpose,
+                               tpp::dtype::i8);
   // L2-resident (5 x 64 KiB) and DRAM-resident (5 x 16 MiB)
   for (shape s : {shape{64, 256}, shape{1024, 4096}}) {
     const std::string n = "/f32/" + std::to_string(s.rows) + "x" + std::to_string(s.cols);

@@ -105,12 +105,12 @@ def gemm_report(ctx, runs):
 
 
 def memcpy_size(size):
-    """The f32 memcpy row of the same bytes: "1024x1024" -> itself, "1024x1024 bf16" -> "1024x512"."""
+    """The f32 memcpy row of the same bytes: "1024x1024" -> itself, "1024x1024 bf16" -> "1024x512",
+    "1024x1024 i8" -> "1024x256"."""
     shape, *dt = size.split()
-    if dt and dt[0] in ("bf16", "f16"):
-        r, c = shape.split("x")
-        return f"{r}x{int(c) // 2}"
-    return shape
+    per_f32 = {"bf16": 2, "f16": 2, "i8": 4, "u8": 4}.get(dt[0], 1) if dt else 1
+    r, c = shape.split("x")
+    return f"{r}x{int(c) // per_f32}"
 
 
 def equation_report(ctx, runs):

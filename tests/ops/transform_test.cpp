@@ -127,7 +127,7 @@ TEST_CASE("transforms match their index formulas on a grid with tails", "[transf
                                     (p.out.ld ? p.out.ld : gm.out_cols) % g == 0;
           for (tpp::isa level : levels()) {
             isa_scope cap(level);
-            const bool jit = (op == transform_op::transpose && t != dtype::i8) ||  // 32-bit and 16-bit
+            const bool jit = op == transform_op::transpose ||  // 32-, 16- and 8-bit
                              (op == transform_op::vnni_pack && t == dtype::bf16) || whole_groups;
             const bool neon_jit = (op == transform_op::transpose && tpp::size_of(t) == 4) ||  // 4 x 4 NEON blocks
                                   (op == transform_op::vnni_pack && tpp::size_of(t) == 2) || whole_groups;

@@ -1,5 +1,5 @@
-// The x86 transpose generator for 32-bit (f32, i32) and 16-bit (bf16, f16) elements, in ymm
-// registers. One loop nest for both sizes, in 16 x 16 blocks:
+// The x86 transpose generator for 32-bit (f32, i32), 16-bit (bf16, f16) and 8-bit elements, in ymm
+// registers. One loop nest for every size, in 16 x 16 blocks:
 //
 //   for j0 in column panels of 16:                     whole 16 x 16 blocks
 //     for i0 in row blocks of 16:   in[i0..+16)[j0..+16) -> out[j0..+16)[i0..+16)
@@ -17,15 +17,22 @@
 // visits came in twice. Zen 3, 1024^2 f32, GB/s in + out (memcpy in the same run ~55-63):
 // unstaged 13.7, staged ~22-30; 1000^2: 35 -> 44-52. Panels 32 or 64 wide, super-rows of 32..256,
 // a diagonal block order, software prefetch of the next block's lines (either side) and
-// non-temporal stores were each tried and were slower or no better.
+// non-temporal stores were each tried and were slower or no better; so were (C++ prototypes)
+// blocks of 8..64 x 8..64 through padded L1 buffers, output rows written 2..16 per burst,
+// prefetch 1..8 blocks ahead, and huge pages. A store burst to 16 lines of one set is the slow
+// part: writing 16 rows x 64 bytes of one column ran at ~22 GB/s, 8 rows x 128 bytes at ~40.
 //
-// 16-bit blocks are two 8 x 16 halves (block16): ymm r = in[i0 + r][j0 .. j0+16) holds columns
+// 16-bit blocks are two 8 x 16 halves (transpose16): ymm r = in[i0 + r][j0 .. j0+16) holds columns
 // 0-7 in lane 0 and 8-15 in lane 1; unpacks of words, dwords and qwords leave column c of the
 // half's 8 rows in lane 0 of one register and column c+8 in its lane 1. The top half is parked on
 // the stack and vperm2i128 joins it with the bottom half into whole 32-byte output lines, so each
 // output line of a block is written once. 16-bit tail blocks go through the stack: their rows are
 // copied in (masked dwords and an odd word), transposed as a whole block and their columns copied
 // out the same way.
+//
+// 8-bit blocks are 16 x 16 bytes (transpose8): ymm r holds input rows r and r+8 in its lanes, three
+// unpack stages (bytes, words, dwords) and a vpermq leave two output rows per register, one per
+// lane. Tail blocks go through the stack like the 16-bit ones (masked dwords, then single bytes).
 // Runs at every x86 level (VEX ymm); masks use vmaskmovps, so no access leaves an operand.
 #pragma once
 
@@ -43,9 +50,9 @@ namespace tpp::jit::x86 {
 
 class transpose_generator : public Xbyak::CodeGenerator {
  public:
-  // 32-bit or 16-bit transpose whose 16-row displacements fit in 31 bits
+  // 32-, 16- or 8-bit transpose whose 16-row displacements fit in 31 bits
   static bool supports(const detail::transform_desc& d) {
-    return d.op == transform_op::transpose && (d.esize == 4 || d.esize == 2) &&
+    return d.op == transform_op::transpose && (d.esize == 4 || d.esize == 2 || d.esize == 1) &&
            16LL * d.ldi * d.esize < (1LL << 30) && 16LL * d.ldo * d.esize < (1LL << 30);
   }
 
@@ -131,7 +138,7 @@ class transpose_generator : public Xbyak::CodeGenerator {
   }
 
   void emit_block(int rows, int cols) {
-    if (es_ == 2) return block16(rows, cols);
+    if (es_ < 4) return narrow_block(rows, cols);
     if (rows == 16 && cols == 16) {  // staged: see the header
       for (int r0 = 0; r0 < 16; r0 += 8)
         for (int c0 = 0; c0 < 16; c0 += 8)
@@ -144,39 +151,54 @@ class transpose_generator : public Xbyak::CodeGenerator {
         emit_tile(std::min(8, rows - r0), std::min(8, cols - c0), c0, r0, {source::in, sink::out});
   }
 
-  // ---- 16-bit blocks (see the header) ---------------------------------------------------------
-  void block16(int rows, int cols) {
-    using namespace Xbyak;
-    if (rows == 16 && cols == 16) return transpose16(pi_, 2L * d_.ldi, po_, 2L * d_.ldo);
-    copy16(rows, cols, pi_, 2L * d_.ldi, stage_ + tail_in, 32);
-    transpose16(stage_ + tail_in, 32, stage_ + tail_out, 32);
-    copy16(cols, rows, stage_ + tail_out, 32, po_, 2L * d_.ldo);
+  // ---- 16- and 8-bit blocks (see the header) --------------------------------------------------
+  // Whole blocks in place; tail blocks through the stack: rows copied in, the whole block
+  // transposed there, its columns copied out.
+  void narrow_block(int rows, int cols) {
+    const long ls = es_ * d_.ldi, lo = es_ * d_.ldo, st = 16 * es_;  // staged rows: 16 elements
+    const auto transpose = [&](auto src, long s, auto dst, long o) {
+      if (es_ == 2) transpose16(src, s, dst, o);
+      else transpose8(src, s, dst, o);
+    };
+    if (rows == 16 && cols == 16) return transpose(pi_, ls, po_, lo);
+    copy_lines(rows, cols * es_, pi_, ls, stage_ + tail_in, st);
+    transpose(stage_ + tail_in, st, stage_ + tail_out, st);
+    copy_lines(cols, rows * es_, stage_ + tail_out, st, po_, lo);
   }
 
-  // lines x words 16-bit values, from_stride / to_stride bytes between lines: masked dwords and,
-  // for an odd count, one word, so nothing past the words is touched
+  // lines of `bytes` bytes, from_stride / to_stride apart: one 32- or 16-byte copy, or masked
+  // dwords, then a word and a byte as the count needs, so nothing past the bytes is touched
   template <class From, class To>
-  void copy16(int lines, int words, From from, long from_stride, To to, long to_stride) {
+  void copy_lines(int lines, int bytes, From from, long from_stride, To to, long to_stride) {
     using namespace Xbyak;
     const Ymm v(0), m(15);
-    const int dwords = words / 2;
-    if (dwords && words < 16) vmovups(m, mask(dwords));
+    const int dwords = bytes / 4;
+    if (dwords && bytes != 32 && bytes != 16) vmovups(m, mask(dwords));
     for (int l = 0; l < lines; ++l) {
-      const Address src = ptr[from + static_cast<int>(l * from_stride)];
-      const Address dst = ptr[to + static_cast<int>(l * to_stride)];
-      if (words == 16) {
-        vmovdqu(v, src);
-        vmovdqu(dst, v);
+      const int src = static_cast<int>(l * from_stride), dst = static_cast<int>(l * to_stride);
+      if (bytes == 32) {
+        vmovdqu(v, ptr[from + src]);
+        vmovdqu(ptr[to + dst], v);
+        continue;
+      }
+      if (bytes == 16) {
+        vmovdqu(Xmm(0), ptr[from + src]);
+        vmovdqu(ptr[to + dst], Xmm(0));
         continue;
       }
       if (dwords) {
-        vmaskmovps(v, m, src);
-        vmaskmovps(dst, m, v);
+        vmaskmovps(v, m, ptr[from + src]);
+        vmaskmovps(ptr[to + dst], m, v);
       }
-      if (words % 2) {
-        const int last = (words - 1) * 2;
-        movzx(big_.cvt32(), word[from + static_cast<int>(l * from_stride) + last]);
-        mov(word[to + static_cast<int>(l * to_stride) + last], big_.cvt16());
+      int b = 4 * dwords;
+      if (bytes - b >= 2) {
+        movzx(big_.cvt32(), word[from + src + b]);
+        mov(word[to + dst + b], big_.cvt16());
+        b += 2;
+      }
+      if (b < bytes) {
+        movzx(big_.cvt32(), byte[from + src + b]);
+        mov(byte[to + dst + b], big_.cvt8());
       }
     }
   }
@@ -215,6 +237,40 @@ class transpose_generator : public Xbyak::CodeGenerator {
         vperm2i128(t, Y(8 + c), parked, 0x13);  // the same for column c + 8
         vmovdqu(ptr[dst + static_cast<int>((c + 8) * lo)], t);
       }
+    }
+  }
+
+  // the 16 x 16 byte block at src (rows ls bytes apart) -> dst (rows lo bytes apart). ymm r holds
+  // rows r (lane 0) and r + 8 (lane 1); byte, word and dword unpacks leave columns 2p and 2p+1 of
+  // both halves in ymm 8+p (a qword each per lane), and vpermq 0xD8 makes lane 0 output row 2p
+  // and lane 1 output row 2p+1.
+  template <class Src, class Dst>
+  void transpose8(Src src, long ls, Dst dst, long lo) {
+    using namespace Xbyak;
+    const auto Y = [](int i) { return Ymm(i); };
+    for (int r = 0; r < 8; ++r) {
+      vmovdqu(Xmm(r), ptr[src + static_cast<int>(r * ls)]);
+      vinserti128(Y(r), Y(r), ptr[src + static_cast<int>((r + 8) * ls)], 1);
+    }
+    for (int q = 0; q < 4; ++q) {  // bytes: rows 2q, 2q+1 interleaved, columns 0-7 | 8-15
+      vpunpcklbw(Y(8 + 2 * q), Y(2 * q), Y(2 * q + 1));
+      vpunpckhbw(Y(9 + 2 * q), Y(2 * q), Y(2 * q + 1));
+    }
+    for (int h = 0; h < 2; ++h) {  // words: rows 4h..4h+3, columns 0-3 | 4-7 | 8-11 | 12-15
+      const int t = 8 + 4 * h, o = 4 * h;
+      vpunpcklwd(Y(o + 0), Y(t + 0), Y(t + 2));
+      vpunpckhwd(Y(o + 1), Y(t + 0), Y(t + 2));
+      vpunpcklwd(Y(o + 2), Y(t + 1), Y(t + 3));
+      vpunpckhwd(Y(o + 3), Y(t + 1), Y(t + 3));
+    }
+    for (int g = 0; g < 4; ++g) {  // dwords: rows 0-7 of columns 4g, 4g+1 | 4g+2, 4g+3
+      vpunpckldq(Y(8 + 2 * g), Y(g), Y(4 + g));
+      vpunpckhdq(Y(9 + 2 * g), Y(g), Y(4 + g));
+    }
+    for (int p = 0; p < 8; ++p) {
+      vpermq(Y(8 + p), Y(8 + p), 0xD8);
+      vmovdqu(ptr[dst + static_cast<int>(2 * p * lo)], Xmm(8 + p));
+      vextracti128(ptr[dst + static_cast<int>((2 * p + 1) * lo)], Y(8 + p), 1);
     }
   }
 
