@@ -350,7 +350,7 @@ TEST_CASE("equation: LayerNorm, softmax (forward, backward), bias + GELU, BatchN
 // of the row loop must give the oracle's answer. With the guard page after, out starts wherever
 // its size puts it (aligned or not across this grid), before it starts on a page; ld = 16k
 // (aligned rows) or n (aligned rows only where n is, or where the chain's packed rows collapse). Softmax keeps its exp in out, which its
-// last pass reads: that root is never streamed, nor a bf16 one.
+// last pass reads: that root is never streamed, nor a bf16 one. In place, the cached copy runs.
 TEST_CASE("equation: streaming stores (store_hint) keep every result", "[equation]") {
   std::mt19937 rng(31);
   for (int n : {1, 7, 8, 9, 15, 16, 17, 33, 100})
@@ -381,6 +381,32 @@ TEST_CASE("equation: streaming stores (store_hint) keep every result", "[equatio
             }
           }
       }
+  // In place (out is input 0, vector-aligned on its page): the kernel takes the cached copy, and
+  // adds and relu round as the scalar loop here does, so the results are equal.
+  {
+    const int m = 3, n = 40, ld = 48;
+    tpp::equation_params p;
+    p.m = m;
+    p.n = n;
+    p.inputs = {{dtype::f32, ld}, {dtype::f32}, {dtype::f32}};
+    p.out.ld = ld;
+    p.root = tpp::relu(tpp::arg(0) + tpp::arg(1)) + tpp::arg(2);
+    p.store = tpp::store_hint::streaming;
+    guarded x(m * ld * 4, false), b(m * n * 4, true), r(m * n * 4, true);
+    tpp_test::fill(b.data(), dtype::f32, b.bytes(), -1, 1, rng);
+    tpp_test::fill(r.data(), dtype::f32, r.bytes(), -1, 1, rng);
+    for (tpp::isa level : levels()) {
+      isa_scope cap(level);
+      tpp_test::fill(x.data(), dtype::f32, x.bytes(), -1, 1, rng);
+      std::vector<float> want(static_cast<std::size_t>(m) * n);
+      for (int i = 0; i < m; ++i)
+        for (int j = 0; j < n; ++j)
+          want[i * n + j] = std::max(x.as<float>()[i * ld + j] + b.as<float>()[i * n + j], 0.0f) + r.as<float>()[i * n + j];
+      tpp::equation(p)({x.data(), b.data(), r.data()}, x.data());
+      for (int i = 0; i < m; ++i)
+        for (int j = 0; j < n; ++j) REQUIRE(x.as<float>()[i * ld + j] == want[i * n + j]);
+    }
+  }
   // cached, and automatic on data far below the last-level cache, never stream
   for (tpp::store_hint h : {tpp::store_hint::cached, tpp::store_hint::automatic}) {
     tpp::equation_params p = tpp::layernorm_forward(64, 256);

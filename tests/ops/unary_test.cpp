@@ -115,3 +115,48 @@ TEST_CASE("leaky_relu and elu take alpha", "[unary]") {
     check(p, rng);
   }
 }
+
+// store_hint::streaming: an f32 out whose rows start 64 bytes apart (packed rows collapse into
+// one; padded ones get ld = 16k here) is written with streaming stores where out is
+// vector-aligned, which the guard placement makes so for some shapes and not others; the cached
+// copy runs elsewhere. Every result must match either way; a bf16 out never streams.
+TEST_CASE("unary ops with streaming stores match the reference", "[unary][stream]") {
+  std::mt19937 rng(17);
+  for (unary_op op : {unary_op::copy, unary_op::relu, unary_op::gelu_tanh, unary_op::relu_inv})
+    for (dtype out : {dtype::f32, dtype::bf16})
+      for (shape s : shape_grid()) {
+        auto p = make(op, s, dtype::f32, out);
+        if (s.ld_pad) p.out.ld = (s.cols + 15) / 16 * 16 + 16;
+        if (op == unary_op::relu) p.mask = {dtype::bit, 0};
+        p.store = tpp::store_hint::streaming;
+        check(p, rng);
+        const auto d = tpp::detail::lower(p, tpp::isa::ref);  // rows after collapsing packed ones
+        const bool rows_aligned = d.rows == 1 || d.dst.ld % 16 == 0;  // relu's packed mask keeps rows
+        for (tpp::isa level : levels()) {
+          isa_scope cap(level);
+          REQUIRE(tpp::unary(p).streams() == (x86_jit(level) && out == dtype::f32 && rows_aligned));
+        }
+      }
+}
+
+// In place (out == in, vector-aligned): the kernel takes the cached copy; relu is exact.
+TEST_CASE("a streaming unary op called in place", "[unary][stream]") {
+  std::mt19937 rng(18);
+  const int rows = 3, cols = 40, ld = 48;
+  tpp::unary_params p;
+  p.op = unary_op::relu;
+  p.rows = rows;
+  p.cols = cols;
+  p.in = p.out = {dtype::f32, ld};
+  p.store = tpp::store_hint::streaming;
+  guarded x(rows * ld * 4, false);
+  for (tpp::isa level : levels()) {
+    isa_scope cap(level);
+    fill(x.data(), dtype::f32, x.bytes(), -1, 1, rng);
+    std::vector<float> want(x.as<float>(), x.as<float>() + rows * ld);
+    for (int i = 0; i < rows; ++i)
+      for (int j = 0; j < cols; ++j) want[i * ld + j] = std::max(want[i * ld + j], 0.0f);
+    tpp::unary(p)(x.data(), x.data());
+    for (int k = 0; k < rows * ld; ++k) REQUIRE(x.as<float>()[k] == want[k]);
+  }
+}

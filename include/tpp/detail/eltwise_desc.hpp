@@ -32,7 +32,7 @@ struct eltwise_desc {
   family fam = family::unary;
   std::uint8_t op = 0;
   isa level = isa::ref;
-  std::uint8_t pad = 0;
+  std::uint8_t stream = 0;  // 1: full vectors of an f32 out are streaming stores (store_hint)
   std::int32_t rows = 0, cols = 0;
   operand_desc src[2], dst, mask;
   float alpha = 0;

@@ -91,6 +91,22 @@ inline void collapse_rows(eltwise_desc& d) {
     if (o->type != dtype::none) o->ld = 0;
 }
 
+// Whether out is written with streaming stores: f32 whose rows start 64 bytes apart (one row
+// after collapse_rows, or ld a multiple of 16), as the hint and the bytes moved say.
+inline bool streams_out(const eltwise_desc& d, store_hint hint) {
+  if (d.dst.type != dtype::f32) return false;
+  if (d.rows > 1 && static_cast<long long>(d.dst.ld) * 4 % 64 != 0) return false;
+  const double elems = static_cast<double>(d.rows) * d.cols;
+  double bytes = elems * 4 + (d.mask.type == dtype::none ? 0 : elems / 8);
+  for (const operand_desc& o : d.src) {
+    if (o.type == dtype::none) continue;
+    const double count = o.bcast == broadcast::none ? elems : o.bcast == broadcast::row ? d.cols
+                         : o.bcast == broadcast::column ? d.rows : 1;
+    bytes += o.type == dtype::bit ? count / 8 : count * size_of(o.type);
+  }
+  return streams_output(hint, bytes);
+}
+
 inline eltwise_desc lower(const unary_params& p, isa level) {
   eltwise_desc d;
   const call_ctx ctx{"unary", name(p.op)};
@@ -124,6 +140,7 @@ inline eltwise_desc lower(const unary_params& p, isa level) {
     fail(ctx, ": alpha = ", *p.alpha, ", but this op takes no alpha");
   }
   collapse_rows(d);
+  d.stream = streams_out(d, p.store);
   return d;
 }
 
@@ -146,6 +163,7 @@ inline eltwise_desc lower(const binary_params& p, isa level) {
     fail(ctx, ": out.type = ", name(p.out.type), ", but a compare writes a bitmask (dtype::bit)");
   d.dst = lower_operand(ctx, "out", p.out, p.rows, p.cols, {false, cmp, !cmp, false});
   collapse_rows(d);
+  d.stream = streams_out(d, p.store);
   return d;
 }
 

@@ -36,6 +36,7 @@ struct eltwise_entry {
   eltwise_desc desc;
   void (*code)(const eltwise_args*) = nullptr;  // null: run the reference
   std::size_t code_size = 0;
+  bool streams = false;  // the code writes out with streaming stores (x86, desc.stream)
 };
 
 inline std::string kernel_name(const eltwise_desc& d) {
@@ -66,6 +67,7 @@ inline eltwise_entry build_eltwise(const eltwise_desc& d) {
     }
     e.code = reinterpret_cast<void (*)(const eltwise_args*)>(const_cast<void*>(code));
     e.code_size = size;
+    e.streams = d.stream != 0;
     jit::announce_kernel(code, size, kernel_name(d));
   } catch (const Xbyak::Error& x) {
     fail("tpp::jit: code generation failed for ", kernel_name(d), ": ", x.what());
@@ -118,6 +120,7 @@ class unary_kernel {
     detail::run(e_, {a.in, a.fwd, a.out, a.mask});
   }
   bool jitted() const { return e_->code != nullptr; }
+  bool streams() const { return e_->streams; }  // out written with streaming stores (store_hint)
   isa level() const { return e_->desc.level; }
 
  private:
@@ -137,6 +140,7 @@ class binary_kernel {
     detail::run(e_, {a, b, out, nullptr});
   }
   bool jitted() const { return e_->code != nullptr; }
+  bool streams() const { return e_->streams; }  // out written with streaming stores (store_hint)
   isa level() const { return e_->desc.level; }
 
  private:
@@ -158,11 +162,13 @@ inline raw_params_key raw_key(const unary_params& p, isa level) {
   std::uint32_t alpha = 0;
   if (p.alpha) std::memcpy(&alpha, &*p.alpha, 4);
   const std::uint64_t head = 1u | static_cast<std::uint64_t>(p.op) << 8 | static_cast<std::uint64_t>(level) << 16 |
-                             (p.alpha ? 1ull << 24 : 0ull) | static_cast<std::uint64_t>(alpha) << 32;
+                             (p.alpha ? 1ull << 24 : 0ull) | static_cast<std::uint64_t>(p.store) << 25 |
+                             static_cast<std::uint64_t>(alpha) << 32;
   return {{head, pack_shape(p.rows, p.cols), pack(p.in), pack(p.out), pack(p.fwd), pack(p.mask)}};
 }
 inline raw_params_key raw_key(const binary_params& p, isa level) {
-  const std::uint64_t head = 2u | static_cast<std::uint64_t>(p.op) << 8 | static_cast<std::uint64_t>(level) << 16;
+  const std::uint64_t head = 2u | static_cast<std::uint64_t>(p.op) << 8 | static_cast<std::uint64_t>(level) << 16 |
+                             static_cast<std::uint64_t>(p.store) << 24;
   return {{head, pack_shape(p.rows, p.cols), pack(p.a), pack(p.b), pack(p.out), 0}};
 }
 

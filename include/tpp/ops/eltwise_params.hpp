@@ -3,6 +3,7 @@
 
 #include <optional>
 
+#include "tpp/core/cache.hpp"
 #include "tpp/core/operand.hpp"
 #include "tpp/ops/eltwise_ops.hpp"
 
@@ -17,6 +18,7 @@ struct unary_params {
   operand fwd{dtype::none};           // backward ops: saved x or y; relu_inv may take the bitmask
   operand mask{dtype::none};          // relu only: dtype::bit also writes the bitmask (x > 0)
   std::optional<float> alpha;         // leaky_relu / elu slope; default from default_alpha(op)
+  store_hint store = store_hint::automatic;  // streaming stores of an f32 out (tpp/core/cache.hpp)
 };
 
 // out[rows x cols] = a (op) b, each input with its own broadcast; compares write out as a bitmask.
@@ -24,6 +26,7 @@ struct binary_params {
   binary_op op = binary_op::add;
   int rows = 0, cols = 0;
   operand a, b, out;
+  store_hint store = store_hint::automatic;  // streaming stores of an f32 out (tpp/core/cache.hpp)
 };
 
 }  // namespace tpp

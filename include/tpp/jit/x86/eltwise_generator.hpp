@@ -10,6 +10,10 @@
 //                  pointers += ld - bumped
 //   vzeroupper; ret; constant table
 //
+// With desc.stream (store_hint) the row loop is emitted twice: full f32 vectors of out are
+// streaming stores (vmovntps, then sfence) when out is vector-aligned and no full input is out
+// itself (in place, each line is in L1 when it is stored), else the cached copy runs.
+//
 // Each chunk loads up to U lanes, runs the op on all lanes interleaved, writes bitmasks, stores.
 #pragma once
 
@@ -22,6 +26,7 @@
 #include "tpp/detail/eltwise_desc.hpp"
 #include "tpp/jit/x86/const_table.hpp"
 #include "tpp/jit/x86/io.hpp"
+#include "tpp/jit/x86/loops.hpp"
 #include "tpp/jit/x86/math.hpp"
 #include "tpp/jit/x86/unary_injector.hpp"
 #include "tpp/jit/x86/vec.hpp"
@@ -125,6 +130,20 @@ class eltwise_generator : public Xbyak::CodeGenerator {
       if (has_bcast(k) && d_.src[k].bcast == broadcast::scalar)
         io_.load_broadcast(bcast_[k], d_.src[k].type, ptr_[k], scratch_.cvt32());
 
+    std::vector<Reg64> full;  // inputs that could be out itself
+    for (int k = 0; k < 2; ++k)
+      if (d_.src[k].type != dtype::none && d_.src[k].bcast == broadcast::none) full.push_back(ptr_[k]);
+    emit_streaming_split(*this, d_.stream, ptr_[2], full, vec<V>::bytes, [&](bool s) {
+      stream_ = s;
+      emit_rows();
+    });
+    vzeroupper();
+    sf.close();
+    consts_.emit(*this);
+  }
+
+  void emit_rows() {
+    using namespace Xbyak;
     Label row_loop;
     if (d_.rows > 1) {
       mov(rows_, d_.rows);
@@ -138,9 +157,6 @@ class eltwise_generator : public Xbyak::CodeGenerator {
       dec(rows_);
       jnz(row_loop, T_NEAR);
     }
-    vzeroupper();
-    sf.close();
-    consts_.emit(*this);
   }
 
   bool has_tail_mask() const { return !avx512 && tail_mask_.getIdx() != 0; }
@@ -224,8 +240,10 @@ class eltwise_generator : public Xbyak::CodeGenerator {
     } else {
       unary(ls, [&](int i) { return at(3, i); }, count);
     }
-    for (int i = 0; i < u; ++i)
-      io_.store(ls[i].v, d_.dst.type, at(2, i), count(i), ls[i].t[0], ls[i].t[1]);
+    for (int i = 0; i < u; ++i) {
+      if (stream_ && count(i) == kLanes) vmovntps(ptr[at(2, i)], ls[i].v);  // f32 (lower() checks)
+      else io_.store(ls[i].v, d_.dst.type, at(2, i), count(i), ls[i].t[0], ls[i].t[1]);
+    }
   }
 
   // ---- ops ----------------------------------------------------------------------------------
@@ -388,6 +406,7 @@ class eltwise_generator : public Xbyak::CodeGenerator {
   }
 
   const desc d_;
+  bool stream_ = false;  // emitting the streaming copy of the row loop
   const_table consts_;
   math<V> math_;
   unary_injector<V> inj_;

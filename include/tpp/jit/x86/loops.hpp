@@ -1,7 +1,9 @@
-// Small emission helpers the generators share: a counted sweep over blocks and a 64-bit add.
+// Small emission helpers the generators share: a counted sweep over blocks, a 64-bit add, and
+// the streaming / cached split of a kernel body.
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include <xbyak/xbyak.h>
 
@@ -23,6 +25,29 @@ void emit_sweep(Xbyak::CodeGenerator& g, const Xbyak::Reg64& reg, int full, int 
     }
   }
   if (rem) rem_body();
+}
+
+// A kernel body that may store its output streaming (store_hint): with `streams`, emitted twice
+// behind a run-time check, else once as body(false). The streaming copy (body(true), then sfence: streaming stores are weakly ordered) runs
+// when out is `align`-byte aligned (vmovntps needs it) and none of `inputs` is out (in place,
+// each line is in L1 when it is stored, and streaming it ran 1.8x slower); else the cached copy.
+template <class Body>
+void emit_streaming_split(Xbyak::CodeGenerator& g, bool streams, const Xbyak::Reg64& out,
+                          const std::vector<Xbyak::Reg64>& inputs, int align, Body body) {
+  if (!streams) return body(false);
+  Xbyak::Label cached, done;
+  g.test(out, align - 1);
+  g.jnz(cached, Xbyak::CodeGenerator::T_NEAR);
+  for (const Xbyak::Reg64& in : inputs) {
+    g.cmp(in, out);
+    g.je(cached, Xbyak::CodeGenerator::T_NEAR);
+  }
+  body(true);
+  g.sfence();
+  g.jmp(done, Xbyak::CodeGenerator::T_NEAR);
+  g.L(cached);
+  body(false);
+  g.L(done);
 }
 
 // r += v; v beyond 32 bits goes through scratch.
