@@ -147,7 +147,6 @@ inline isa level_of(const cpu_features& f) {
   if (!f.avx512_fp16) return isa::avx512_bf16;
   if (f.amx_tile && f.amx_bf16 && f.amx_int8 && f.tiles_granted) return isa::amx;
   return isa::avx512_fp16;
-  return isa::avx512;
 }
 
 inline std::atomic<int>& isa_cap_slot() {
