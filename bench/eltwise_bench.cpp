@@ -135,6 +135,9 @@ void jit_bench(benchmark::State& st, tpp::unary_op op) {
   tpp::unary_params p;
   p.op = op;
   p.rows = 64;
+  // 64 x 100000+ moves > 16 MiB, where automatic would stream and so emit the row loop twice
+  // (about 2x the JIT time; once per shape, against calls of milliseconds): time the usual kernel
+  p.store = tpp::store_hint::cached;
   for (auto _ : st) {
     p.cols = next_cols++;
     benchmark::DoNotOptimize(tpp::unary(p));
