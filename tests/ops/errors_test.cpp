@@ -56,6 +56,25 @@ TEST_CASE("bad shapes and leading dimensions are rejected", "[errors]") {
 
 TEST_CASE("unsupported dtypes and flag combinations are rejected", "[errors]") {
   auto p = ok_unary();
+  p.store = static_cast<tpp::store_hint>(7);
+  CHECK(has(message_of([&] { tpp::unary(p); }), "tpp::unary(relu): store = 7 is not a store_hint"));
+  // past the key's two store bits, next to a cached kernel whose alpha's low bit it would alias
+  p = ok_unary();
+  p.op = unary_op::leaky_relu;
+  p.alpha = 0x1.000002p-3f;  // mantissa ends in 1
+  tpp::unary(p);
+  p.alpha = 0.125f;
+  p.store = static_cast<tpp::store_hint>(128);
+  CHECK(has(message_of([&] { tpp::unary(p); }), "store = 128 is not a store_hint"));
+  p = ok_unary();
+  tpp::binary_params bp;
+  bp.rows = bp.cols = 4;
+  bp.store = static_cast<tpp::store_hint>(3);
+  CHECK(has(message_of([&] { tpp::binary(bp); }), "store = 3 is not a store_hint"));
+  tpp::equation_params e = tpp::layernorm_forward(2, 8);
+  e.store = static_cast<tpp::store_hint>(9);
+  CHECK(has(message_of([&] { tpp::equation(e); }), "tpp::equation(tree): store = 9 is not a store_hint"));
+  p = ok_unary();
   p.in.type = dtype::i32;
   CHECK(has(message_of([&] { tpp::unary(p); }), "in.type = i32"));
   p = ok_unary();

@@ -91,19 +91,28 @@ inline void collapse_rows(eltwise_desc& d) {
     if (o->type != dtype::none) o->ld = 0;
 }
 
-// Whether out is written with streaming stores: f32 whose rows start 64 bytes apart (one row
-// after collapse_rows, or ld a multiple of 16), as the hint and the bytes moved say.
+// The bytes a call reads or writes of operand o over rows x cols, as its broadcast says.
+inline double operand_bytes(const operand_desc& o, int rows, int cols) {
+  if (o.type == dtype::none) return 0;
+  const double count = o.bcast == broadcast::none     ? static_cast<double>(rows) * cols
+                       : o.bcast == broadcast::row    ? cols
+                       : o.bcast == broadcast::column ? rows
+                                                      : 1;
+  return o.type == dtype::bit ? count / 8 : count * size_of(o.type);
+}
+
+inline void check_store_hint(const call_ctx& ctx, store_hint h) {
+  if (static_cast<int>(h) > static_cast<int>(store_hint::streaming))
+    fail(ctx, ": store = ", static_cast<int>(h), " is not a store_hint (automatic, cached, streaming)");
+}
+
+// Whether an f32 out is written with streaming stores (rows 64 bytes apart: one row after
+// collapse_rows, or ld a multiple of 16), as the hint and the bytes read and written say.
 inline bool streams_out(const eltwise_desc& d, store_hint hint) {
   if (d.dst.type != dtype::f32) return false;
   if (d.rows > 1 && static_cast<long long>(d.dst.ld) * 4 % 64 != 0) return false;
-  const double elems = static_cast<double>(d.rows) * d.cols;
-  double bytes = elems * 4 + (d.mask.type == dtype::none ? 0 : elems / 8);
-  for (const operand_desc& o : d.src) {
-    if (o.type == dtype::none) continue;
-    const double count = o.bcast == broadcast::none ? elems : o.bcast == broadcast::row ? d.cols
-                         : o.bcast == broadcast::column ? d.rows : 1;
-    bytes += o.type == dtype::bit ? count / 8 : count * size_of(o.type);
-  }
+  double bytes = 0;
+  for (const operand_desc* o : {&d.src[0], &d.src[1], &d.dst, &d.mask}) bytes += operand_bytes(*o, d.rows, d.cols);
   return streams_output(hint, bytes);
 }
 
@@ -139,6 +148,7 @@ inline eltwise_desc lower(const unary_params& p, isa level) {
   } else if (p.alpha) {
     fail(ctx, ": alpha = ", *p.alpha, ", but this op takes no alpha");
   }
+  check_store_hint(ctx, p.store);
   collapse_rows(d);
   d.stream = streams_out(d, p.store);
   return d;
@@ -162,6 +172,7 @@ inline eltwise_desc lower(const binary_params& p, isa level) {
   if (cmp && p.out.type != dtype::bit)
     fail(ctx, ": out.type = ", name(p.out.type), ", but a compare writes a bitmask (dtype::bit)");
   d.dst = lower_operand(ctx, "out", p.out, p.rows, p.cols, {false, cmp, !cmp, false});
+  check_store_hint(ctx, p.store);
   collapse_rows(d);
   d.stream = streams_out(d, p.store);
   return d;

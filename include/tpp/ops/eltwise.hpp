@@ -7,6 +7,7 @@
 //   k(in, out);
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -158,17 +159,20 @@ struct raw_params_key {
 inline std::uint64_t pack_shape(int rows, int cols) {
   return static_cast<std::uint32_t>(rows) | static_cast<std::uint64_t>(static_cast<std::uint32_t>(cols)) << 32;
 }
+// Two bits: a value past `streaming` becomes 3, which no valid params has, so it misses and
+// lower() rejects it (never a hit on another key's kernel)
+inline std::uint64_t store_bits(store_hint h) { return std::min(static_cast<unsigned>(h), 3u); }
 inline raw_params_key raw_key(const unary_params& p, isa level) {
   std::uint32_t alpha = 0;
   if (p.alpha) std::memcpy(&alpha, &*p.alpha, 4);
   const std::uint64_t head = 1u | static_cast<std::uint64_t>(p.op) << 8 | static_cast<std::uint64_t>(level) << 16 |
-                             (p.alpha ? 1ull << 24 : 0ull) | static_cast<std::uint64_t>(p.store) << 25 |
+                             (p.alpha ? 1ull << 24 : 0ull) | store_bits(p.store) << 25 |
                              static_cast<std::uint64_t>(alpha) << 32;
   return {{head, pack_shape(p.rows, p.cols), pack(p.in), pack(p.out), pack(p.fwd), pack(p.mask)}};
 }
 inline raw_params_key raw_key(const binary_params& p, isa level) {
   const std::uint64_t head = 2u | static_cast<std::uint64_t>(p.op) << 8 | static_cast<std::uint64_t>(level) << 16 |
-                             static_cast<std::uint64_t>(p.store) << 24;
+                             store_bits(p.store) << 24;
   return {{head, pack_shape(p.rows, p.cols), pack(p.a), pack(p.b), pack(p.out), 0}};
 }
 

@@ -68,14 +68,8 @@ inline void collapse_rows(equation_desc& d) {
 inline bool streams_root(const equation_desc& d, store_hint hint) {
   if (d.root_is_reduction() || d.out.type != dtype::f32) return false;
   if (d.m > 1 && static_cast<long long>(d.out.ld) * 4 % 64 != 0) return false;
-  const double elems = static_cast<double>(d.m) * d.n;
-  double bytes = elems * 4;
-  for (int k = 0; k < d.inputs; ++k) {
-    const operand_desc& o = d.in[k];
-    const double count = o.bcast == broadcast::none ? elems : o.bcast == broadcast::row ? d.n
-                         : o.bcast == broadcast::column ? d.m : 1;
-    bytes += count * size_of(o.type);
-  }
+  double bytes = operand_bytes(d.out, d.m, d.n);
+  for (int k = 0; k < d.inputs; ++k) bytes += operand_bytes(d.in[k], d.m, d.n);
   return streams_output(hint, bytes);
 }
 
@@ -103,6 +97,7 @@ inline equation_desc lower(const equation_params& p, isa level) {
   } else {
     d.out = lower_operand(ctx, "out", p.out, p.m, p.n, {false, false, true, false});
   }
+  check_store_hint(ctx, p.store);
   collapse_rows(d);
   d.stream = streams_root(d, p.store);
   return d;
