@@ -130,13 +130,8 @@ class eltwise_generator : public Xbyak::CodeGenerator {
       if (has_bcast(k) && d_.src[k].bcast == broadcast::scalar)
         io_.load_broadcast(bcast_[k], d_.src[k].type, ptr_[k], scratch_.cvt32());
 
-    std::vector<Reg64> full;  // inputs that could be out itself
-    for (int k = 0; k < 2; ++k)
-      if (d_.src[k].type != dtype::none && d_.src[k].bcast == broadcast::none) full.push_back(ptr_[k]);
-    emit_streaming_split(*this, d_.stream, ptr_[2], full, vec<V>::bytes, [&](bool s) {
-      stream_ = s;
-      emit_rows();
-    });
+    // unused inputs are null in eltwise_args, never equal to out
+    emit_streaming_split(*this, d_.stream, ptr_[2], {ptr_[0], ptr_[1]}, vec<V>::bytes, stream_, [&] { emit_rows(); });
     vzeroupper();
     sf.close();
     consts_.emit(*this);

@@ -9,11 +9,9 @@
 //         acc[r] (op)= value of r's child;   last pass: store the root
 //       acc[r] -> one float per row (horizontal), into r's stack slot
 //
-// A streaming root (desc.stream, store_hint; not when out holds a materialized node) stores the last pass's full vectors with vmovntps;
-// that needs a vector-aligned out, so the row loop is emitted twice and the kernel picks the
-// streaming copy when out is aligned (rows start 64 bytes apart: lower() checks) and is not one of
-// the inputs (in place, each line is in L1 when it is stored: streaming it ran softmax 1.8x
-// slower), else the cached copy.
+// A streaming root (desc.stream, store_hint; not when out holds a materialized node) stores the
+// last pass's full vectors with vmovntps, in the streaming copy of the row loop that
+// emit_streaming_split (loops.hpp) picks at run time (rows start 64 bytes apart: lower() checks).
 //
 // Registers are allocated from a pool as nodes are evaluated and freed after their last use in
 // the pass; a unary op (the shared injector) or muladd reuses a child's register when that child
@@ -92,10 +90,8 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
     mov(s0_, ptr[args_ + static_cast<int>(offsetof(detail::equation_args, inputs))]);
     for (int k = 0; k < d_.inputs; ++k) mov(in_[k], ptr[s0_ + 8 * k]);
     mov(out_, ptr[args_ + static_cast<int>(offsetof(detail::equation_args, out))]);
-    emit_streaming_split(*this, streams(), out_, std::vector<Reg64>(in_, in_ + d_.inputs), vec<V>::bytes, [&](bool s) {
-      stream_ = s;
-      emit_rows();
-    });
+    emit_streaming_split(*this, streams(), out_, std::vector<Reg64>(in_, in_ + d_.inputs), vec<V>::bytes, stream_,
+                         [&] { emit_rows(); });
     vzeroupper();
     sf.close();
     consts_.emit(*this);

@@ -28,13 +28,16 @@ void emit_sweep(Xbyak::CodeGenerator& g, const Xbyak::Reg64& reg, int full, int 
 }
 
 // A kernel body that may store its output streaming (store_hint): with `streams`, emitted twice
-// behind a run-time check, else once as body(false). The streaming copy (body(true), then sfence: streaming stores are weakly ordered) runs
+// behind a run-time check, `streaming` telling the generator's store sites which copy is being
+// emitted; else once, with `streaming` false. The streaming copy (then sfence: streaming stores
+// are weakly ordered) runs
 // when out is `align`-byte aligned (vmovntps needs it) and none of `inputs` is out (in place,
 // each line is in L1 when it is stored, and streaming it ran 1.8x slower); else the cached copy.
 template <class Body>
 void emit_streaming_split(Xbyak::CodeGenerator& g, bool streams, const Xbyak::Reg64& out,
-                          const std::vector<Xbyak::Reg64>& inputs, int align, Body body) {
-  if (!streams) return body(false);
+                          const std::vector<Xbyak::Reg64>& inputs, int align, bool& streaming, Body body) {
+  streaming = false;
+  if (!streams) return body();
   Xbyak::Label cached, done;
   g.test(out, align - 1);
   g.jnz(cached, Xbyak::CodeGenerator::T_NEAR);
@@ -42,11 +45,13 @@ void emit_streaming_split(Xbyak::CodeGenerator& g, bool streams, const Xbyak::Re
     g.cmp(in, out);
     g.je(cached, Xbyak::CodeGenerator::T_NEAR);
   }
-  body(true);
+  streaming = true;
+  body();
   g.sfence();
   g.jmp(done, Xbyak::CodeGenerator::T_NEAR);
   g.L(cached);
-  body(false);
+  streaming = false;
+  body();
   g.L(done);
 }
 
