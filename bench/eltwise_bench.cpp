@@ -75,7 +75,7 @@ void memcpy_bench(benchmark::State& st, shape s) {
   st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * 2 * bytes));
 }
 
-void unary_bench(benchmark::State& st, tpp::unary_op op, tpp::dtype t, shape s) {
+void unary_bench(benchmark::State& st, tpp::unary_op op, tpp::dtype t, shape s, tpp::store_hint store) {
   auto& buf = buffers_for(static_cast<std::size_t>(s.rows) * s.cols, t);
   tpp::unary_params p;
   p.op = op;
@@ -83,6 +83,7 @@ void unary_bench(benchmark::State& st, tpp::unary_op op, tpp::dtype t, shape s) 
   p.cols = s.cols;
   p.in.type = p.out.type = t;
   if (tpp::is_backward(op)) p.fwd.type = t;
+  p.store = store;
   const auto k = tpp::unary(p);
   const tpp::unary_args args{buf.a, buf.c, buf.b, nullptr};
   for (auto _ : st) {
@@ -93,7 +94,7 @@ void unary_bench(benchmark::State& st, tpp::unary_op op, tpp::dtype t, shape s) 
   st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * streams * buf.n * tpp::size_of(t)));
 }
 
-void binary_bench(benchmark::State& st, tpp::binary_op op, tpp::dtype t, shape s) {
+void binary_bench(benchmark::State& st, tpp::binary_op op, tpp::dtype t, shape s, tpp::store_hint store) {
   auto& buf = buffers_for(static_cast<std::size_t>(s.rows) * s.cols, t);
   tpp::binary_params p;
   p.op = op;
@@ -101,6 +102,7 @@ void binary_bench(benchmark::State& st, tpp::binary_op op, tpp::dtype t, shape s
   p.cols = s.cols;
   p.a.type = p.b.type = p.out.type = t;
   if (tpp::is_compare(op)) p.out.type = tpp::dtype::bit;
+  p.store = store;
   const auto k = tpp::binary(p);
   for (auto _ : st) {
     k(buf.a, buf.b, buf.c);
@@ -156,13 +158,14 @@ void dispatch_bench(benchmark::State& st) {
 
 void register_all() {
   using tpp::dtype;
+  const tpp::store_hint auto_store = tpp::store_hint::automatic;
   for (shape s : shapes) {
     const std::string sz = size_name(s);
     benchmark::RegisterBenchmark(("eltwise/memcpy/copy/f32/" + sz).c_str(), memcpy_bench, s);
     for (int o = 0; o < tpp::unary_op_count; ++o) {
       const auto op = static_cast<tpp::unary_op>(o);
       benchmark::RegisterBenchmark(("eltwise/tpp/" + std::string(tpp::name(op)) + "/f32/" + sz).c_str(), unary_bench,
-                                   op, dtype::f32, s);
+                                   op, dtype::f32, s, auto_store);
 #if TPP_BENCH_ONEDNN
       if (bench::onednn_eltwise(op))
         benchmark::RegisterBenchmark(("eltwise/onednn/" + std::string(tpp::name(op)) + "/f32/" + sz).c_str(),
@@ -172,7 +175,7 @@ void register_all() {
     for (int o = 0; o < tpp::binary_op_count; ++o) {
       const auto op = static_cast<tpp::binary_op>(o);
       benchmark::RegisterBenchmark(("eltwise/tpp/" + std::string(tpp::name(op)) + "/f32/" + sz).c_str(), binary_bench,
-                                   op, dtype::f32, s);
+                                   op, dtype::f32, s, auto_store);
 #if TPP_BENCH_ONEDNN
       if (bench::onednn_binary(op))
         benchmark::RegisterBenchmark(("eltwise/onednn/" + std::string(tpp::name(op)) + "/f32/" + sz).c_str(),
@@ -181,10 +184,18 @@ void register_all() {
     }
     for (auto op : {tpp::unary_op::copy, tpp::unary_op::relu, tpp::unary_op::gelu_tanh})
       benchmark::RegisterBenchmark(("eltwise/tpp/" + std::string(tpp::name(op)) + "/bf16/" + sz).c_str(), unary_bench,
-                                   op, dtype::bf16, s);
+                                   op, dtype::bf16, s, auto_store);
     benchmark::RegisterBenchmark(("eltwise/tpp/add/bf16/" + sz).c_str(), binary_bench, tpp::binary_op::add,
-                                 dtype::bf16, s);
+                                 dtype::bf16, s, auto_store);
   }
+  // The DRAM-sized rows above stream their f32 outputs (store_hint::automatic); these run the
+  // same calls through the cache, for the ratio in the same run
+  const shape big = shapes[2];
+  for (auto op : {tpp::unary_op::copy, tpp::unary_op::relu})
+    benchmark::RegisterBenchmark(("eltwise/tpp/" + std::string(tpp::name(op)) + "_cached/f32/" + size_name(big)).c_str(),
+                                 unary_bench, op, dtype::f32, big, tpp::store_hint::cached);
+  benchmark::RegisterBenchmark(("eltwise/tpp/add_cached/f32/" + size_name(big)).c_str(), binary_bench,
+                               tpp::binary_op::add, dtype::f32, big, tpp::store_hint::cached);
   benchmark::RegisterBenchmark("jit/tpp/relu/compile", jit_bench, tpp::unary_op::relu)->Iterations(300);
   benchmark::RegisterBenchmark("jit/tpp/gelu_tanh/compile", jit_bench, tpp::unary_op::gelu_tanh)->Iterations(300);
   benchmark::RegisterBenchmark("jit/tpp/dispatch/cache_hit", dispatch_bench);

@@ -55,11 +55,12 @@ void memcpy_bench(benchmark::State& st, shape s) {
 }
 
 // LayerNorm: args x, gamma, beta; softmax: x
-void tpp_row_bench(benchmark::State& st, shape s, bool layernorm) {
+void tpp_row_bench(benchmark::State& st, shape s, bool layernorm, tpp::store_hint store) {
   arrays a(static_cast<std::size_t>(s.rows) * s.cols, 2);
   arrays gb(static_cast<std::size_t>(s.cols), 2);
-  const tpp::equation_kernel k =
-      tpp::equation(layernorm ? tpp::layernorm_forward(s.rows, s.cols) : tpp::softmax_forward(s.rows, s.cols));
+  tpp::equation_params p = layernorm ? tpp::layernorm_forward(s.rows, s.cols) : tpp::softmax_forward(s.rows, s.cols);
+  p.store = store;
+  const tpp::equation_kernel k = tpp::equation(p);
   for (auto _ : st) {
     if (layernorm) k({a.p[0], gb.p[0], gb.p[1]}, a.p[1]);
     else k({a.p[0]}, a.p[1]);
@@ -167,8 +168,11 @@ void register_all() {
   for (shape s : {shape{64, 4096}, shape{1024, 4096}}) {
     const std::string n = "/f32/" + std::to_string(s.rows) + "x" + std::to_string(s.cols);
     benchmark::RegisterBenchmark(("eq/memcpy/copy" + n).c_str(), memcpy_bench, s);
-    benchmark::RegisterBenchmark(("eq/tpp/layernorm" + n).c_str(), tpp_row_bench, s, true);
-    benchmark::RegisterBenchmark(("eq/tpp/softmax" + n).c_str(), tpp_row_bench, s, false);
+    benchmark::RegisterBenchmark(("eq/tpp/layernorm" + n).c_str(), tpp_row_bench, s, true, tpp::store_hint::automatic);
+    benchmark::RegisterBenchmark(("eq/tpp/softmax" + n).c_str(), tpp_row_bench, s, false, tpp::store_hint::automatic);
+    if (s.rows == 1024)  // the same LayerNorm through the cache (the row above streams its out)
+      benchmark::RegisterBenchmark(("eq/tpp/layernorm_cached" + n).c_str(), tpp_row_bench, s, true,
+                                   tpp::store_hint::cached);
 #if TPP_BENCH_ONEDNN
     benchmark::RegisterBenchmark(("eq/onednn/layernorm" + n).c_str(), onednn_row_bench, s, true);
     benchmark::RegisterBenchmark(("eq/onednn/softmax" + n).c_str(), onednn_row_bench, s, false);
