@@ -32,7 +32,8 @@
 //
 // 8-bit blocks are 16 x 16 bytes (transpose8): ymm r holds input rows r and r+8 in its lanes, three
 // unpack stages (bytes, words, dwords) and a vpermq leave two output rows per register, one per
-// lane. Tail blocks go through the stack like the 16-bit ones (masked dwords, then single bytes).
+// lane. Tail blocks go through the stack like the 16-bit ones (copy_lines: masked dwords, then a
+// word and a byte as the count needs).
 // Runs at every x86 level (VEX ymm); masks use vmaskmovps, so no access leaves an operand.
 #pragma once
 
