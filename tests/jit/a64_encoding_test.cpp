@@ -81,6 +81,11 @@ TEST_CASE("A64 assembler encodings equal GNU as", "[a64]") {
       [&] { a.bfdot(V(), V(), V(), r(4)); }, [&] { a.shll16(V(), V()); }, [&] { a.fcvtl(V(), V()); },
       [&] { a.fcvtn(V(), V()); }, [&] { a.bfcvtn(V(), V()); },
       [&] { a.trn1_2d(V(), V(), V()); }, [&] { a.trn2_2d(V(), V(), V()); },
+      [&] {  // every arrangement: 8b 16b 4h 8h 2s 4s 2d
+        const int lb = 1 << r(4);
+        const bool q = lb == 8 || r(2);
+        r(2) ? a.trn1(V(), V(), V(), lb, q) : a.trn2(V(), V(), V(), lb, q);
+      },
       [&] { a.zip1_8h(V(), V(), V()); }, [&] { a.zip2_8h(V(), V(), V()); },
       [&] { a.cmtst(V(), V(), V()); }, [&] { a.not_(V(), V()); }, [&] { a.addv(V(), V()); },
       [&] { a.fcvtns(V(), V()); }, [&] { a.scvtf(V(), V()); }, [&] { a.sqxtn_4h(V(), V()); },

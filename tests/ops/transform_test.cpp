@@ -129,7 +129,7 @@ TEST_CASE("transforms match their index formulas on a grid with tails", "[transf
             isa_scope cap(level);
             const bool jit = op == transform_op::transpose ||  // 32-, 16- and 8-bit
                              (op == transform_op::vnni_pack && t == dtype::bf16) || whole_groups;
-            const bool neon_jit = (op == transform_op::transpose && tpp::size_of(t) == 4) ||  // 4 x 4 NEON blocks
+            const bool neon_jit = op == transform_op::transpose ||  // 4x4 (32-bit) and 8x8 NEON blocks
                                   (op == transform_op::vnni_pack && tpp::size_of(t) == 2) || whole_groups;
             REQUIRE(tpp::transform(p).jitted() == (tpp_test::x86_jit(level) ? jit : tpp::is_arm(level) && neon_jit));
             for (bool flush_end : {true, false}) {

@@ -14,8 +14,7 @@
 // B transposed is staged: each call transposes the count B_i with the transform TPP into a
 // per-thread buffer, then runs the B-normal kernel on it (O(k n) per B_i against O(m n k) of
 // work), or the VNNI kernel for bf16 where it multiplies pairs natively and for u8*i8 (k and ldb
-// in whole groups: stages_vnni). The transposes are JIT on x86; on AArch64 16-bit ones to B
-// normal run the transform reference, still far cheaper than the reference product. f16 VNNI B is
+// in whole groups: stages_vnni). The transposes are JIT on x86 and NEON. f16 VNNI B is
 // unpacked to f32 as it is loaded. u8*i8 with B normal, or transposed with k or ldb not a
 // multiple of 4, runs the reference (jitted() says which).
 // On AArch64 the NEON generator covers f32 / bf16 / f16 with A normal or transposed (bf16 VNNI B
@@ -133,7 +132,7 @@ inline bool stages_vnni(const brgemm_desc& d) {
 
 // B transposed: the kernel of the same product with B normal or VNNI (ldb = n, the staged B_i
 // k * n elements apart), and the transform that stages each B_i^T [n x k] as B_i [k x n], or in
-// VNNI groups [k/g x n*g] (JIT, but for 16-bit B normal on AArch64: the transform reference).
+// VNNI groups [k/g x n*g] (JIT on x86 and NEON).
 inline void stage_transposed_b(brgemm_entry& e, const brgemm_desc& d) {
   const bool vnni = stages_vnni(d);
   brgemm_desc nd = d;

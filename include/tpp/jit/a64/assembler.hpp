@@ -201,6 +201,10 @@ class assembler {
   void zip2_8h(vreg d, vreg n, vreg m) { vec3(0x4E407800u, "zip2", d, n, m, ".8h"); }
   void trn1_2d(vreg d, vreg n, vreg m) { vec3(0x4EC02800u, "trn1", d, n, m, ".2d"); }
   void trn2_2d(vreg d, vreg n, vreg m) { vec3(0x4EC06800u, "trn2", d, n, m, ".2d"); }
+  // trn1 / trn2 on lanes of `lane_bytes` (1, 2, 4, 8) in a 16-byte (q) or 8-byte register:
+  // lane_bytes 2, q -> trn1 vd.8h, vn.8h, vm.8h
+  void trn1(vreg d, vreg n, vreg m, int lane_bytes, bool q) { trn(0x0E002800u, "trn1", d, n, m, lane_bytes, q); }
+  void trn2(vreg d, vreg n, vreg m, int lane_bytes, bool q) { trn(0x0E006800u, "trn2", d, n, m, lane_bytes, q); }
   void fabs(vreg d, vreg n) { vec2(0x4EA0F800u, "fabs", d, n); }
   void fneg(vreg d, vreg n) { vec2(0x6EA0F800u, "fneg", d, n); }
   void fsqrt(vreg d, vreg n) { vec2(0x6EA1F800u, "fsqrt", d, n); }
@@ -379,6 +383,12 @@ class assembler {
   void vec3(std::uint32_t op, const char* mnem, vreg d, vreg n, vreg m, const char* arr = ".4s") {
     put(op | reg(m.idx) << 16 | reg(n.idx) << 5 | reg(d.idx),
         std::string(mnem) + " v" + num(d.idx) + arr + ", v" + num(n.idx) + arr + ", v" + num(m.idx) + arr);
+  }
+  void trn(std::uint32_t op, const char* mnem, vreg d, vreg n, vreg m, int lane_bytes, bool q) {
+    const int size = lane_bytes == 1 ? 0 : lane_bytes == 2 ? 1 : lane_bytes == 4 ? 2 : lane_bytes == 8 ? 3 : -1;
+    if (size < 0 || (size == 3 && !q)) detail::fail("tpp::jit::a64: ", mnem, " has no ", lane_bytes, "-byte lanes here");
+    const std::string arr = "." + num((q ? 16 : 8) / lane_bytes) + "bhsd"[size];
+    vec3(op | static_cast<std::uint32_t>(q) << 30 | static_cast<std::uint32_t>(size) << 22, mnem, d, n, m, arr.c_str());
   }
   // .4s shift by sh (0..31 for shl, 1..32 for sshr); immh:immb = enc
   void shift_imm(std::uint32_t op, const char* mnem, vreg d, vreg n, int sh, int enc) {

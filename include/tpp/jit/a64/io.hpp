@@ -34,22 +34,28 @@ class lane_io {
     a_.add(d, n, s1_);
   }
 
-  // `lanes` (1..4) elements of es (4, 2 or 1) bytes at base + off <-> the low lanes of r: one
-  // access of q/d/s/h/b size, and for three lanes one more of a single lane. A load leaves the
-  // rest of r zero.
+  // `lanes` elements of es (4, 2 or 1) bytes at base + off <-> the low lanes of r (at most 16
+  // bytes): the largest power-of-two head in one q/d/s/h/b access, then each smaller power of two
+  // the count still holds as one lane (ld1/st1; its offset is a multiple of its size). A load
+  // leaves the rest of r zero.   7 x 2 bytes -> ldr d (lanes 0-3), ld1 .s[2], ld1 .h[6]
   void access(bool load, vreg r, int es, xreg base, long off, int lanes) {
-    const int head = lanes == 3 ? 2 : lanes, bytes = head * es;
-    const auto [b, o] = address(base, off, bytes);
-    switch (bytes) {
+    const int total = lanes * es;
+    int head = 16;
+    while (head > total) head /= 2;
+    const auto [b, o] = address(base, off, head);
+    switch (head) {
       case 16: load ? a_.ldr_q(r, b, o) : a_.str_q(r, b, o); break;
       case 8: load ? a_.ldr_d(r, b, o) : a_.str_d(r, b, o); break;
       case 4: load ? a_.ldr_s(r, b, o) : a_.str_s(r, b, o); break;
       case 2: load ? a_.ldr_h(r, b, o) : a_.str_h(r, b, o); break;
       default: load ? a_.ldr_b(r, b, o) : a_.str_b(r, b, o); break;
     }
-    if (lanes != 3) return;
-    const xreg l = lane_address(b, static_cast<long>(o) + bytes);
-    load ? a_.ld1_lane(r, 2, es, l) : a_.st1_lane(r, 2, es, l);
+    for (int done = head, part = head / 2; done < total; part /= 2) {
+      if (total - done < part) continue;
+      const xreg l = lane_address(b, static_cast<long>(o) + done);
+      load ? a_.ld1_lane(r, done / part, part, l) : a_.st1_lane(r, done / part, part, l);
+      done += part;
+    }
   }
   // Raw lanes of 4 bytes (f32, or a bf16 pair) into dst.
   void load32(vreg dst, xreg base, long off, int lanes) { access(true, dst, 4, base, off, lanes); }
