@@ -313,7 +313,8 @@ bool expect_jit(const tpp::brgemm_params& p, tpp::isa level) {
   if (!tpp_test::x86_jit(level)) return false;
   // B transposed (f32, bf16, f16) is staged through the transpose into the B-normal kernel
   // u8 x i8, VNNI B (or B transposed staged as VNNI) and A normal only: vpdpbusd from avx512_bf16
-  // (with AVX512_VNNI), widened to vpmaddwd in ymm on AVX2 and at the plain avx512 level
+  // (with AVX512_VNNI), in ymm on AVX2 and at the plain avx512 level: vpdpbusd where the CPU has
+  // AVX-VNNI, else widened to vpmaddwd
   if (p.a.type == dtype::u8)
     return (p.b_layout == tpp::gemm_layout::vnni || staged_vnni(p, level)) && p.a_layout == tpp::gemm_layout::normal;
   return true;

@@ -71,6 +71,7 @@ struct cpu_features {
   bool avx2 = false, fma = false, f16c = false;
   bool avx512f = false, avx512bw = false, avx512dq = false, avx512vl = false;
   bool avx512_bf16 = false, avx512_fp16 = false, avx512_vnni = false;
+  bool avx_vnni = false;  // VEX vpdpbusd on xmm/ymm (Alder Lake and later client cores, Sapphire Rapids)
   bool amx_tile = false, amx_bf16 = false, amx_int8 = false;
   bool os_ymm = false, os_zmm = false, os_tiles = false;  // XCR0 says the OS saves these registers
   bool tiles_granted = false;                            // Linux let this process use tile data
@@ -123,6 +124,7 @@ inline cpu_features read_cpu_features() {
     const unsigned max_sub = a;
     if (max_sub >= 1) {
       __cpuid_count(7, 1, a, b, c, d);
+      f.avx_vnni = a & (1u << 4);
       f.avx512_bf16 = a & (1u << 5);
     }
   }
@@ -159,15 +161,27 @@ inline std::atomic<int>& isa_cap_slot() {
 
 }  // namespace detail
 
+namespace detail {
+inline const cpu_features& detected_features() {
+  static const cpu_features f = read_cpu_features();
+  return f;
+}
+}  // namespace detail
+
 // The best level this CPU and OS support (detected once).
 inline isa detected_isa() {
 #if TPP_AARCH64
   static const isa level = detail::arm_level();
 #else
-  static const isa level = detail::level_of(detail::read_cpu_features());
+  static const isa level = detail::level_of(detail::detected_features());
 #endif
   return level;
 }
+
+// AVX-VNNI: the ymm u8 x i8 product multiplies quads with VEX vpdpbusd where the CPU has it, at
+// whatever x86 level runs ymm code. It is a feature beside the level chain, not a level in it:
+// there are CPUs with it and no AVX-512 (Alder Lake) and with AVX-512 and not it (Ice Lake).
+inline bool has_avx_vnni() { return detail::detected_features().avx_vnni && detail::detected_features().os_ymm; }
 
 // Caps the level kernels are generated for (tests use it to run every level the machine has).
 // Kernels already dispatched keep working; new dispatches see the new cap.

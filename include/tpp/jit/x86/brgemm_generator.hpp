@@ -12,8 +12,8 @@
 //
 // The block shape (mr, nv) comes from a small cost model over the real m and n (choose_block).
 // f32 multiplies with FMA; at avx512_bf16 and above, VNNI B is multiplied by dot products on its
-// k groups: bf16 pairs with vdpbf16ps, u8*i8 quads with vpdpbusd (exact i32 sums). On AVX2 u8*i8
-// quads are widened to 16 bits (A: and / shift, B: shifts with sign) and multiplied by two
+// k groups: bf16 pairs with vdpbf16ps, u8*i8 quads with vpdpbusd (exact i32 sums; on ymm too
+// where the CPU has AVX-VNNI). Otherwise on ymm u8*i8 quads are widened to 16 bits (A: and / shift, B: shifts with sign) and multiplied by two
 // vpmaddwd, even and odd bytes (exact: |a b| < 2^15, and a pair's sum fits i32; vpmaddubsw
 // would saturate a pair's sum at 2^15). Other bf16 and f16 inputs (f16 VNNI B too: one k's
 // halves packed by vpmovdw, or vpshufb + vpermq on AVX2) are converted to f32 as they are
@@ -45,8 +45,9 @@ namespace tpp::jit::x86 {
 // How the vector generator multiplies A by B, decided once per descriptor and register width:
 //   fma       f32 FMAs, bf16/f16 converted to f32 as loaded (one k value per step)
 //   dpbf16ps  bf16 A normal x bf16 VNNI B, zmm at avx512_bf16+ (pairs of k)
-//   dpbusd    u8 A normal x i8 VNNI B, zmm at avx512_bf16+ (AVX512_VNNI; quads of k)
-//   maddwd    u8 A normal x i8 VNNI B on ymm: bytes widened to 16 bits, two vpmaddwd (quads)
+//   dpbusd    u8 A normal x i8 VNNI B, zmm at avx512_bf16+ (AVX512_VNNI; quads of k), or ymm
+//             where the CPU has AVX-VNNI (VEX encoding, any level that runs ymm code)
+//   maddwd    u8 A normal x i8 VNNI B on ymm otherwise: bytes widened to 16 bits, two vpmaddwd
 //   none      u8 x i8 otherwise (B not VNNI, A transposed, zmm without VNNI): not supported
 enum class k_product { fma, dpbf16ps, dpbusd, maddwd, none };
 inline k_product brgemm_k_product(const detail::brgemm_desc& d, bool zmm) {
@@ -54,7 +55,8 @@ inline k_product brgemm_k_product(const detail::brgemm_desc& d, bool zmm) {
   const bool dot_isa = zmm && d.level >= isa::avx512_bf16;
   if (d.a_type == dtype::u8) {
     if (!groups) return k_product::none;
-    return dot_isa ? k_product::dpbusd : zmm ? k_product::none : k_product::maddwd;
+    if (dot_isa || (!zmm && has_avx_vnni())) return k_product::dpbusd;
+    return zmm ? k_product::none : k_product::maddwd;
   }
   if (d.a_type == dtype::bf16 && groups && dot_isa) return k_product::dpbf16ps;
   return k_product::fma;
@@ -280,7 +282,8 @@ class brgemm_generator : public Xbyak::CodeGenerator {
       for (int v = 0; v < vecs; ++v) {
         const V b(blk_.mr * nv + v);
         if (product_ == k_product::dpbf16ps) vdpbf16ps(acc(r, v), b, bc0);
-        else if (product_ == k_product::dpbusd) vpdpbusd(acc(r, v), bc0, b);  // u8 (A) x i8 (B) quads
+        else if (product_ == k_product::dpbusd)  // u8 (A) x i8 (B) quads; ymm: AVX-VNNI
+          vpdpbusd(acc(r, v), bc0, b, avx512 ? Xbyak::EvexEncoding : Xbyak::VexEncoding);
         else vfmadd231ps(acc(r, v), bc0, b);
       }
     }
