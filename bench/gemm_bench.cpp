@@ -224,7 +224,7 @@ void register_all() {
                                  tpp::gemm_layout::transposed);
     benchmark::RegisterBenchmark(("gemm/tpp/bf16_bt/" + n).c_str(), tpp_bench, s, tpp::dtype::bf16,
                                  tpp::gemm_layout::transposed);
-    if (s.k % 4 == 0) {  // int8: vpdpbusd / AMX, or widened to vpmaddwd in ymm
+    if (s.k % 4 == 0) {  // int8: vpdpbusd (zmm, or ymm with AVX-VNNI) / AMX, or widened to vpmaddwd in ymm
       benchmark::RegisterBenchmark(("gemm/tpp/int8/" + n).c_str(), tpp_bench, s, tpp::dtype::u8, normal);
       benchmark::RegisterBenchmark(("gemm/tpp/int8_bt/" + n).c_str(), tpp_bench, s, tpp::dtype::u8,
                                    tpp::gemm_layout::transposed);
