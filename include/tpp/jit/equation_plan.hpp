@@ -50,6 +50,11 @@ class register_pool {
     throw out_of_registers{pass_};
   }
   void release(int r) { used_[r] = false; }
+  int available() const {
+    int n = 0;
+    for (int r = 0; r < size_; ++r) n += used_[r] ? 0 : 1;
+    return n;
+  }
   regs alloc_lanes(int lanes) {
     regs r{};
     for (int t = 0; t < lanes; ++t) r[t] = alloc();

@@ -5,6 +5,8 @@
 //   set_identity(reg, value)                 reg = value in every lane (a reduction's start)
 //   column_loop(blocks, step, body)          col = 0; `blocks` times: body(), col += step
 //   before_block(lanes, first)               anything at the top of a block (x86: prefetch)
+//   enter_columns() / leave_columns()        around a pass's column blocks (x86: pins constants
+//                                            to spare registers); no-ops here
 //   evaluate(i, val, live, lanes, first, n_last) -> regs   node i into registers
 //   accumulate(i, x, lanes, n_last)          reduction i (op)= x, tail lanes left out
 //   finish_reduction(i, acc, u)              acc -> node i's slot (one float per row)
@@ -36,6 +38,7 @@ class equation_walker {
       : d_(d), plan_(d_), us_(std::move(u)), vl_(vl), pool_size_(pool) {}
 
   int alloc() { return pool_.alloc(); }
+  int available() const { return pool_.available(); }
   void release(int r) { pool_.release(r); }
   regs alloc_lanes(int lanes) { return pool_.alloc_lanes(lanes); }
   void release_lanes(const regs& r, int lanes) { pool_.release_lanes(r, lanes); }
@@ -75,9 +78,11 @@ class equation_walker {
     hoist();
     // columns: blocks of u vectors (a loop), the remaining full vectors, the tail
     const int full = d_.n / vl_, blocks = full / u_, rest = full % u_, tail = d_.n % vl_;
+    self().enter_columns();
     self().column_loop(blocks, u_ * vl_, [&] { walk_block(u_, 0, vl_); });
     if (rest) walk_block(rest, 0, vl_);
     if (tail) walk_block(1, rest * vl_, tail);
+    self().leave_columns();
     for (int i = 0; i < d_.count; ++i)
       if (hreg_[i] >= 0) release(hreg_[i]);
     for (int i = 0; i < d_.count; ++i)
@@ -86,6 +91,9 @@ class equation_walker {
         release_lanes(acc_[i], u_);
       }
   }
+
+  void enter_columns() {}
+  void leave_columns() {}
 
   const detail::equation_desc d_;
   const equation_plan plan_;

@@ -50,7 +50,7 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
   using desc = detail::equation_desc;
   using kind = detail::expr_kind;
   using regs = register_pool::regs;
-  using walker::d_, walker::plan_, walker::p_, walker::alloc, walker::release, walker::alloc_lanes,
+  using walker::d_, walker::plan_, walker::p_, walker::alloc, walker::u_, walker::release, walker::alloc_lanes,
       walker::adopt, walker::walk_pass;
 
  public:
@@ -147,6 +147,36 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
         prefetcht0(ptr[in_[k] + col_ * es + (static_cast<long>(o.ld) + first) * es + b]);
     }
   }
+  // Softmax's exp pass keeps the exp's constants in registers for its column blocks (math::pin):
+  // as memory operands they were 12 of the 15 loads per vector, and the load ports bounded the
+  // pass (Zen 3). The registers left once the exp's lanes (value + temporaries) are counted hold
+  // as many as fit; where not all fit and the pass has more than 2 lanes it retries with one
+  // fewer (out_of_registers): on AVX2 2 lanes and 6-7 constants run 6-13 % faster than 3 lanes
+  // and none (softmax 1024 x 4096 and 64 x 4096, in-process A/B). AVX-512 pins all 10 at 4 lanes.
+  void enter_columns() {
+    bool exp_pass = false;
+    for (int i = 0; i < d_.count; ++i) {
+      const detail::eq_node& e = d_.nodes[i];
+      exp_pass = exp_pass || (p_.need[i] && !p_.hoisted[i] && e.kind == kind::unary &&
+                              e.op == static_cast<int>(unary_op::exp) && plan_.max_shifted(e.a));
+    }
+    if (!exp_pass) return;
+    const std::vector<float> constants = math<V>::exp_nonpositive_ftz_constants();
+    const int room = walker::available() - (1 + injector_temps(unary_op::exp)) * walker::u_;
+    if (room < static_cast<int>(constants.size()) && walker::u_ > 2) throw out_of_registers{p_.q};
+    for (int c = 0; c < std::min(room, static_cast<int>(constants.size())); ++c) {
+      const int r = alloc();
+      vmovups(V(r), consts_.f(constants[c]));
+      inj_.maths().pin(constants[c], V(r));
+      pinned_.push_back(r);
+    }
+  }
+  void leave_columns() {
+    for (int r : pinned_) release(r);
+    pinned_.clear();
+    inj_.maths().unpin();
+  }
+
   // r -> out (type t) at the block's columns; the converting store may clobber what it stores,
   // so a kept register is copied first
   void store(const regs& r, int lanes, int first, int n_last, dtype t, bool keep) {
@@ -342,7 +372,8 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
     release(tmp);
   }
 
-  bool stream_ = false;  // emitting the streaming copy of the row loop
+  bool stream_ = false;      // emitting the streaming copy of the row loop
+  std::vector<int> pinned_;  // registers holding pinned constants (enter_columns)
   const_table consts_;
   unary_injector<V> inj_;
   io<V> io_;

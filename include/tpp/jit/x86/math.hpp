@@ -9,6 +9,9 @@
 #include <array>
 #include <initializer_list>
 #include <cfloat>
+#include <cstring>
+#include <deque>
+#include <utility>
 #include <vector>
 
 #include <xbyak/xbyak.h>
@@ -76,16 +79,44 @@ class math {
   //                                    |x| 2^-24 the caller's rounded x - max already carries
   // Each of the 10 dependent steps lengthens every vector's chain; on Zen 3 the exp pass runs
   // at the rate the FP scheduler can hold chains in flight, so fewer and shorter ones count.
+  // Its constants may be pinned (below), in this order of use per vector.
+  static constexpr float exp_ftz_magic = 12582912.0f + 127.0f;
+  static std::vector<float> exp_nonpositive_ftz_constants() {
+    return {exp_ftz_magic, -88.0f, 1.44269504088896341f, 0.693147182f, exp_p[6], 1.0f,
+            exp_p[5], exp_p[4], exp_p[3], exp_p[2]};
+  }
   void exp_nonpositive_ftz(const lanes_t& ls) {
-    constexpr float magic = 12582912.0f + 127.0f;
-    clamp_below(ls, -88.0f);
-    for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(magic));
-    for (auto& l : ls) g_.vfmadd231ps(l.t[0], l.v, c_.f(1.44269504088896341f));
-    for (auto& l : ls) g_.vsubps(l.t[1], l.t[0], c_.f(magic));
-    for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[1], c_.f(0.693147182f));
+    if (const V* lo = pinned(-88.0f)) {
+      for (auto& l : ls) g_.vmaxps(l.v, *lo, l.v);  // NaN: the second source, x, passes
+    } else {
+      clamp_below(ls, -88.0f);
+    }
+    for (auto& l : ls) g_.vmovaps(l.t[0], k(exp_ftz_magic));
+    for (auto& l : ls) g_.vfmadd231ps(l.t[0], l.v, k(1.44269504088896341f));
+    for (auto& l : ls) g_.vsubps(l.t[1], l.t[0], k(exp_ftz_magic));
+    for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[1], k(0.693147182f));
     horner(ls, 1, exp_p, 7);
     for (auto& l : ls) g_.vpslld(l.t[0], l.t[0], 23);
     for (auto& l : ls) g_.vmulps(l.v, l.t[1], l.t[0]);
+  }
+
+  // ---- constants held in registers ----------------------------------------------------------
+  // A generator with vector registers to spare around a loop loads constants into them before
+  // it and pins them here; inside, k(value) names the register instead of the table entry. On
+  // Zen 3 softmax's exp reads a dozen constants per vector: as memory operands they, not the
+  // FMAs, bound the loop (two 256-bit loads per cycle).
+  void pin(float value, const V& r) { pins_.push_back({value, r}); }
+  void unpin() { pins_.clear(); }
+  const V* pinned(float value) const {
+    for (const auto& p : pins_)
+      if (std::memcmp(&p.first, &value, sizeof value) == 0) return &p.second;
+    return nullptr;
+  }
+  // value as an operand: its pinned register, else its table entry
+  const Xbyak::Operand& k(float value) {
+    if (const V* r = pinned(value)) return *r;
+    addresses_.push_back(c_.f(value));
+    return addresses_.back();
   }
 
   // ---- expm1: 2 temps -----------------------------------------------------------------------
@@ -309,9 +340,9 @@ class math {
   }
   // t[acc] = poly(v) by Horner, coefficients low to high
   void horner(const lanes_t& ls, int acc, const float* c, int n) {
-    for (auto& l : ls) g_.vmovaps(l.t[acc], c_.f(c[n - 1]));
+    for (auto& l : ls) g_.vmovaps(l.t[acc], k(c[n - 1]));
     for (int i = n - 2; i >= 0; --i)
-      for (auto& l : ls) g_.vfmadd213ps(l.t[acc], l.v, c_.f(c[i]));
+      for (auto& l : ls) g_.vfmadd213ps(l.t[acc], l.v, k(c[i]));
   }
 
  public:
@@ -328,6 +359,8 @@ class math {
  private:
   Xbyak::CodeGenerator& g_;
   const_table& c_;
+  std::vector<std::pair<float, V>> pins_;
+  std::deque<Xbyak::Address> addresses_;  // k()'s table operands (a deque keeps them in place)
 };
 
 }  // namespace tpp::jit::x86
