@@ -104,6 +104,7 @@ TEST_CASE("A64 assembler encodings equal GNU as", "[a64]") {
       [&] { a.ldp(X(), X(), X(), 8 * (r(128) - 64), static_cast<idx>(r(3))); },
       [&] { a.stp_d(V(), V(), a64::sp, 8 * (r(128) - 64), static_cast<idx>(r(3))); },
       [&] { a.ldp_d(V(), V(), X(), 8 * (r(128) - 64), static_cast<idx>(r(3))); },
+      [&] { a.stnp_q(V(), V(), r(2) ? X() : a64::sp, 16 * (r(128) - 64)); },
       [&] { const int c = 1 + r(4); a.ld1(V(), X(), r(2) ? 16 * c : 0, c); },
       [&] { const int c = 1 + r(4); a.st1(V(), r(2) ? X() : a64::sp, r(2) ? 16 * c : 0, c); },
       [&] { a.fadd(V(), V(), V()); }, [&] { a.fsub(V(), V(), V()); }, [&] { a.fmul(V(), V(), V()); },

@@ -2,6 +2,7 @@
 // from tpp's flattened form), carrying a bound on the error an f32 evaluation may make at every
 // node. The kernel and tpp::ref::equation must both land within that bound, at every ISA level,
 // with every operand flush against a guard page.
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <functional>
@@ -12,6 +13,7 @@
 
 #include "catch.hpp"
 #include "support.hpp"
+#include "tpp/jit/a64/equation_generator.hpp"  // plain C++: read on every host (stnp test)
 
 using tpp::dtype;
 using tpp_test::guarded;
@@ -373,7 +375,7 @@ TEST_CASE("equation: streaming stores (store_hint) keep every result", "[equatio
             const bool collapses = &p == &ps[0] && ld == n;  // packed, no reduction: one long row
             const bool rows_aligned = m == 1 || ld % 16 == 0 || collapses;
             const bool softmax = &p == &ps[2];
-            const bool want = tpp_test::x86_jit(level) && p.out.type == dtype::f32 && rows_aligned && !softmax;
+            const bool want = (tpp_test::x86_jit(level) || tpp::is_arm(level)) && p.out.type == dtype::f32 && rows_aligned && !softmax;
             REQUIRE(tpp::equation(p).streams() == want);
             for (bool flush_end : {true, false}) {
               const check_result r = run_equation(p, flush_end, rng);
@@ -543,4 +545,37 @@ TEST_CASE("ternary TPPs (one-node equations) with per-operand broadcast", "[equa
           REQUIRE(tpp::ternary(t).jitted() == expect_jit(level, p.out.type));
         }
       }
+}
+
+// The NEON generators are plain C++, so every host can read their code: qemu runs stnp as a plain
+// store pair, and the hint shows only there. STNP (q registers, offset form) is 0xAC000000 under
+// the mask 0xFFC00000; it appears exactly when the descriptor streams (store_hint::streaming on
+// an f32 out whose rows start 64 bytes apart), and never for softmax, whose exp lives in out.
+TEST_CASE("NEON code stores streaming outputs with stnp pairs", "[equation][unary][stream]") {
+  const auto stnp_words = [](const std::vector<std::uint32_t>& w) {
+    return std::count_if(w.begin(), w.end(), [](std::uint32_t x) { return (x & 0xFFC00000u) == 0xAC000000u; });
+  };
+  for (tpp::store_hint h : {tpp::store_hint::cached, tpp::store_hint::streaming}) {
+    const bool streaming = h == tpp::store_hint::streaming;
+    tpp::unary_params u;
+    u.op = tpp::unary_op::relu;
+    u.rows = 4;
+    u.cols = 64;
+    u.store = h;
+    const tpp::jit::a64::eltwise_generator eg(tpp::detail::lower(u, tpp::isa::neon));
+    INFO(tpp::name(h));
+    REQUIRE((stnp_words(eg.words()) > 0) == streaming);
+    for (bool softmax : {false, true}) {
+      tpp::equation_params p = softmax ? tpp::softmax_forward(4, 64) : tpp::layernorm_forward(4, 64);
+      p.store = h;
+      const tpp::detail::equation_desc d = tpp::detail::lower(p, tpp::isa::neon);
+      long words = -1;
+      tpp::detail::build_with_retries(d, [&](const std::vector<int>& lanes) {
+        words = stnp_words(tpp::jit::a64::equation_generator(d, lanes).words());
+      });
+      INFO((softmax ? "softmax" : "layernorm"));
+      REQUIRE(words >= 0);
+      REQUIRE((words > 0) == (streaming && !softmax));
+    }
+  }
 }

@@ -37,7 +37,7 @@ struct eltwise_entry {
   eltwise_desc desc;
   void (*code)(const eltwise_args*) = nullptr;  // null: run the reference
   std::size_t code_size = 0;
-  bool streams = false;  // the code writes out with streaming stores (x86, desc.stream)
+  bool streams = false;  // the code writes out with streaming stores (desc.stream: x86 vmovntps, NEON stnp)
 };
 
 inline std::string kernel_name(const eltwise_desc& d) {
@@ -76,6 +76,7 @@ inline eltwise_entry build_eltwise(const eltwise_desc& d) {
 #elif defined(__aarch64__)
   if (!jit::a64::eltwise_supports(d)) return e;
   e.code = jit::publish_words<void (*)(const eltwise_args*)>(jit::a64::eltwise_generator(d), kernel_name(d), e.code_size);
+  e.streams = d.stream != 0;
 #endif
   return e;
 }

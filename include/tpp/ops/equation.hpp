@@ -107,7 +107,7 @@ struct equation_entry {
   equation_desc desc;
   void (*code)(const equation_args*) = nullptr;  // null: run the reference
   int unroll = 0;
-  bool streams = false;  // the code stores the root with streaming stores (x86, desc.stream)
+  bool streams = false;  // the code stores the root with streaming stores (desc.stream: x86, NEON)
 };
 
 // Builds with u = 4 vectors per column step in every pass; a pass that runs out of registers is
@@ -156,6 +156,7 @@ inline equation_entry build_equation(const equation_desc& d) {
     std::size_t size = 0;
     e.code = jit::publish_words<void (*)(const equation_args*)>(g, name, size);
     e.unroll = g.unroll();
+    e.streams = g.streams();
   });
 #endif
   return e;

@@ -152,6 +152,8 @@ class assembler {
   void ldp(xreg a, xreg b2, xreg n, int imm, index i = index::offset) { pair(0xA9400000u, "ldp", xn(a), xn(b2), a.idx, b2.idx, n, imm, 8, i); }
   void stp_d(vreg a, vreg b2, xreg n, int imm, index i = index::offset) { pair(0x6D000000u, "stp", "d" + num(a.idx), "d" + num(b2.idx), a.idx, b2.idx, n, imm, 8, i); }
   void ldp_d(vreg a, vreg b2, xreg n, int imm, index i = index::offset) { pair(0x6D400000u, "ldp", "d" + num(a.idx), "d" + num(b2.idx), a.idx, b2.idx, n, imm, 8, i); }
+  // stnp qa, qb, [xn, #imm]: a store pair with a non-temporal hint (imm a multiple of 16 in -1024..1008)
+  void stnp_q(vreg a, vreg b2, xreg n, int imm) { pair(0xAC000000u, "stnp", "q" + num(a.idx), "q" + num(b2.idx), a.idx, b2.idx, n, imm, 16, index::offset); }
   // ld1/st1 {vt.4s - v(t+count-1).4s}, [xn]  (post_bytes: then xn += post_bytes, which must be
   // 16 * count, the only immediate the form takes)
   void ld1(vreg t, xreg n, int post_bytes = 0, int count = 1) { ld1_st1(true, t, n, post_bytes, count); }

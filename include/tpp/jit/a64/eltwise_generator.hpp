@@ -20,6 +20,8 @@
 //   compares  gt, ge, lt, le, eq, ne into a bitmask (fcm* lane masks, weighted, summed by addv)
 //   bitmasks  relu's mask out (x > 0) and relu_inv's mask in (cmtst against the lane weights)
 // bf16 inputs widen at any level; bf16 output needs BF16 (bfcvtn, round to nearest even).
+// desc.stream (store_hint; set only for f32 out): each full 16-column block of out is two stnp
+// (store pair, non-temporal hint); the rest of a row stays ordinary stores.
 // Uses x0-x15, v0-v7 and v16-v31 only: nothing AAPCS64 asks to save.
 #pragma once
 
@@ -167,6 +169,8 @@ class eltwise_generator {
       }
       apply(0, n);
       if (d_.dst.type == dtype::bit) bits_.store(0, n, last, pd);
+      else if (d_.stream && n == 4 && last == 4)  // a full block of an f32 out (store_hint): stnp pairs
+        for (int j = 0; j < n; j += 2) a_.stnp_q(v(j), v(j + 1), pd, 16 * j);
       else
         for (int j = 0; j < n; ++j) io_.store(v(j), d_.dst.type, pd, 4L * j * size_of(d_.dst.type), lanes(j));
       if (mask_out) bits_.store(20, n, last, pm);

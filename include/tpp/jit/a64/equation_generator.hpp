@@ -55,6 +55,9 @@ class equation_generator : public equation_walker<equation_generator> {
   // not fit the vector registers with its u.
   equation_generator(const desc& d, std::vector<int> u) : equation_walker(d, std::move(u), VL, pool_size) { emit(); }
   const std::vector<std::uint32_t>& words() const { return a_.words(); }
+  // The root's full vectors are stored in stnp pairs (store pair, non-temporal hint): asked for
+  // (desc.stream, store_hint) and out is not read back by the last pass (softmax's exp)
+  bool streams() const { return d_.stream && plan_.materialized() < 0; }
 
  private:
   // node i's stack slot, above the saved d8-d15
@@ -105,7 +108,13 @@ class equation_generator : public equation_walker<equation_generator> {
     const int es = size_of(t);
     const int copy = keep ? alloc() : -1;
     out_address(t);
+    const bool stream = streams() && p_.q == plan_.passes() && t == dtype::f32 && copy < 0;
     for (int k = 0; k < lanes; ++k) {
+      if (stream && k + 1 < lanes && n_of(k + 1, lanes, n_last) == VL) {  // two full vectors
+        a_.stnp_q(v(r[k]), v(r[k + 1]), x(16), (first + k * VL) * 4);
+        ++k;
+        continue;
+      }
       if (copy >= 0) a_.orr(v(copy), v(r[k]), v(r[k]));
       io_.store(v(copy >= 0 ? copy : r[k]), t, x(16), static_cast<long>(first + k * VL) * es, n_of(k, lanes, n_last));
     }
