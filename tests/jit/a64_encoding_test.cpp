@@ -80,7 +80,6 @@ TEST_CASE("A64 assembler encodings equal GNU as", "[a64]") {
       [&] { a.ld1_lane(V(), r(16), 1, X()); }, [&] { a.st1_lane(V(), r(16), 1, r(2) ? X() : a64::sp); },
       [&] { a.bfdot(V(), V(), V(), r(4)); }, [&] { a.shll16(V(), V()); }, [&] { a.fcvtl(V(), V()); },
       [&] { a.fcvtn(V(), V()); }, [&] { a.bfcvtn(V(), V()); },
-      [&] { a.trn1_2d(V(), V(), V()); }, [&] { a.trn2_2d(V(), V(), V()); },
       [&] {  // every arrangement: 8b 16b 4h 8h 2s 4s 2d
         const int lb = 1 << r(4);
         const bool q = lb == 8 || r(2);
@@ -112,8 +111,8 @@ TEST_CASE("A64 assembler encodings equal GNU as", "[a64]") {
       [&] { a.fmla(V(), V(), V()); }, [&] { a.fmls(V(), V(), V()); }, [&] { a.fcmgt(V(), V(), V()); },
       [&] { a.fcmge(V(), V(), V()); }, [&] { a.fcmeq(V(), V(), V()); }, [&] { a.frecps(V(), V(), V()); },
       [&] { a.frsqrts(V(), V(), V()); }, [&] { a.zip1(V(), V(), V()); }, [&] { a.zip2(V(), V(), V()); },
-      [&] { a.uzp1(V(), V(), V()); }, [&] { a.uzp2(V(), V(), V()); }, [&] { a.trn1(V(), V(), V()); },
-      [&] { a.trn2(V(), V(), V()); }, [&] { a.fabs(V(), V()); }, [&] { a.fneg(V(), V()); },
+      [&] { a.uzp1(V(), V(), V()); }, [&] { a.uzp2(V(), V(), V()); },
+      [&] { a.fabs(V(), V()); }, [&] { a.fneg(V(), V()); },
       [&] { a.fsqrt(V(), V()); }, [&] { a.frecpe(V(), V()); }, [&] { a.frsqrte(V(), V()); },
       [&] { a.fmla(V(), V(), V(), r(4)); }, [&] { a.dup(V(), V(), r(4)); }, [&] { a.dup(V(), X()); },
       [&] { a.movi_zero(V()); }, [&] { a.and_(V(), V(), V()); }, [&] { a.orr(V(), V(), V()); },

@@ -159,13 +159,11 @@ inline std::atomic<int>& isa_cap_slot() {
   return cap;
 }
 
-}  // namespace detail
-
-namespace detail {
 inline const cpu_features& detected_features() {
   static const cpu_features f = read_cpu_features();
   return f;
 }
+
 }  // namespace detail
 
 // The best level this CPU and OS support (detected once).

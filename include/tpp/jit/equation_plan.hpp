@@ -175,6 +175,12 @@ class equation_plan {
     const detail::eq_node& m = d_.nodes[e.b];
     return m.kind == kind::reduce && m.op == static_cast<int>(reduce_op::max) && same_value(m.a, e.a);
   }
+  // Is node i softmax's exp(x - row_max(x)) (its argument <= 0 or NaN)? Both generators emit it
+  // by a shorter sequence, and the x86 one holds its constants in registers for its pass.
+  bool softmax_exp(int i) const {
+    const detail::eq_node& e = d_.nodes[i];
+    return e.kind == kind::unary && e.op == static_cast<int>(unary_op::exp) && max_shifted(e.a);
+  }
   // nodes i and j compute the same value (the same subtree, shared or written twice)
   bool same_value(int i, int j) const {
     if (i == j) return true;

@@ -180,9 +180,6 @@ class assembler {
   void zip2(vreg d, vreg n, vreg m) { vec3(0x4E807800u, "zip2", d, n, m); }
   void uzp1(vreg d, vreg n, vreg m) { vec3(0x4E801800u, "uzp1", d, n, m); }
   void uzp2(vreg d, vreg n, vreg m) { vec3(0x4E805800u, "uzp2", d, n, m); }
-  void trn1(vreg d, vreg n, vreg m) { vec3(0x4E802800u, "trn1", d, n, m); }
-  void trn2(vreg d, vreg n, vreg m) { vec3(0x4E806800u, "trn2", d, n, m); }
-  // trn1 / trn2 on .2d (64-bit lanes)
   // bitmasks: test bits (all-ones lanes where n & m != 0), invert, sum the four lanes into s[d]
   void cmtst(vreg d, vreg n, vreg m) { vec3(0x4EA08C00u, "cmtst", d, n, m); }
   void not_(vreg d, vreg n) { put(0x6E205800u | reg(n.idx) << 5 | reg(d.idx), "not v" + num(d.idx) + ".16b, v" + num(n.idx) + ".16b"); }
@@ -201,8 +198,6 @@ class assembler {
   // .8h interleaves (16-bit VNNI pairs)
   void zip1_8h(vreg d, vreg n, vreg m) { vec3(0x4E403800u, "zip1", d, n, m, ".8h"); }
   void zip2_8h(vreg d, vreg n, vreg m) { vec3(0x4E407800u, "zip2", d, n, m, ".8h"); }
-  void trn1_2d(vreg d, vreg n, vreg m) { vec3(0x4EC02800u, "trn1", d, n, m, ".2d"); }
-  void trn2_2d(vreg d, vreg n, vreg m) { vec3(0x4EC06800u, "trn2", d, n, m, ".2d"); }
   // trn1 / trn2 on lanes of `lane_bytes` (1, 2, 4, 8) in a 16-byte (q) or 8-byte register:
   // lane_bytes 2, q -> trn1 vd.8h, vn.8h, vm.8h
   void trn1(vreg d, vreg n, vreg m, int lane_bytes, bool q) { trn(0x0E002800u, "trn1", d, n, m, lane_bytes, q); }

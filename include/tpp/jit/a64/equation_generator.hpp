@@ -55,9 +55,6 @@ class equation_generator : public equation_walker<equation_generator> {
   // not fit the vector registers with its u.
   equation_generator(const desc& d, std::vector<int> u) : equation_walker(d, std::move(u), VL, pool_size) { emit(); }
   const std::vector<std::uint32_t>& words() const { return a_.words(); }
-  // The root's full vectors are stored in stnp pairs (store pair, non-temporal hint): asked for
-  // (desc.stream, store_hint) and out is not read back by the last pass (softmax's exp)
-  bool streams() const { return d_.stream && plan_.materialized() < 0; }
 
  private:
   // node i's stack slot, above the saved d8-d15
@@ -179,7 +176,7 @@ class equation_generator : public equation_walker<equation_generator> {
           for (int k = 0; k < 6; ++k) l.t[k] = k < temps ? v(held[t * temps + k]) : l.v;
           ls.push_back(l);
         }
-        if (op == unary_op::exp && plan_.max_shifted(e.a)) math_.exp(ls, true);
+        if (plan_.softmax_exp(i)) math_.exp(ls, true);
         else math_.apply(op, e.value, ls);
         release_list(held);
         break;

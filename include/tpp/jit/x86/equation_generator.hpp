@@ -65,12 +65,6 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
     emit();
   }
 
-  // Whether the root is stored streaming: asked for, and out is not read back by the last pass
-  // (softmax's exp materialized in out: a streaming store to a line in L1 ran it 1.8x slower;
-  // keeping the exp in a stack scratch row instead let it stream, but gained nothing on Zen 3:
-  // 11.8-13.8 GB/s against 12.4-14.9 cached at 1024 x 4096, bound by exp)
-  bool streams() const { return d_.stream && plan_.materialized() < 0; }
-
  private:
   // AVX2 keeps the tail's lane mask in the last register
   static int pool_size(const desc& d) { return vec<V>::count - (!avx512 && d.n % VL != 0 ? 1 : 0); }
@@ -90,8 +84,8 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
     mov(s0_, ptr[args_ + static_cast<int>(offsetof(detail::equation_args, inputs))]);
     for (int k = 0; k < d_.inputs; ++k) mov(in_[k], ptr[s0_ + 8 * k]);
     mov(out_, ptr[args_ + static_cast<int>(offsetof(detail::equation_args, out))]);
-    emit_streaming_split(*this, streams(), out_, std::vector<Reg64>(in_, in_ + d_.inputs), vec<V>::bytes, stream_,
-                         [&] { emit_rows(); });
+    emit_streaming_split(*this, walker::streams(), out_, std::vector<Reg64>(in_, in_ + d_.inputs), vec<V>::bytes,
+                         stream_, [&] { emit_rows(); });
     vzeroupper();
     sf.close();
     consts_.emit(*this);
@@ -155,15 +149,12 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
   // and none (softmax 1024 x 4096 and 64 x 4096, in-process A/B). AVX-512 pins all 10 at 4 lanes.
   void enter_columns() {
     bool exp_pass = false;
-    for (int i = 0; i < d_.count; ++i) {
-      const detail::eq_node& e = d_.nodes[i];
-      exp_pass = exp_pass || (p_.need[i] && !p_.hoisted[i] && e.kind == kind::unary &&
-                              e.op == static_cast<int>(unary_op::exp) && plan_.max_shifted(e.a));
-    }
+    for (int i = 0; i < d_.count; ++i)
+      exp_pass = exp_pass || (p_.need[i] && !p_.hoisted[i] && plan_.softmax_exp(i));
     if (!exp_pass) return;
     const std::vector<float> constants = math<V>::exp_nonpositive_ftz_constants();
-    const int room = walker::available() - (1 + injector_temps(unary_op::exp)) * walker::u_;
-    if (room < static_cast<int>(constants.size()) && walker::u_ > 2) throw out_of_registers{p_.q};
+    const int room = walker::available() - (1 + injector_temps(unary_op::exp)) * u_;
+    if (room < static_cast<int>(constants.size()) && u_ > 2) throw out_of_registers{p_.q};
     for (int c = 0; c < std::min(room, static_cast<int>(constants.size())); ++c) {
       const int r = alloc();
       vmovups(V(r), consts_.f(constants[c]));
@@ -251,7 +242,7 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
           for (int k = 0; k < 6; ++k) l.t[k] = k < temps ? V(held[t * temps + k]) : l.v;
           ls.push_back(l);
         }
-        if (e.op == static_cast<int>(unary_op::exp) && plan_.max_shifted(e.a))
+        if (plan_.softmax_exp(i))
           inj_.maths().exp(ls, math<V>::exp_domain::nonpositive_ftz);
         else
           inj_.apply(static_cast<unary_op>(e.op), e.value, ls);
