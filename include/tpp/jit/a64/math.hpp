@@ -154,33 +154,58 @@ class math {
     for (auto& l : ls) a_.orr(l.v, l.v, l.t[3]);
   }
 
+  // ---- exp_scaled: 3 temps ------------------------------------------------------------------
+  // e^y S for y <= 0 (or NaN), S = 2^64, y raised to -120: the magic addend rounds y log2e and
+  // carries n + 127 + 64 into 2^n's exponent (x86's exp_scaled, same steps).
+  static constexpr float exp_scale = 18446744073709551616.0f;  // 2^64
+  static constexpr float exp_scaled_magic = 12582912.0f + 127.0f + 64.0f;
+  enum class ln2_split { one, two };
+  void exp_scaled(const lanes_t& ls, ln2_split split) {
+    each(ls, -120.0f, [&](const lane& l, vreg k) { a_.fmax(l.v, l.v, k); });
+    for (auto& l : ls) c_.load(a_, l.t[0], exp_scaled_magic);
+    each(ls, 1.44269504088896341f, [&](const lane& l, vreg k) { a_.fmla(l.t[0], l.v, k); });
+    each(ls, exp_scaled_magic, [&](const lane& l, vreg k) { a_.fsub(l.t[1], l.t[0], k); });
+    if (split == ln2_split::one) {
+      each(ls, 0.693147182f, [&](const lane& l, vreg k) { a_.fmls(l.v, l.t[1], k); });
+    } else {
+      each(ls, 0.693145751953125f, [&](const lane& l, vreg k) { a_.fmls(l.v, l.t[1], k); });
+      each(ls, 1.428606765330187e-06f, [&](const lane& l, vreg k) { a_.fmls(l.v, l.t[1], k); });
+    }
+    horner(ls, 1, 2, exp_p, 7);
+    for (auto& l : ls) a_.shl(l.t[0], l.t[0], 23);
+    for (auto& l : ls) a_.fmul(l.v, l.t[1], l.t[0]);
+  }
+
   // ---- sigmoid: 4 temps ---------------------------------------------------------------------
-  // z = e^-|x|, s = 1/(1+z); x >= 0 -> s, x < 0 -> z s. sign_in >= 0: t[sign_in] already has
-  // x's sign; otherwise x is copied to t3.
-  void sigmoid(const lanes_t& ls, int sign_in = -1) {
-    const int sg = sign_in >= 0 ? sign_in : 3;
-    if (sign_in < 0) for (auto& l : ls) a_.orr(l.t[3], l.v, l.v);
+  // zS = e^-|x| S; x < 0 -> zS / (S + zS), x >= 0 -> S / (S + zS): one rounding (x86's sigmoid)
+  void sigmoid(const lanes_t& ls) {
+    for (auto& l : ls) a_.orr(l.t[3], l.v, l.v);
     each_bits(ls, 0x80000000u, [&](const lane& l, vreg k) { a_.orr(l.v, l.v, k); });
-    exp(ls, true);
-    each(ls, 1.0f, [&](const lane& l, vreg k) {
-      a_.fadd(l.t[0], l.v, k);
-      a_.fdiv(l.t[1], k, l.t[0]);
-    });
-    for (auto& l : ls) a_.fmul(l.v, l.v, l.t[1]);
-    for (auto& l : ls) select_by_sign(l.v, l.t[1], l.v, l.t[sg]);
+    exp_scaled(ls, ln2_split::two);
+    each(ls, exp_scale, [&](const lane& l, vreg k) { a_.fadd(l.t[0], l.v, k); });
+    for (auto& l : ls) select_by_sign(l.v, k_, l.v, l.t[3]);  // k_ still holds S
+    for (auto& l : ls) a_.fdiv(l.v, l.v, l.t[0]);
   }
 
   // ---- gelu_tanh: 4 temps -------------------------------------------------------------------
-  // x sigmoid(2u), u = sqrt(2/pi)(x + 0.044715 x^3); x = -Inf gives -0.
+  // x sigmoid(2u), u = sqrt(2/pi)(x + 0.044715 x^3), x raised to -13 (x = -Inf gives -0);
+  // x < 0 -> x zS / (S + zS), x >= 0 -> x / (1 + zS 2^-64), zS = e^-|2u| S (x86's gelu_tanh)
   void gelu_tanh(const lanes_t& ls) {
-    each(ls, -FLT_MAX, [&](const lane& l, vreg k) { a_.fmax(l.t[3], l.v, k); });
+    each(ls, -13.0f, [&](const lane& l, vreg k) { a_.fmax(l.t[3], l.v, k); });
     constexpr double c = 2 * 0.7978845608028654;
     for (auto& l : ls) a_.fmul(l.t[0], l.t[3], l.t[3]);
     for (auto& l : ls) c_.load(a_, l.t[1], static_cast<float>(c));
     each(ls, static_cast<float>(c * 0.044715), [&](const lane& l, vreg k) { a_.fmla(l.t[1], l.t[0], k); });
     for (auto& l : ls) a_.fmul(l.v, l.t[1], l.t[3]);  // 2u, with x's sign
-    sigmoid(ls, 3);
-    for (auto& l : ls) a_.fmul(l.v, l.v, l.t[3]);
+    each_bits(ls, 0x80000000u, [&](const lane& l, vreg k) { a_.orr(l.v, l.v, k); });
+    exp_scaled(ls, ln2_split::one);  // v = zS
+    for (auto& l : ls) c_.load(a_, l.t[0], 1.0f);
+    each(ls, 1.0f / exp_scale, [&](const lane& l, vreg k) { a_.fmla(l.t[0], l.v, k); });  // 1 + z
+    each(ls, exp_scale, [&](const lane& l, vreg k) { a_.fadd(l.t[1], l.v, k); });           // S + zS
+    for (auto& l : ls) a_.fmul(l.v, l.v, l.t[3]);                                          // x zS
+    for (auto& l : ls) select_by_sign(l.v, l.t[3], l.v, l.t[3]);
+    for (auto& l : ls) select_by_sign(l.t[0], l.t[0], l.t[1], l.t[3]);
+    for (auto& l : ls) a_.fdiv(l.v, l.v, l.t[0]);
   }
 
   // ---- elu: 4 temps -------------------------------------------------------------------------

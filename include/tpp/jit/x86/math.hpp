@@ -99,6 +99,32 @@ class math {
     for (auto& l : ls) g_.vmulps(l.v, l.t[1], l.t[0]);
   }
 
+  // e^y S for y <= 0 (or NaN), S = 2^64: y is raised to -120, so the result is a normal float
+  // >= e^-120 S ~ 1.4e-33 (no subnormal scale to round, unlike exp) and callers that divide
+  // by a multiple of S get the one correctly placed rounding. The magic addend carries 127 + 64
+  // into 2^n's exponent (n >= -174). The reduction r = y - n ln2 takes one ln2 constant where
+  // the caller tolerates a relative error |n| 1.9e-9 (gelu_tanh: |n| <= 6 outside its tail),
+  // else two (sigmoid). 2 temps.
+  static constexpr float exp_scale = 18446744073709551616.0f;  // 2^64
+  static constexpr float exp_scaled_magic = 12582912.0f + 127.0f + 64.0f;
+  enum class ln2_split { one, two };
+  void exp_scaled(const lanes_t& ls, ln2_split split) {
+    for (auto& l : ls) g_.vmovaps(l.t[0], k(-120.0f));
+    for (auto& l : ls) g_.vmaxps(l.v, l.t[0], l.v);  // NaN: the second source, y, passes
+    for (auto& l : ls) g_.vmovaps(l.t[0], k(exp_scaled_magic));
+    for (auto& l : ls) g_.vfmadd231ps(l.t[0], l.v, k(1.44269504088896341f));
+    for (auto& l : ls) g_.vsubps(l.t[1], l.t[0], k(exp_scaled_magic));
+    if (split == ln2_split::one) {
+      for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[1], k(0.693147182f));
+    } else {
+      for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[1], k(0.693145751953125f));
+      for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[1], k(1.428606765330187e-06f));
+    }
+    horner(ls, 1, exp_p, 7);
+    for (auto& l : ls) g_.vpslld(l.t[0], l.t[0], 23);
+    for (auto& l : ls) g_.vmulps(l.v, l.t[1], l.t[0]);
+  }
+
   // ---- constants held in registers ----------------------------------------------------------
   // A generator with vector registers to spare around a loop loads constants into them before
   // it and pins them here; inside, k(value) names the register instead of the table entry. On
@@ -146,29 +172,39 @@ class math {
   }
 
   // ---- sigmoid: 3 temps ---------------------------------------------------------------------
-  // z = e^-|x|, s = 1/(1+z); x >= 0 -> s, x < 0 -> z s. Never overflows; subnormal results kept.
-  // sign_in >= 0: t[sign_in] already holds a value with x's sign (then t[2] is not used).
-  void sigmoid(const lanes_t& ls, int sign_in = -1) {
-    const int sg = sign_in >= 0 ? sign_in : 2;
-    if (sign_in < 0) for (auto& l : ls) g_.vmovaps(l.t[2], l.v);
+  // z = e^-|x| scaled by S = 2^64 (exp_scaled), then one division:
+  //   x < 0:  z / (1 + z) = zS / (S + zS)       x >= 0:  1 / (1 + z) = S / (S + zS)
+  // The scale keeps zS normal where z is subnormal (x < -87.3), so the one rounding of the
+  // division is the result's, subnormal or not. NaN passes; -Inf gives +0.
+  void sigmoid(const lanes_t& ls) {
+    for (auto& l : ls) g_.vmovaps(l.t[2], l.v);
     for (auto& l : ls) g_.vorps(l.v, l.v, c_.u32(0x80000000u));
-    exp(ls, exp_domain::nonpositive);
-    for (auto& l : ls) g_.vaddps(l.t[0], l.v, c_.f(1.0f));
-    for (auto& l : ls) g_.vmovaps(l.t[1], c_.f(1.0f));
-    for (auto& l : ls) g_.vdivps(l.t[1], l.t[1], l.t[0]);
-    for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[1]);
-    for (auto& l : ls) select_by_sign(l.v, l.t[1], l.v, l.t[sg]);
+    exp_scaled(ls, ln2_split::two);
+    for (auto& l : ls) g_.vaddps(l.t[0], l.v, k(exp_scale));
+    for (auto& l : ls) g_.vmovaps(l.t[1], k(exp_scale));
+    for (auto& l : ls) select_by_sign(l.v, l.t[1], l.v, l.t[2]);
+    for (auto& l : ls) g_.vdivps(l.v, l.v, l.t[0]);
   }
 
   // ---- gelu_tanh: 3 temps -------------------------------------------------------------------
-  // x * sigmoid(2u), u = sqrt(2/pi)(x + 0.044715 x^3): the same function as 0.5x(1 + tanh u)
-  // without its cancellation for negative x. x = -Inf gives -0 (its limit).
+  // x sigmoid(2u), u = sqrt(2/pi)(x + 0.044715 x^3): the same function as 0.5x(1 + tanh u)
+  // without its cancellation for negative x. With z = e^-|2u| scaled by S = 2^64 (exp_scaled):
+  //   x < 0:  x z / (1 + z) = x zS / (S + zS)   x >= 0:  x / (1 + z),  1 + z = zS 2^-64 + 1
+  // one division either way. x is first raised to -13, past which x e^2u < 2^-170 rounds to -0
+  // (so x = -Inf gives -0, its limit), and exp_scaled's floor e^-120 S times x >= -13 does too.
   void gelu_tanh(const lanes_t& ls) {
-    for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(-FLT_MAX));
-    for (auto& l : ls) g_.vmaxps(l.t[2], l.t[0], l.v);
+    for (auto& l : ls) g_.vmovaps(l.t[0], k(-13.0f));
+    for (auto& l : ls) g_.vmaxps(l.t[2], l.t[0], l.v);  // NaN: the second source, x, passes
     gelu_tanh_arg(ls, 2);
-    sigmoid(ls, 2);  // 2u has the sign of x
-    for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[2]);
+    for (auto& l : ls) g_.vorps(l.v, l.v, c_.u32(0x80000000u));  // -|2u|
+    exp_scaled(ls, ln2_split::one);  // v = zS
+    for (auto& l : ls) g_.vmovaps(l.t[0], k(1.0f));
+    for (auto& l : ls) g_.vfmadd231ps(l.t[0], l.v, k(1.0f / exp_scale));  // 1 + z
+    for (auto& l : ls) g_.vaddps(l.t[1], l.v, k(exp_scale));                 // S + zS
+    for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[2]);                          // x zS
+    for (auto& l : ls) select_by_sign(l.v, l.t[2], l.v, l.t[2]);
+    for (auto& l : ls) select_by_sign(l.t[0], l.t[0], l.t[1], l.t[2]);
+    for (auto& l : ls) g_.vdivps(l.v, l.v, l.t[0]);
   }
 
   // ---- erf / erfc core: 4 temps -------------------------------------------------------------
