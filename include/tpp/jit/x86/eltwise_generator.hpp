@@ -100,13 +100,18 @@ class eltwise_generator : public Xbyak::CodeGenerator {
     const int per_lane = 1 + (reads_src1() ? 1 : 0) + temps_;
     const int max_u = temps_ <= 1 ? 8 : 4;
     unroll_ = std::max(1, std::min(max_u, top / per_lane));
-    for (int u = 0, r = 0; u < unroll_; ++u) {
+    int r = 0;
+    for (int u = 0; u < unroll_; ++u) {
       lane_regs l;
       l.v = V(r++);
       l.y = reads_src1() ? V(r++) : l.v;
       for (int k = 0; k < temps_; ++k) l.t[k] = V(r++);
       lanes_.push_back(l);
     }
+    // registers the lanes leave hold the activation's most-read constants, loaded once
+    if (d_.fam == detail::family::unary && is_activation(d_.uop()))
+      for (float c : math<V>::pinnable_constants(d_.uop()))
+        if (r < top) pins_.push_back({c, V(r++)});
   }
 
   // ---- emission -----------------------------------------------------------------------------
@@ -130,6 +135,10 @@ class eltwise_generator : public Xbyak::CodeGenerator {
       if (has_bcast(k) && d_.src[k].bcast == broadcast::scalar)
         io_.load_broadcast(bcast_[k], d_.src[k].type, ptr_[k], scratch_.cvt32());
 
+    for (const auto& [value, reg] : pins_) {
+      vmovups(reg, consts_.f(value));
+      inj_.maths().pin(value, reg);
+    }
     // unused inputs are null in eltwise_args, never equal to out
     emit_streaming_split(*this, d_.stream, ptr_[2], {ptr_[0], ptr_[1]}, vec<V>::bytes, stream_, [&] { emit_rows(); });
     vzeroupper();
@@ -407,6 +416,7 @@ class eltwise_generator : public Xbyak::CodeGenerator {
   unary_injector<V> inj_;
   io<V> io_;
   std::vector<lane_regs> lanes_;
+  std::vector<std::pair<float, V>> pins_;  // constants held in registers (plan)
   int unroll_ = 1, temps_ = 0;
   V tail_mask_{0}, bcast_[2] = {V(0), V(0)};
   Xbyak::Reg64 ptr_[4], rows_, iter_, scratch_;
