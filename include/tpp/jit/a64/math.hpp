@@ -302,15 +302,13 @@ class math {
     each_bits(ls, 0x80000000u, [&](const lane& l, vreg c) { a_.orr(l.t[3], l.t[3], c); });
     lanes_t u;
     for (auto& l : ls) u.push_back({l.t[3], {l.t[0], l.t[1], l.t[2], l.t[2], l.t[2], l.t[2]}});
-    exp(u, true);  // z = e^-|2u|
-    each(ls, 1.0f, [&](const lane& l, vreg c) {
-      a_.fadd(l.t[0], l.t[3], c);
-      a_.fdiv(l.t[0], c, l.t[0]);  // r = 1 / (1 + z)
-    });
-    for (auto& l : ls) a_.fmul(l.t[1], l.t[3], l.t[0]);                 // z r
-    for (auto& l : ls) select_by_sign(l.t[1], l.t[0], l.t[1], l.t[4]);  // s
-    for (auto& l : ls) a_.fmul(l.t[0], l.t[0], l.t[0]);
-    for (auto& l : ls) a_.fmul(l.t[0], l.t[0], l.t[3]);  // s (1 - s) = z r^2
+    exp_scaled(u, ln2_split::two);  // zS = e^-|2u| S
+    each(ls, exp_scale, [&](const lane& l, vreg c) { a_.fadd(l.t[0], l.t[3], c); });  // D = S + zS
+    each(ls, 1.0f, [&](const lane& l, vreg c) { a_.fdiv(l.t[2], c, l.t[0]); });       // 1 / D
+    for (auto& l : ls) a_.fmul(l.t[1], l.t[3], l.t[2]);                               // z r = zS / D
+    each(ls, exp_scale, [&](const lane& l, vreg c) { a_.fmul(l.t[2], l.t[2], c); });  // r = S / D
+    for (auto& l : ls) a_.fmul(l.t[0], l.t[1], l.t[2]);                  // s (1 - s) = z r^2
+    for (auto& l : ls) select_by_sign(l.t[1], l.t[2], l.t[1], l.t[4]);  // s
     for (auto& l : ls) a_.fmul(l.t[0], l.t[0], l.t[4]);
     each(ls, static_cast<float>(k), [&](const lane& l, vreg c) { a_.fmul(l.t[0], l.t[0], c); });
     for (auto& l : ls) a_.fmul(l.t[2], l.t[4], l.t[4]);

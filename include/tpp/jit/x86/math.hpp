@@ -48,10 +48,9 @@ class math {
   // ---- exp: 2 temps -------------------------------------------------------------------------
   // What the caller knows of x, and what it accepts for results below 2^-126:
   //   any               x anywhere; subnormal results round correctly
-  //   nonpositive       x <= 0 (or NaN): only the lower clamp; subnormal results round correctly
   //   nonpositive_ftz   x <= 0 (or NaN), results below 2^-126 may flush to +0: softmax's
   //                     exp(x - max), divided next by a sum >= 1
-  enum class exp_domain { any, nonpositive, nonpositive_ftz };
+  enum class exp_domain { any, nonpositive_ftz };
 
   // e^x = 2^n * p(r), n = round(x log2 e), r = x - n ln2 (two-constant Cody-Waite), p = degree-6
   // polynomial (exp_p). x is clamped to [-104, 89] (NaN passes through); x > 88.73 overflows to
@@ -59,8 +58,7 @@ class math {
   // correctly. nonpositive_ftz has its own shorter sequence (exp_nonpositive_ftz).
   void exp(const lanes_t& ls, exp_domain dom = exp_domain::any) {
     if (dom == exp_domain::nonpositive_ftz) return exp_nonpositive_ftz(ls);
-    if (dom == exp_domain::any) clamp(ls, -104.0f, 89.0f);
-    else clamp_below(ls, -104.0f);
+    clamp(ls, -104.0f, 89.0f);
     reduce_ln2(ls);  // v = r, t0 = n (float)
     horner(ls, 1, exp_p, 7);
     for (auto& l : ls) g_.vcvtps2dq(l.t[0], l.t[0]);
@@ -105,7 +103,7 @@ class math {
   // by a multiple of S get the one correctly placed rounding. The magic addend carries 127 + 64
   // into 2^n's exponent (n >= -174). The reduction r = y - n ln2 takes one ln2 constant where
   // the caller tolerates a relative error |n| 1.9e-9 (gelu_tanh: |n| <= 6 outside its tail),
-  // else two (sigmoid). 2 temps.
+  // else two (sigmoid, gelu_tanh_inv). 2 temps.
   static constexpr float exp_scale = 18446744073709551616.0f;  // 2^64
   static constexpr float exp_scaled_magic = 12582912.0f + 127.0f + 64.0f;
   enum class ln2_split { one, two };
@@ -299,7 +297,8 @@ class math {
 
   // ---- gelu_tanh backward: v = dy, t[4] = x (clobbered); 4 temps besides t[4] -----------------
   // dy * (s + 2 sqrt(2/pi) x s (1 - s)(1 + 3 0.044715 x^2)), s = sigmoid(2u). s(1 - s) is taken
-  // as z r^2 (z = e^-|2u|, r = 1/(1+z)), never as 1 - s, which cancels for large |x|. |x| is
+  // as z r^2 (z = e^-|2u|, r = 1/(1+z)), never as 1 - s, which cancels for large |x|; with
+  // zS = z 2^64 (exp_scaled) and D = S + zS, z r = zS/D and r = S/D share one division. |x| is
   // clamped to 20, beyond which the derivative is exactly 0 or 1 in f32.
   void gelu_tanh_inv(const lanes_t& ls) {
     clamp_reg(ls, 4, -20.0f, 20.0f);
@@ -307,15 +306,15 @@ class math {
     for (auto& l : ls) u.push_back(make_lane(l.t[3], {l.t[0], l.t[1]}));
     for (auto& l : ls) g_.vmovaps(l.t[3], l.t[4]);
     gelu_tanh_arg(u, -1);
-    for (auto& l : ls) g_.vorps(l.t[3], l.t[3], c_.u32(0x80000000u));
-    exp(u, exp_domain::nonpositive);
-    for (auto& l : ls) g_.vaddps(l.t[0], l.t[3], c_.f(1.0f));
-    for (auto& l : ls) g_.vmovaps(l.t[2], c_.f(1.0f));
-    for (auto& l : ls) g_.vdivps(l.t[0], l.t[2], l.t[0]);            // r
-    for (auto& l : ls) g_.vmulps(l.t[1], l.t[3], l.t[0]);            // z r
-    for (auto& l : ls) select_by_sign(l.t[1], l.t[0], l.t[1], l.t[4]);  // s
-    for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], l.t[0]);
-    for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], l.t[3]);            // s (1 - s) = z r^2
+    for (auto& l : ls) g_.vorps(l.t[3], l.t[3], k(-0.0f));
+    exp_scaled(u, ln2_split::two);                                    // zS
+    for (auto& l : ls) g_.vaddps(l.t[0], l.t[3], k(exp_scale));       // D = S + zS
+    for (auto& l : ls) g_.vmovaps(l.t[2], k(1.0f));
+    for (auto& l : ls) g_.vdivps(l.t[2], l.t[2], l.t[0]);             // 1 / D
+    for (auto& l : ls) g_.vmulps(l.t[1], l.t[3], l.t[2]);             // z r = zS / D
+    for (auto& l : ls) g_.vmulps(l.t[2], l.t[2], k(exp_scale));       // r = S / D (exact)
+    for (auto& l : ls) g_.vmulps(l.t[0], l.t[1], l.t[2]);             // s (1 - s) = z r^2
+    for (auto& l : ls) select_by_sign(l.t[1], l.t[2], l.t[1], l.t[4]);  // s
     for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], l.t[4]);
     for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], c_.f(2 * 0.7978845608028654f));
     for (auto& l : ls) g_.vmulps(l.t[2], l.t[4], l.t[4]);
