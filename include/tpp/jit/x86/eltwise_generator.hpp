@@ -135,10 +135,7 @@ class eltwise_generator : public Xbyak::CodeGenerator {
       if (has_bcast(k) && d_.src[k].bcast == broadcast::scalar)
         io_.load_broadcast(bcast_[k], d_.src[k].type, ptr_[k], scratch_.cvt32());
 
-    for (const auto& [value, reg] : pins_) {
-      vmovups(reg, consts_.f(value));
-      inj_.maths().pin(value, reg);
-    }
+    for (const auto& [value, reg] : pins_) inj_.maths().load_pin(value, reg);
     // unused inputs are null in eltwise_args, never equal to out
     emit_streaming_split(*this, d_.stream, ptr_[2], {ptr_[0], ptr_[1]}, vec<V>::bytes, stream_, [&] { emit_rows(); });
     vzeroupper();

@@ -157,8 +157,7 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
     if (room < static_cast<int>(constants.size()) && u_ > 2) throw out_of_registers{p_.q};
     for (int c = 0; c < std::min(room, static_cast<int>(constants.size())); ++c) {
       const int r = alloc();
-      vmovups(V(r), consts_.f(constants[c]));
-      inj_.maths().pin(constants[c], V(r));
+      inj_.maths().load_pin(constants[c], V(r));
       pinned_.push_back(r);
     }
   }

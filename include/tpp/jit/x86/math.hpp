@@ -70,58 +70,30 @@ class math {
     for (auto& l : ls) g_.vmulps(l.v, l.t[1], l.t[0]);
   }
 
-  // Softmax's exp(x - max): x <= 0 clamped to -88, where n = -127 makes 2^n's bits +0.
-  //   t = x log2e + (1.5 2^23 + 127)   one FMA rounds to the integer: t's low mantissa bits
-  //                                    hold n + 127, so t << 23 is 2^n (no round, cvt, add)
-  //   r = x - n ln2                    one constant: |n ln2 - n ln2_f32| <= 127 * 1.9e-9, a
-  //                                    relative error 2.7e-9 |x| in the result, 22x below the
-  //                                    |x| 2^-24 the caller's rounded x - max already carries
-  // Three instructions and one constant load fewer per vector than the general exp, and a
-  // shorter chain. Its constants may be pinned (below); this is their order of use per vector.
-  static constexpr float exp_ftz_magic = 12582912.0f + 127.0f;
-  static std::vector<float> exp_nonpositive_ftz_constants() {
-    return {exp_ftz_magic, -88.0f, 1.44269504088896341f, 0.693147182f, exp_p[6], 1.0f,
-            exp_p[5], exp_p[4], exp_p[3], exp_p[2]};
-  }
-  void exp_nonpositive_ftz(const lanes_t& ls) {
-    if (const V* lo = pinned(-88.0f)) {
-      for (auto& l : ls) g_.vmaxps(l.v, *lo, l.v);  // NaN: the second source, x, passes
-    } else {
-      clamp_below(ls, -88.0f);
-    }
-    for (auto& l : ls) g_.vmovaps(l.t[0], k(exp_ftz_magic));
-    for (auto& l : ls) g_.vfmadd231ps(l.t[0], l.v, k(1.44269504088896341f));
-    for (auto& l : ls) g_.vsubps(l.t[1], l.t[0], k(exp_ftz_magic));
-    for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[1], k(0.693147182f));
-    horner(ls, 1, exp_p, 7);
-    for (auto& l : ls) g_.vpslld(l.t[0], l.t[0], 23);
-    for (auto& l : ls) g_.vmulps(l.v, l.t[1], l.t[0]);
-  }
-
-  // e^y S for y <= 0 (or NaN), S = 2^64: y is raised to -120, so the result is a normal float
-  // >= e^-120 S ~ 1.4e-33 (no subnormal scale to round, unlike exp) and callers that divide
-  // by a multiple of S get the one correctly placed rounding. The magic addend carries 127 + 64
-  // into 2^n's exponent (n >= -174). The reduction r = y - n ln2 takes one ln2 constant where
-  // the caller tolerates a relative error |n| 1.9e-9 (gelu_tanh: |n| <= 6 outside its tail),
-  // else two (sigmoid, gelu_tanh_inv). 2 temps.
-  static constexpr float exp_scale = 18446744073709551616.0f;  // 2^64
-  static constexpr float exp_scaled_magic = 12582912.0f + 127.0f + 64.0f;
+  // ---- exp by a magic addend: 2 temps --------------------------------------------------------
+  // e^y 2^scale for y <= 0 (or NaN), y first raised to `floor`:
+  //   t = y log2e + (1.5 2^23 + 127 + scale)   one FMA rounds to the integer: t's low mantissa
+  //                                            bits hold n + 127 + scale, so t << 23 is
+  //                                            2^(n + scale) (no round, cvt, add)
+  //   r = y - n ln2                            one ln2 constant or two (ln2_split)
+  // Softmax's exp(x - max) (exp_nonpositive_ftz): scale 0, floor -88, where n = -127 makes 2^n's
+  // bits +0, one constant: |n ln2 - n ln2_f32| <= 127 * 1.9e-9 is a relative error 2.7e-9 |x|,
+  // 22x below the |x| 2^-24 the rounded x - max already carries; three instructions and one
+  // constant load fewer per vector than the general exp.
+  // exp_scaled: scale 64 (S = 2^64), floor -120, so the result is a normal float >= e^-120 S ~
+  // 1.4e-33 with no subnormal 2^n to round, and callers that divide by a multiple of S get the
+  // one correctly placed rounding (n >= -174). One ln2 constant where the caller tolerates a
+  // relative error |n| 1.9e-9 (gelu_tanh: |n| <= 6 outside its tail), else two (sigmoid,
+  // gelu_tanh_inv).
   enum class ln2_split { one, two };
-  void exp_scaled(const lanes_t& ls, ln2_split split) {
-    for (auto& l : ls) g_.vmovaps(l.t[0], k(-120.0f));
-    for (auto& l : ls) g_.vmaxps(l.v, l.t[0], l.v);  // NaN: the second source, y, passes
-    for (auto& l : ls) g_.vmovaps(l.t[0], k(exp_scaled_magic));
-    for (auto& l : ls) g_.vfmadd231ps(l.t[0], l.v, k(1.44269504088896341f));
-    for (auto& l : ls) g_.vsubps(l.t[1], l.t[0], k(exp_scaled_magic));
-    if (split == ln2_split::one) {
-      for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[1], k(0.693147182f));
-    } else {
-      for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[1], k(0.693145751953125f));
-      for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[1], k(1.428606765330187e-06f));
-    }
-    horner(ls, 1, exp_p, 7);
-    for (auto& l : ls) g_.vpslld(l.t[0], l.t[0], 23);
-    for (auto& l : ls) g_.vmulps(l.v, l.t[1], l.t[0]);
+  static constexpr float exp_magic(int scale) { return 12582912.0f + 127.0f + static_cast<float>(scale); }
+  static constexpr float exp_scale = 18446744073709551616.0f;  // 2^64
+  void exp_nonpositive_ftz(const lanes_t& ls) { exp_by_magic(ls, -88.0f, 0, ln2_split::one); }
+  void exp_scaled(const lanes_t& ls, ln2_split split) { exp_by_magic(ls, -120.0f, 64, split); }
+  // softmax's exp constants in their order of use per vector (the equation generator pins them)
+  static std::vector<float> exp_nonpositive_ftz_constants() {
+    return {exp_magic(0), -88.0f, 1.44269504088896341f, 0.693147182f, exp_p[6], 1.0f,
+            exp_p[5], exp_p[4], exp_p[3], exp_p[2]};
   }
 
   // ---- constants held in registers ----------------------------------------------------------
@@ -129,7 +101,11 @@ class math {
   // it and pins them here; inside, k(value) names the register instead of the table entry. On
   // Zen 3 softmax's exp reads a dozen constants per vector: as memory operands they, not the
   // FMAs, bound the loop (two 256-bit loads per cycle).
-  void pin(float value, const V& r) { pins_.push_back({value, r}); }
+  // loads value into r (emitted here, before the loop) and pins it
+  void load_pin(float value, const V& r) {
+    g_.vmovups(r, c_.f(value));
+    pins_.push_back({value, r});
+  }
   void unpin() { pins_.clear(); }
   const V* pinned(float value) const {
     for (const auto& p : pins_)
@@ -154,11 +130,11 @@ class math {
                                          exp_p[2]};
     std::vector<float> c;
     if (op == unary_op::gelu_tanh) {
-      c = {1.0f, exp_scaled_magic, -13.0f, static_cast<float>(k2 * 0.044715), static_cast<float>(k2), -0.0f};
+      c = {1.0f, exp_magic(64), -13.0f, static_cast<float>(k2 * 0.044715), static_cast<float>(k2), -0.0f};
       c.insert(c.end(), exp_tail.begin(), exp_tail.end());
       c.insert(c.end(), {0.693147182f, 1.0f / exp_scale, exp_scale});
     } else if (op == unary_op::sigmoid) {
-      c = {1.0f, exp_scaled_magic, exp_scale, -0.0f};
+      c = {1.0f, exp_magic(64), exp_scale, -0.0f};
       c.insert(c.end(), exp_tail.begin(), exp_tail.end());
       c.insert(c.end(), {0.693145751953125f, 1.428606765330187e-06f});
     }
@@ -214,8 +190,7 @@ class math {
   // one division either way. x is first raised to -13, past which x e^2u < 2^-170 rounds to -0
   // (so x = -Inf gives -0, its limit), and exp_scaled's floor e^-120 S times x >= -13 does too.
   void gelu_tanh(const lanes_t& ls) {
-    for (auto& l : ls) g_.vmovaps(l.t[0], k(-13.0f));
-    for (auto& l : ls) g_.vmaxps(l.t[2], l.t[0], l.v);  // NaN: the second source, x, passes
+    raise_to(ls, -13.0f, 2);  // t2 = max(-13, x), NaN passes
     gelu_tanh_arg(ls, 2);
     for (auto& l : ls) g_.vorps(l.v, l.v, k(-0.0f));  // -|2u|
     exp_scaled(ls, ln2_split::one);  // v = zS
@@ -352,6 +327,21 @@ class math {
     for (auto& l : ls) select_by_sign(l.v, l.t[0], l.v, l.t[4]);
   }
 
+  void exp_by_magic(const lanes_t& ls, float floor, int scale, ln2_split split) {
+    raise_to(ls, floor, -1);
+    for (auto& l : ls) g_.vmovaps(l.t[0], k(exp_magic(scale)));
+    for (auto& l : ls) g_.vfmadd231ps(l.t[0], l.v, k(1.44269504088896341f));
+    for (auto& l : ls) g_.vsubps(l.t[1], l.t[0], k(exp_magic(scale)));
+    if (split == ln2_split::one) {
+      for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[1], k(0.693147182f));
+    } else {
+      for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[1], k(0.693145751953125f));
+      for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[1], k(1.428606765330187e-06f));
+    }
+    horner(ls, 1, exp_p, 7);
+    for (auto& l : ls) g_.vpslld(l.t[0], l.t[0], 23);
+    for (auto& l : ls) g_.vmulps(l.v, l.t[1], l.t[0]);
+  }
   // v <- min(hi, max(lo, v)), NaN passes through (the register operand is the second source).
   void clamp(const lanes_t& ls, float lo, float hi) {
     for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(hi));
@@ -359,9 +349,12 @@ class math {
     for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(lo));
     for (auto& l : ls) g_.vmaxps(l.v, l.t[0], l.v);
   }
-  void clamp_below(const lanes_t& ls, float lo) {
-    for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(lo));
-    for (auto& l : ls) g_.vmaxps(l.v, l.t[0], l.v);
+  // t[dst] (dst < 0: v) <- max(lo, v); NaN passes (the second source); lo read from its pin
+  // when it has one
+  void raise_to(const lanes_t& ls, float lo, int dst) {
+    const V* pin = pinned(lo);
+    if (!pin) for (auto& l : ls) g_.vmovaps(l.t[0], k(lo));
+    for (auto& l : ls) g_.vmaxps(dst < 0 ? l.v : l.t[dst], pin ? *pin : l.t[0], l.v);
   }
   void clamp_reg(const lanes_t& ls, int which, float lo, float hi) {
     for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(hi));
@@ -386,12 +379,12 @@ class math {
   }
   // t[src] = x -> v = 2u = x (2 sqrt(2/pi) + 2 sqrt(2/pi) 0.044715 x^2); src < 0: x is in v.
   void gelu_tanh_arg(const lanes_t& ls, int src) {
-    constexpr double k = 2 * 0.7978845608028654;
+    constexpr double c2 = 2 * 0.7978845608028654;
     for (auto& l : ls) {
       const V& x = src < 0 ? l.v : l.t[src];
       g_.vmulps(l.t[0], x, x);
-      g_.vmovaps(l.t[1], this->k(static_cast<float>(k * 0.044715)));
-      g_.vfmadd213ps(l.t[1], l.t[0], this->k(static_cast<float>(k)));
+      g_.vmovaps(l.t[1], k(static_cast<float>(c2 * 0.044715)));
+      g_.vfmadd213ps(l.t[1], l.t[0], k(static_cast<float>(c2)));
       g_.vmulps(l.v, l.t[1], x);
     }
   }
