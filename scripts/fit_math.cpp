@@ -5,7 +5,8 @@
 //   g++ -O2 -o /tmp/fit_math scripts/fit_math.cpp && /tmp/fit_math
 //  E: e^r = 1 + r + r^2 E(r),  |r| <= ln2 / 2   (the reduced argument of exp)
 //  P: erf(x) = x * P(u),  u = 2x^2 - 1,      0 <= x <= 1
-//  Q: erfc(x) = exp(-x^2) * Q(u) / x,  u = 2/x - 1,  1 <= x  (w = 1/x in (0, 1])
+//  R: erfc(a) = t exp(-a^2) R(u),  t = 1/(1 + a/2),  u = (2t - 1 - t0)/(1 - t0),  0 <= a <= 10.6
+//     (t0 = t at 10.6): one formula over the whole range (erf above 1, Phi for gelu_erf)
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -71,16 +72,6 @@ int main() {
     }
   }
   auto P = [](ld u) { ld x = std::sqrt((u + 1) / 2); return x == 0 ? 2 / std::sqrt(3.141592653589793238L) : std::erf(x) / x; };
-  auto Q = [](ld u) {
-    ld w = (u + 1) / 2;
-    if (w < 0.05L) {  // asymptotic series: next term < 3e-12 here
-      ld w2 = w * w;
-      return (1 - w2 / 2 + 3 * w2 * w2 / 4 - 15 * w2 * w2 * w2 / 8 + 105 * w2 * w2 * w2 * w2 / 16) /
-             std::sqrt(3.141592653589793238L);
-    }
-    ld x = 1 / w;
-    return std::erfc(x) * std::exp(x * x) * x;
-  };
   for (int deg : {7, 8, 9}) {
     auto m = cheb_fit(P, deg);
     std::vector<float> cf(m.begin(), m.end());
@@ -95,18 +86,27 @@ int main() {
     std::printf("P deg %d: max err %.2f ulp(ish)\n", deg, worst);
     if (deg == 7) { for (float v : cf) std::printf("  %.9ef,\n", v); }
   }
-  for (int deg : {10, 12, 14, 16, 18}) {
-    auto m = cheb_fit(Q, deg);
-    std::vector<float> cf(m.begin(), m.end());
-    double worst = 0;
-    for (int i = 0; i <= 200000; ++i) {
-      double w = 0.0001 + 0.9999 * i / 200000.0;
-      float u = 2.0f * static_cast<float>(w) - 1.0f;
-      float got = horner(cf, u);
-      double want = (double)Q(2 * (long double)(float)w - 1);
-      worst = std::fmax(worst, std::fabs(got - want) / (want * 5.96e-8));
+  {
+    const ld A = 10.6L, t0 = 1 / (1 + A / 2);
+    auto R = [&](ld u) {
+      const ld t = ((1 - t0) * u + 1 + t0) / 2, a = 2 * (1 / t - 1);
+      return std::erfc(a) * std::exp(a * a) / t;
+    };
+    const float c1 = static_cast<float>(2 / (1 - t0)), c0 = static_cast<float>(-(1 + t0) / (1 - t0));
+    std::printf("R map: u = t * %.9ef + %.9ef\n", c1, c0);
+    for (int deg : {8, 9, 10}) {
+      auto m = cheb_fit(R, deg);
+      std::vector<float> cf(m.begin(), m.end());
+      double worst = 0;
+      for (int i = 0; i <= 400000; ++i) {  // as the kernels evaluate it, in float
+        const float a = static_cast<float>(A * i / 400000.0L);
+        const float t = 1.0f / std::fma(a, 0.5f, 1.0f);
+        const float got = t * horner(cf, std::fma(t, c1, c0));
+        const ld want = std::erfc(static_cast<ld>(a)) * std::exp(static_cast<ld>(a) * a);
+        worst = std::fmax(worst, static_cast<double>(std::fabs(got - want) / (want * 5.96e-8L)));
+      }
+      std::printf("R deg %d: t R(u) max rel err %.2f (units of 2^-24)\n", deg, worst);
+      if (deg == 9) { for (float v : cf) std::printf("  %.9ef,\n", v); }
     }
-    std::printf("Q deg %d: max rel err %.2f (units of 2^-24)\n", deg, worst);
-    if (deg == 12) { for (float v : cf) std::printf("  %.9ef,\n", v); }
   }
 }

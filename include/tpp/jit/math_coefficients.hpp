@@ -11,12 +11,13 @@ constexpr float exp_p[] = {1.0f, 1.0f, 5.000000000e-01f, 1.666657776e-01f, 4.166
 constexpr float erf_p[] = {9.654687643e-01f, -1.405360848e-01f, 1.985249855e-02f,
                            -2.285485622e-03f, 2.175119880e-04f, -1.753691504e-05f,
                            1.231639544e-06f, -7.552378634e-08f};
-// erfc(x) = exp(-x^2) * Q(u) / x, u = 2/x - 1, for x >= 1
-constexpr float erfc_q[] = {5.107913613e-01f, -8.360549062e-02f, -9.158377536e-03f,
-                            1.486996748e-02f, -6.795550697e-03f, 1.329960185e-03f,
-                            6.223240634e-04f, -8.161215228e-04f, 5.148752825e-04f,
-                            -1.805453649e-04f, -5.434409832e-05f, 9.923132893e-05f,
-                            -3.370587001e-05f};
+// erfc(a) = t e^(-a^2) R(u), t = 1/(1 + a/2), u = erfc_r_map[0] t + erfc_r_map[1] (t at a = 10.6
+// maps to -1, a = 0 to 1), for 0 <= a <= 10.6: one formula for the whole range, so Phi(x) needs
+// one reciprocal and no branch blend
+constexpr float erfc_r_map[] = {2.377358437e+00f, -1.377358437e+00f};
+constexpr float erfc_r[] = {5.689143538e-01f, 3.273691237e-01f, 1.038048640e-01f, 6.375235505e-03f,
+                            -6.355953868e-03f, -6.847708719e-04f, 6.179018528e-04f, 9.549115930e-06f,
+                            -5.740472625e-05f, 7.094460670e-06f};
 
 // e^r - 1 = r q(r): Taylor to degree 8 (q low to high); |r| <= ln2/2
 constexpr float expm1_q[] = {1.0f, 0.5f, 1.0f / 6, 1.0f / 24, 1.0f / 120, 1.0f / 720, 1.0f / 5040, 1.0f / 40320};

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <array>
 #include <cfloat>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -43,7 +44,7 @@ class math {
       case unary_op::leaky_relu: return 1;
       case unary_op::exp: return 3;
       case unary_op::tanh: case unary_op::sigmoid: case unary_op::gelu_tanh: case unary_op::elu: return 4;
-      case unary_op::erf: case unary_op::gelu_erf: return 6;
+      case unary_op::erf: case unary_op::gelu_erf: return 5;
       default: return -1;
     }
   }
@@ -58,7 +59,7 @@ class math {
       case unary_op::relu_inv: return 0;
       case unary_op::leaky_relu_inv: case unary_op::tanh_inv: case unary_op::sigmoid_inv: return 1;
       case unary_op::elu_inv: case unary_op::gelu_tanh_inv: return 4;
-      case unary_op::gelu_erf_inv: return 6;
+      case unary_op::gelu_erf_inv: return 5;
       default: return -1;
     }
   }
@@ -155,13 +156,14 @@ class math {
   }
 
   // ---- exp_scaled: 3 temps ------------------------------------------------------------------
-  // e^y S for y <= 0 (or NaN), S = 2^64, y raised to -120: the magic addend rounds y log2e and
-  // carries n + 127 + 64 into 2^n's exponent (x86's exp_scaled, same steps).
+  // e^y S for y <= 0 (or NaN), S = 2^64, y raised to `floor` (-Inf: the caller's y is >= -120
+  // already): the magic addend rounds y log2e and carries n + 127 + 64 into 2^n's exponent (x86's
+  // exp_scaled, same steps).
   static constexpr float exp_scale = 18446744073709551616.0f;  // 2^64
   static constexpr float exp_scaled_magic = 12582912.0f + 127.0f + 64.0f;
   enum class ln2_split { one, two };
-  void exp_scaled(const lanes_t& ls, ln2_split split) {
-    each(ls, -120.0f, [&](const lane& l, vreg k) { a_.fmax(l.v, l.v, k); });
+  void exp_scaled(const lanes_t& ls, ln2_split split, float floor = -120.0f) {
+    if (floor > -INFINITY) each(ls, floor, [&](const lane& l, vreg k) { a_.fmax(l.v, l.v, k); });
     for (auto& l : ls) c_.load(a_, l.t[0], exp_scaled_magic);
     each(ls, 1.44269504088896341f, [&](const lane& l, vreg k) { a_.fmla(l.t[0], l.v, k); });
     each(ls, exp_scaled_magic, [&](const lane& l, vreg k) { a_.fsub(l.t[1], l.t[0], k); });
@@ -217,19 +219,43 @@ class math {
     for (auto& l : ls) select_by_sign(l.v, l.t[3], l.v, l.t[3]);
   }
 
-  // ---- erf: 6 temps -------------------------------------------------------------------------
+  // ---- erf: 5 temps -------------------------------------------------------------------------
+  // a <= 1: a P(2a^2 - 1); a > 1 or NaN: 1 - erfc(a) from erfc_scaled; the sign back last (x86's)
   void erf(const lanes_t& ls) {
-    each_bits(ls, 0x80000000u, [&](const lane& l, vreg k) { a_.and_(l.t[4], l.v, k); });
-    erf_erfc(ls, false);
-    for (auto& l : ls) a_.orr(l.v, l.t[0], l.t[4]);
+    erfc_scaled(ls, false);  // t1 = E
+    each_bits(ls, 0x7FFFFFFFu, [&](const lane& l, vreg k) { a_.and_(l.t[3], l.v, k); });  // a
+    for (auto& l : ls) {  // u = 2a a - 1, one rounding
+      a_.fadd(l.t[0], l.t[3], l.t[3]);
+      c_.load(a_, l.t[2], -1.0f);
+      a_.fmla(l.t[2], l.t[0], l.t[3]);
+    }
+    lanes_t p;
+    for (auto& l : ls) p.push_back({l.t[2], {l.t[0], l.t[4], l.t[4], l.t[4], l.t[4], l.t[4]}});
+    horner(p, 0, 1, erf_p, sizeof(erf_p) / sizeof(float));
+    for (auto& l : ls) a_.fmul(l.t[0], l.t[0], l.t[3]);  // erf, a <= 1
+    for (auto& l : ls) c_.load(a_, l.t[2], 1.0f);
+    each(ls, 1.0f / exp_scale, [&](const lane& l, vreg k) { a_.fmls(l.t[2], l.t[1], k); });  // erf, a > 1
+    each(ls, 1.0f, [&](const lane& l, vreg k) {
+      a_.fcmge(m_, k, l.t[3]);  // a <= 1 (false for NaN) keeps the small-a value
+      a_.bif(l.t[0], l.t[2], m_);
+    });
+    each_bits(ls, 0x80000000u, [&](const lane& l, vreg k) { a_.and_(l.t[1], l.v, k); });
+    for (auto& l : ls) a_.orr(l.v, l.t[0], l.t[1]);
   }
 
-  // ---- gelu_erf: 6 temps --------------------------------------------------------------------
-  // x Phi(x); x = -Inf gives -0 (clamped to -FLT_MAX first).
+  // ---- gelu_erf: 5 temps --------------------------------------------------------------------
+  // x Phi(x) from E = erfc(|x|/sqrt2) S: x >= 0: x (1 - E 2^-65), x < 0: (x E) 2^-65; x raised
+  // to -phi_x_max (x = -Inf gives -0) (x86's gelu_erf)
   void gelu_erf(const lanes_t& ls) {
-    each(ls, -FLT_MAX, [&](const lane& l, vreg k) { a_.fmax(l.t[4], l.v, k); });
-    phi(ls);
-    for (auto& l : ls) a_.fmul(l.v, l.v, l.t[4]);
+    each(ls, -phi_x_max, [&](const lane& l, vreg k) { a_.fmax(l.v, l.v, k); });
+    erfc_scaled(ls, true);  // t1 = E
+    for (auto& l : ls) c_.load(a_, l.t[0], 1.0f);
+    each(ls, 0.5f / exp_scale, [&](const lane& l, vreg k) { a_.fmls(l.t[0], l.t[1], k); });
+    for (auto& l : ls) a_.fmul(l.t[0], l.t[0], l.v);
+    for (auto& l : ls) a_.fmul(l.t[1], l.t[1], l.v);
+    each(ls, 0.5f / exp_scale, [&](const lane& l, vreg k) { a_.fmul(l.t[1], l.t[1], k); });
+    for (auto& l : ls) select_by_sign(l.t[0], l.t[0], l.t[1], l.v);
+    for (auto& l : ls) a_.orr(l.v, l.t[0], l.t[0]);
   }
 
   // ---- backward ops: v = dy in, dx out; x[i] = lane i's forward operand, clobbered ---------
@@ -318,87 +344,62 @@ class math {
     for (auto& l : ls) a_.fmul(l.v, l.v, l.t[1]);
   }
 
-  // d/dx [x Phi(x)] = Phi(x) + x phi(x); x clamped to [-20, 20]; t0..t5.
+  // d/dx [x Phi(x)] = Phi(x) + x phi(x), both from erfc_scaled's E and G; x clamped to
+  // +-phi_x_max; t0..t4 (x86's gelu_erf_inv)
   void gelu_erf_inv(const lanes_t& ls, const std::vector<vreg>& x) {
-    lanes_t p;  // Phi(x) into t0; erf_erfc's temporaries t1..t5, x as its kept t4
+    lanes_t p;  // x as the value (kept): E into t1, G into t2
     for (std::size_t i = 0; i < ls.size(); ++i) {
       const auto& t = ls[i].t;
-      p.push_back({t[0], {t[1], t[2], t[3], t[4], x[i], t[5]}});
+      p.push_back({x[i], {t[0], t[1], t[2], t[3], t[4], t[4]}});
     }
-    each(p, 20.0f, [&](const lane& l, vreg c) { a_.fmin(l.t[4], l.t[4], c); });
-    each(p, -20.0f, [&](const lane& l, vreg c) { a_.fmax(l.t[4], l.t[4], c); });
-    phi(p);
-    for (std::size_t i = 0; i < ls.size(); ++i) a_.fmul(ls[i].t[1], x[i], x[i]);
-    each(ls, -0.5f, [&](const lane& l, vreg c) { a_.fmul(l.t[1], l.t[1], c); });
-    lanes_t e;
-    for (auto& l : ls) e.push_back({l.t[1], {l.t[2], l.t[3], l.t[4], l.t[4], l.t[4], l.t[4]}});
-    exp(e);
-    for (std::size_t i = 0; i < ls.size(); ++i) a_.fmul(ls[i].t[1], ls[i].t[1], x[i]);
-    each(ls, 0.3989422804014327f, [&](const lane& l, vreg c) { a_.fmla(l.t[0], l.t[1], c); });
+    each(p, phi_x_max, [&](const lane& l, vreg c) { a_.fmin(l.v, l.v, c); });
+    each(p, -phi_x_max, [&](const lane& l, vreg c) { a_.fmax(l.v, l.v, c); });
+    erfc_scaled(p, true);
+    each(ls, 0.3989422804014327f / exp_scale, [&](const lane& l, vreg c) { a_.fmul(l.t[2], l.t[2], c); });
+    for (std::size_t i = 0; i < ls.size(); ++i) a_.fmul(ls[i].t[2], ls[i].t[2], x[i]);  // x phi(x)
+    for (auto& l : ls) c_.load(a_, l.t[0], 1.0f);
+    each(ls, 0.5f / exp_scale, [&](const lane& l, vreg c) {
+      a_.fmls(l.t[0], l.t[1], c);  // Phi, x >= 0
+      a_.fmul(l.t[1], l.t[1], c);  // Phi, x < 0
+    });
+    for (std::size_t i = 0; i < ls.size(); ++i) select_by_sign(ls[i].t[0], ls[i].t[0], ls[i].t[1], x[i]);
+    for (auto& l : ls) a_.fadd(l.t[0], l.t[0], l.t[2]);
     for (auto& l : ls) a_.fmul(l.v, l.v, l.t[0]);
   }
 
-  // v = Phi(x) for x in t4 (kept): 0.5 + 0.5 erf(|x|/sqrt2) for x >= 0, 0.5 erfc(|x|/sqrt2) for
-  // x < 0; t0..t3, t5.
-  void phi(const lanes_t& ls) {
-    for (auto& l : ls) a_.orr(l.v, l.t[4], l.t[4]);
-    erf_erfc(ls, true);
-    each(ls, 0.5f, [&](const lane& l, vreg k) {
-      a_.fmul(l.v, l.t[2], k);  // x < 0
-      a_.fmul(l.t[0], l.t[0], k);
-      a_.fadd(l.t[0], l.t[0], k);  // x >= 0
-    });
-    for (auto& l : ls) select_by_sign(l.v, l.t[0], l.v, l.t[4]);
-  }
+  // erfc(10.5) ~ 1e-49 is below every f32 result that scales it; Phi's |x| limit is 10.5 sqrt2
+  static constexpr float erfc_a_max = 10.5f;
+  static constexpr float phi_x_max = 14.8492424f;
 
-  // ---- erf / erfc core: t0..t3, t5; t4 kept -------------------------------------------------
-  // For a = |v| * scale (scale 1 or 1/sqrt 2): t0 = erf(a), t2 = erfc(a). a <= 1: erf = a P(2a^2
-  // - 1). a > 1 or NaN: erfc = e^(-a^2) Q(2/a - 1) / a with a^2 exact as hi + lo. Clobbers v.
-  void erf_erfc(const lanes_t& ls, bool scale_by_rsqrt2) {
-    const float s = scale_by_rsqrt2 ? 0.70710678118654752f : 1.0f;
+  // t1 = E = erfc(a) S, t2 = G = e^(-a^2) S for a = |v| (kept) or |v|/sqrt2 (by_rsqrt2), a
+  // clamped to erfc_a_max: erfc(a) = t e^(-a^2) R(u), t = 1/(1 + a/2), u = map0 t + map1, a^2
+  // exact as hi + lo from the unscaled |v| (x86's erfc_scaled, same steps); t0..t4
+  void erfc_scaled(const lanes_t& ls, bool by_rsqrt2) {
+    const float c_max = by_rsqrt2 ? phi_x_max : erfc_a_max, half = by_rsqrt2 ? 0.5f : 1.0f;
     each_bits(ls, 0x7FFFFFFFu, [&](const lane& l, vreg k) { a_.and_(l.t[3], l.v, k); });
-    if (scale_by_rsqrt2) each(ls, s, [&](const lane& l, vreg k) { a_.fmul(l.t[3], l.t[3], k); });
-    each(ls, 10.5f / s, [&](const lane& l, vreg k) { a_.fmin(l.v, l.v, k); });  // erfc(10.5) underflows
-    each(ls, -10.5f / s, [&](const lane& l, vreg k) { a_.fmax(l.v, l.v, k); });
-    for (auto& l : ls) a_.fmul(l.t[0], l.v, l.v);  // hi
-    for (auto& l : ls) {                           // lo = v v - hi, exact
-      a_.fneg(l.t[1], l.t[0]);
-      a_.fmla(l.t[1], l.v, l.v);
-      a_.orr(l.v, l.t[1], l.t[1]);
-    }
-    if (scale_by_rsqrt2)
-      each(ls, 0.5f, [&](const lane& l, vreg k) {
-        a_.fmul(l.t[0], l.t[0], k);
-        a_.fmul(l.v, l.v, k);
-      });
-    for (auto& l : ls) a_.fneg(l.t[0], l.t[0]);
+    each(ls, c_max, [&](const lane& l, vreg k) { a_.fmin(l.t[3], l.t[3], k); });  // c
+    for (auto& l : ls) a_.fmul(l.t[2], l.t[3], l.t[3]);
+    each(ls, -half, [&](const lane& l, vreg k) { a_.fmul(l.t[2], l.t[2], k); });  // -hi
     lanes_t e;
-    for (auto& l : ls) e.push_back({l.t[0], {l.t[1], l.t[2], l.t[5], l.t[5], l.t[5], l.t[5]}});
-    exp(e);                                             // t0 = e^-hi
-    for (auto& l : ls) a_.fmls(l.t[0], l.t[0], l.v);    // * (1 - lo)
-    each(ls, 1.0f, [&](const lane& l, vreg k) {
-      a_.fdiv(l.v, k, l.t[3]);  // w = 1/a
-      a_.fadd(l.v, l.v, l.v);
-      a_.fsub(l.v, l.v, k);     // u = 2w - 1
-    });
-    horner(ls, 1, 2, erfc_q, sizeof(erfc_q) / sizeof(float));
-    for (auto& l : ls) a_.fmul(l.t[1], l.t[1], l.t[0]);
-    for (auto& l : ls) a_.fdiv(l.t[1], l.t[1], l.t[3]);  // t1 = erfc, large a
-    for (auto& l : ls) {                                 // u = 2a a - 1, one rounding
-      a_.fadd(l.v, l.t[3], l.t[3]);
-      c_.load(a_, l.t[2], -1.0f);
-      a_.fmla(l.t[2], l.v, l.t[3]);
-      a_.orr(l.v, l.t[2], l.t[2]);
+    for (auto& l : ls) e.push_back({l.t[2], {l.t[0], l.t[1], l.t[4], l.t[4], l.t[4], l.t[4]}});
+    exp_scaled(e, ln2_split::two, -INFINITY);      // t2 = e^-hi S (-hi >= -110.25)
+    for (auto& l : ls) {
+      a_.fmul(l.t[1], l.t[3], l.t[3]);             // c c rounded
+      a_.fneg(l.t[0], l.t[1]);
+      a_.fmla(l.t[0], l.t[3], l.t[3]);             // its error: c c - hi
     }
-    horner(ls, 0, 2, erf_p, sizeof(erf_p) / sizeof(float));
-    for (auto& l : ls) a_.fmul(l.t[0], l.t[0], l.t[3]);  // t0 = erf, small a
-    each(ls, 1.0f, [&](const lane& l, vreg k) {
-      a_.fsub(l.t[2], k, l.t[0]);  // 1 - erf_small
-      a_.fsub(l.v, k, l.t[1]);     // 1 - erfc_large
-      a_.fcmge(m_, k, l.t[3]);     // a <= 1 (false for NaN): keep the small-a pair
-      a_.bif(l.t[2], l.t[1], m_);
-      a_.bif(l.t[0], l.v, m_);
-    });
+    if (by_rsqrt2) each(ls, 0.5f, [&](const lane& l, vreg k) { a_.fmul(l.t[0], l.t[0], k); });  // lo
+    for (auto& l : ls) a_.fmls(l.t[2], l.t[2], l.t[0]);  // G = e^-hi (1 - lo) S
+    for (auto& l : ls) c_.load(a_, l.t[0], 1.0f);
+    each(ls, by_rsqrt2 ? 0.35355339059327376f : 0.5f, [&](const lane& l, vreg k) { a_.fmla(l.t[0], l.t[3], k); });
+    each(ls, 1.0f, [&](const lane& l, vreg k) { a_.fdiv(l.t[1], k, l.t[0]); });  // t
+    for (auto& l : ls) c_.load(a_, l.t[3], erfc_r_map[1]);
+    each(ls, erfc_r_map[0], [&](const lane& l, vreg k) { a_.fmla(l.t[3], l.t[1], k); });  // u
+    lanes_t r;
+    for (auto& l : ls) r.push_back({l.t[3], {l.t[0], l.t[4], l.t[4], l.t[4], l.t[4], l.t[4]}});
+    horner(r, 0, 1, erfc_r, sizeof(erfc_r) / sizeof(float));  // t0 = R(u)
+    for (auto& l : ls) a_.fmul(l.t[0], l.t[0], l.t[1]);
+    for (auto& l : ls) a_.fmul(l.t[1], l.t[0], l.t[2]);        // E
   }
 
   // f(lanes, index of the first) over groups of `values` whose n temporaries each fit `free`

@@ -9,6 +9,7 @@
 #include <array>
 #include <initializer_list>
 #include <cfloat>
+#include <cmath>
 #include <cstring>
 #include <deque>
 #include <utility>
@@ -89,7 +90,8 @@ class math {
   static constexpr float exp_magic(int scale) { return 12582912.0f + 127.0f + static_cast<float>(scale); }
   static constexpr float exp_scale = 18446744073709551616.0f;  // 2^64
   void exp_nonpositive_ftz(const lanes_t& ls) { exp_by_magic(ls, -88.0f, 0, ln2_split::one); }
-  void exp_scaled(const lanes_t& ls, ln2_split split) { exp_by_magic(ls, -120.0f, 64, split); }
+  // floor -Inf: the caller's y is >= -120 already
+  void exp_scaled(const lanes_t& ls, ln2_split split, float floor = -120.0f) { exp_by_magic(ls, floor, 64, split); }
   // softmax's exp constants in their order of use per vector (the equation generator pins them)
   static std::vector<float> exp_nonpositive_ftz_constants() {
     return {exp_magic(0), -88.0f, 1.44269504088896341f, 0.693147182f, exp_p[6], 1.0f,
@@ -203,71 +205,48 @@ class math {
     for (auto& l : ls) g_.vdivps(l.v, l.v, l.t[0]);
   }
 
-  // ---- erf / erfc core: 4 temps -------------------------------------------------------------
-  // For a = |v| * scale (scale 1 or 1/sqrt 2): t[0] = erf(a), t[2] = erfc(a), each to a few ulp.
-  // a <= 1: erf = a P(2a^2 - 1). a > 1: erfc = e^(-a^2) Q(2/a - 1) / a, with a^2 taken from v
-  // exactly (hi + lo by FMA) because e^(-a^2) magnifies any error in a^2. Clobbers v.
-  void erf_erfc(const lanes_t& ls, bool scale_by_rsqrt2) {
-    const float k = scale_by_rsqrt2 ? 0.70710678118654752f : 1.0f;
-    for (auto& l : ls) g_.vandps(l.t[3], l.v, c_.u32(0x7FFFFFFFu));
-    if (scale_by_rsqrt2) for (auto& l : ls) g_.vmulps(l.t[3], l.t[3], c_.f(k));
-    for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(10.5f / k));  // erfc(10.5) underflows f32
-    for (auto& l : ls) g_.vminps(l.v, l.t[0], l.v);
-    for (auto& l : ls) g_.vmaxps(l.v, l.v, c_.f(-10.5f / k));
-    for (auto& l : ls) g_.vmulps(l.t[0], l.v, l.v);                 // hi
-    for (auto& l : ls) g_.vfmsub213ps(l.v, l.v, l.t[0]);            // lo = v*v - hi
-    if (scale_by_rsqrt2) for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], c_.f(0.5f));
-    if (scale_by_rsqrt2) for (auto& l : ls) g_.vmulps(l.v, l.v, c_.f(0.5f));
-    for (auto& l : ls) g_.vxorps(l.t[0], l.t[0], c_.u32(0x80000000u));
-    lanes_t e;
-    for (auto& l : ls) e.push_back(make_lane(l.t[0], {l.t[1], l.t[2]}));
-    exp(e);                                                          // t0 = e^-hi
-    for (auto& l : ls) g_.vfnmadd231ps(l.t[0], l.t[0], l.v);         // * (1 - lo)
-    for (auto& l : ls) g_.vmovaps(l.v, c_.f(1.0f));
-    for (auto& l : ls) g_.vdivps(l.v, l.v, l.t[3]);                  // w = 1/a
-    for (auto& l : ls) g_.vaddps(l.v, l.v, l.v);
-    for (auto& l : ls) g_.vsubps(l.v, l.v, c_.f(1.0f));              // u = 2w - 1
-    horner(ls, 1, erfc_q, sizeof(erfc_q) / sizeof(float));
-    for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], l.t[0]);
-    for (auto& l : ls) g_.vdivps(l.t[1], l.t[1], l.t[3]);            // t1 = erfc, large a
-    for (auto& l : ls) g_.vaddps(l.v, l.t[3], l.t[3]);
-    for (auto& l : ls) g_.vfmsub213ps(l.v, l.t[3], c_.f(1.0f));      // u = 2a^2 - 1
-    horner(ls, 0, erf_p, sizeof(erf_p) / sizeof(float));
-    for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], l.t[3]);            // t0 = erf, small a
-    for (auto& l : ls) g_.vmovaps(l.t[2], c_.f(1.0f));
-    for (auto& l : ls) g_.vsubps(l.t[2], l.t[2], l.t[0]);            // 1 - erf_small
-    for (auto& l : ls) g_.vmovaps(l.v, c_.f(1.0f));
-    for (auto& l : ls) g_.vsubps(l.v, l.v, l.t[1]);                  // 1 - erfc_large
-    // a > 1 (or NaN) takes the large-a pair
+  // ---- erf: 4 temps -------------------------------------------------------------------------
+  // a = |x|. a <= 1: erf = a P(2a^2 - 1), relative accuracy down to 0; a > 1 (or NaN): 1 - erfc(a)
+  // from erfc_scaled (erfc(1) = 0.16, so its relative error shrinks 5x in erf). Both run, a blend
+  // picks, the sign comes back last.
+  void erf(const lanes_t& ls) {
+    erfc_scaled(ls, false);                                                 // t1 = E
+    for (auto& l : ls) g_.vandps(l.t[3], l.v, c_.u32(0x7FFFFFFFu));        // a
+    for (auto& l : ls) g_.vaddps(l.t[2], l.t[3], l.t[3]);
+    for (auto& l : ls) g_.vfmsub213ps(l.t[2], l.t[3], k(1.0f));             // u = 2a^2 - 1
+    lanes_t p;
+    for (auto& l : ls) p.push_back(make_lane(l.t[2], {l.t[0]}));
+    horner(p, 0, erf_p, sizeof(erf_p) / sizeof(float));
+    for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], l.t[3]);                   // erf, a <= 1
+    for (auto& l : ls) g_.vmovaps(l.t[2], k(1.0f));
+    for (auto& l : ls) g_.vfnmadd231ps(l.t[2], l.t[1], k(1.0f / exp_scale));  // erf, a > 1
     for (auto& l : ls) {
       if constexpr (avx512) {
-        g_.vcmpps(Xbyak::Opmask(7), l.t[3], c_.f(1.0f), 0x1E /*GT_OQ*/);
-        g_.vcmpps(Xbyak::Opmask(6), l.t[3], l.t[3], 0x03 /*UNORD_Q*/);
-        g_.korw(Xbyak::Opmask(7), Xbyak::Opmask(7), Xbyak::Opmask(6));
-        g_.vmovaps(l.t[2] | Xbyak::Opmask(7), l.t[1]);
-        g_.vmovaps(l.t[0] | Xbyak::Opmask(7), l.v);
+        g_.vcmpps(Xbyak::Opmask(7), l.t[3], k(1.0f), 0x16 /*NLE_UQ: a > 1 or NaN*/);
+        g_.vblendmps(l.t[0] | Xbyak::Opmask(7), l.t[0], l.t[2]);
       } else {
-        g_.vcmpps(l.t[3], l.t[3], c_.f(1.0f), 0x16 /*NLE_UQ: a > 1 or NaN*/);
-        g_.vblendvps(l.t[2], l.t[2], l.t[1], l.t[3]);
-        g_.vblendvps(l.t[0], l.t[0], l.v, l.t[3]);
+        g_.vcmpps(l.t[3], l.t[3], k(1.0f), 0x16 /*NLE_UQ: a > 1 or NaN*/);
+        g_.vblendvps(l.t[0], l.t[0], l.t[2], l.t[3]);
       }
     }
+    for (auto& l : ls) g_.vandps(l.t[1], l.v, c_.u32(0x80000000u));
+    for (auto& l : ls) g_.vorps(l.v, l.t[0], l.t[1]);
   }
 
-  // ---- erf: 5 temps -------------------------------------------------------------------------
-  void erf(const lanes_t& ls) {
-    for (auto& l : ls) g_.vandps(l.t[4], l.v, c_.u32(0x80000000u));
-    erf_erfc(ls, false);
-    for (auto& l : ls) g_.vorps(l.v, l.t[0], l.t[4]);
-  }
-
-  // ---- gelu_erf: 5 temps --------------------------------------------------------------------
-  // x Phi(x); Phi = 0.5 + 0.5 erf(|x|/sqrt2) for x >= 0, 0.5 erfc(|x|/sqrt2) for x < 0.
+  // ---- gelu_erf: 4 temps --------------------------------------------------------------------
+  // x Phi(x), Phi(x) = 1 - erfc(a)/2 for x >= 0 and erfc(a)/2 for x < 0, a = |x|/sqrt2, from
+  // erfc_scaled's E = erfc(a) 2^64: x < 0 takes (x E) 2^-65, whose one rounding lands subnormal
+  // results correctly. x is raised to -phi_x_max first: below it the result rounds to -0, and
+  // -Inf gives -0, not -Inf * 0.
   void gelu_erf(const lanes_t& ls) {
-    for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(-FLT_MAX));
-    for (auto& l : ls) g_.vmaxps(l.t[4], l.t[0], l.v);
-    phi(ls);
-    for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[4]);
+    raise_to(ls, -phi_x_max, -1);
+    erfc_scaled(ls, true);                                                // t1 = E
+    for (auto& l : ls) g_.vmovaps(l.t[0], k(1.0f));
+    for (auto& l : ls) g_.vfnmadd231ps(l.t[0], l.t[1], k(0.5f / exp_scale));  // 1 - erfc/2
+    for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], l.v);
+    for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], l.v);
+    for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], k(0.5f / exp_scale));
+    for (auto& l : ls) select_by_sign(l.v, l.t[0], l.t[1], l.v);
   }
 
   // ---- gelu_tanh backward: v = dy, t[4] = x (clobbered); 4 temps besides t[4] -----------------
@@ -299,36 +278,68 @@ class math {
     for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[0]);
   }
 
-  // ---- gelu_erf backward: v = dy, t[4] = x (clobbered); t[0..3] and t[5] as temps -----------
-  // dy * (Phi(x) + x phi(x)), phi(x) = e^(-x^2/2) / sqrt(2 pi); |x| clamped to 20.
+  // ---- gelu_erf backward: v = dy, t[4] = x (clobbered); t[0..3] as temps ---------------------
+  // dy * (Phi(x) + x phi(x)), phi(x) = e^(-x^2/2) / sqrt(2 pi): erfc_scaled gives E = erfc(a) S
+  // and G = e^(-a^2) S from one exponential (a = |x|/sqrt2, a^2 = x^2/2). x is clamped to
+  // +-phi_x_max, beyond which the derivative is 1 or rounds to 0.
   void gelu_erf_inv(const lanes_t& ls) {
-    clamp_reg(ls, 4, -20.0f, 20.0f);
-    lanes_t p;  // Phi(x) into t0, reading x from t4
-    for (auto& l : ls) p.push_back(make_lane(l.t[0], {l.t[1], l.t[2], l.t[3], l.t[5], l.t[4]}));
-    phi(p);
-    for (auto& l : ls) g_.vmulps(l.t[1], l.t[4], l.t[4]);
-    for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], c_.f(-0.5f));
-    lanes_t e;
-    for (auto& l : ls) e.push_back(make_lane(l.t[1], {l.t[2], l.t[3]}));
-    exp(e);
-    for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], l.t[4]);
-    for (auto& l : ls) g_.vfmadd231ps(l.t[0], l.t[1], c_.f(0.3989422804014327f));
+    clamp_reg(ls, 4, -phi_x_max, phi_x_max);
+    lanes_t p;  // x in t4: E into t1, G into t2
+    for (auto& l : ls) p.push_back(make_lane(l.t[4], {l.t[0], l.t[1], l.t[2], l.t[3]}));
+    erfc_scaled(p, true);
+    for (auto& l : ls) g_.vmulps(l.t[2], l.t[2], k(0.3989422804014327f / exp_scale));
+    for (auto& l : ls) g_.vmulps(l.t[2], l.t[2], l.t[4]);                 // x phi(x)
+    for (auto& l : ls) g_.vmovaps(l.t[0], k(1.0f));
+    for (auto& l : ls) g_.vfnmadd231ps(l.t[0], l.t[1], k(0.5f / exp_scale));  // Phi, x >= 0
+    for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], k(0.5f / exp_scale));      // Phi, x < 0
+    for (auto& l : ls) select_by_sign(l.t[0], l.t[0], l.t[1], l.t[4]);
+    for (auto& l : ls) g_.vaddps(l.t[0], l.t[0], l.t[2]);
     for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[0]);
   }
 
  private:
-  // Phi(x) for x in t[4] (kept) -> v; uses v, t0..t3.
-  void phi(const lanes_t& ls) {
-    for (auto& l : ls) g_.vmovaps(l.v, l.t[4]);
-    erf_erfc(ls, true);
-    for (auto& l : ls) g_.vmulps(l.v, l.t[2], c_.f(0.5f));           // x < 0
-    for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], c_.f(0.5f));
-    for (auto& l : ls) g_.vaddps(l.t[0], l.t[0], c_.f(0.5f));          // x >= 0
-    for (auto& l : ls) select_by_sign(l.v, l.t[0], l.v, l.t[4]);
+  // erfc(10.5) ~ 1e-49 is below every f32 result that scales it; Phi's |x| limit is 10.5 sqrt2
+  static constexpr float erfc_a_max = 10.5f;
+  static constexpr float phi_x_max = 14.8492424f;
+
+  // t[1] = E = erfc(a) S and t[2] = G = e^(-a^2) S (S = 2^64) for a = |v| (kept), or |v|/sqrt2
+  // (by_rsqrt2: Phi's argument), a clamped to erfc_a_max. 4 temps, so AVX2 runs 3 lanes.
+  //   erfc(a) = t e^(-a^2) R(u), t = 1/(1 + a/2), u = 2.38 t - 1.38: one formula over the range,
+  //   one division (a branch at a = 1, erfc = e^(-a^2) Q(2/a - 1)/a above, took two and a blend)
+  //   a^2 = hi + lo exactly, from the unscaled |v| by FMA (1/sqrt2 squared halves it exactly):
+  //   e^(-a^2) magnifies an error in a^2 by a^2 (up to 110); e^(-a^2) = e^(-hi) (1 - lo), with
+  //   hi taken again after the exponential so that lo needs no register across it
+  //   exp_scaled keeps e^(-hi) S normal down to a = 10.5 (e^-110 S ~ 3e-29)
+  void erfc_scaled(const lanes_t& ls, bool by_rsqrt2) {
+    const float c_max = by_rsqrt2 ? phi_x_max : erfc_a_max, half = by_rsqrt2 ? 0.5f : 1.0f;
+    for (auto& l : ls) g_.vandps(l.t[3], l.v, c_.u32(0x7FFFFFFFu));
+    for (auto& l : ls) g_.vmovaps(l.t[0], k(c_max));
+    for (auto& l : ls) g_.vminps(l.t[3], l.t[0], l.t[3]);                // c = min(|v|, max)
+    for (auto& l : ls) g_.vmulps(l.t[2], l.t[3], l.t[3]);
+    for (auto& l : ls) g_.vmulps(l.t[2], l.t[2], k(-half));              // -hi
+    lanes_t e;
+    for (auto& l : ls) e.push_back(make_lane(l.t[2], {l.t[0], l.t[1]}));
+    exp_scaled(e, ln2_split::two, -INFINITY);                              // t2 = e^-hi S (-hi >= -110.25)
+    for (auto& l : ls) g_.vmulps(l.t[1], l.t[3], l.t[3]);                // c c rounded
+    for (auto& l : ls) g_.vmovaps(l.t[0], l.t[3]);
+    for (auto& l : ls) g_.vfmsub213ps(l.t[0], l.t[3], l.t[1]);           // its error: c c - hi
+    if (by_rsqrt2) for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], k(0.5f));  // lo
+    for (auto& l : ls) g_.vfnmadd231ps(l.t[2], l.t[2], l.t[0]);           // G = e^-hi (1 - lo) S
+    for (auto& l : ls) g_.vmovaps(l.t[0], k(1.0f));
+    for (auto& l : ls) g_.vfmadd231ps(l.t[0], l.t[3], k(by_rsqrt2 ? 0.35355339059327376f : 0.5f));  // 1 + a/2
+    for (auto& l : ls) g_.vmovaps(l.t[1], k(1.0f));
+    for (auto& l : ls) g_.vdivps(l.t[1], l.t[1], l.t[0]);                // t
+    for (auto& l : ls) g_.vmovaps(l.t[3], k(erfc_r_map[0]));
+    for (auto& l : ls) g_.vfmadd213ps(l.t[3], l.t[1], k(erfc_r_map[1]));  // u
+    lanes_t r;
+    for (auto& l : ls) r.push_back(make_lane(l.t[3], {l.t[0]}));
+    horner(r, 0, erfc_r, sizeof(erfc_r) / sizeof(float));                 // t0 = R(u)
+    for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], l.t[1]);
+    for (auto& l : ls) g_.vmulps(l.t[1], l.t[0], l.t[2]);                // E
   }
 
   void exp_by_magic(const lanes_t& ls, float floor, int scale, ln2_split split) {
-    raise_to(ls, floor, -1);
+    if (floor > -INFINITY) raise_to(ls, floor, -1);
     for (auto& l : ls) g_.vmovaps(l.t[0], k(exp_magic(scale)));
     for (auto& l : ls) g_.vfmadd231ps(l.t[0], l.v, k(1.44269504088896341f));
     for (auto& l : ls) g_.vsubps(l.t[1], l.t[0], k(exp_magic(scale)));

@@ -25,7 +25,7 @@ inline int injector_temps(unary_op op) {
     case unary_op::exp: return 2;
     case unary_op::tanh: case unary_op::sigmoid: case unary_op::elu: case unary_op::gelu_tanh:
       return 3;
-    case unary_op::gelu_erf: case unary_op::erf: return 5;
+    case unary_op::gelu_erf: case unary_op::erf: return 4;
     default: return 0;
   }
 }
