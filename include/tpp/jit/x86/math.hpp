@@ -123,9 +123,10 @@ class math {
 
   // The constants op reads per vector that are worth a register, most reads first; empty: none
   // listed. The element-wise generator pins what the registers its lanes leave can hold: all of
-  // them on AVX-512 (Xeon, 64 x 256: gelu_tanh 1.03x, sigmoid 1.08x over none), none on AVX2 at 4
-  // lanes. Giving up an AVX2 lane for pins measured gelu_tanh 1.02x, sigmoid 1.10x (Zen 3, one
-  // A/B each): not taken, for a gain inside this VM's noise.
+  // them on AVX-512 (Xeon, 64 x 256: gelu_tanh 1.03x, sigmoid 1.08x over none; gelu_erf and erf
+  // 12 of their ~20, 1.02x and 1.07x), none on AVX2 at 4 lanes, 1.0 for gelu_erf and erf at 3.
+  // Giving up an AVX2 lane for pins measured gelu_tanh 1.02x, sigmoid 1.10x (Zen 3, one A/B
+  // each): not taken, for a gain inside this VM's noise.
   static std::vector<float> pinnable_constants(unary_op op) {
     constexpr double k2 = 2 * 0.7978845608028654;
     const std::vector<float> exp_tail = {-120.0f, 1.44269504088896341f, exp_p[6], exp_p[5], exp_p[4], exp_p[3],
@@ -139,6 +140,13 @@ class math {
       c = {1.0f, exp_magic(64), exp_scale, -0.0f};
       c.insert(c.end(), exp_tail.begin(), exp_tail.end());
       c.insert(c.end(), {0.693145751953125f, 1.428606765330187e-06f});
+    } else if (op == unary_op::gelu_erf || op == unary_op::erf) {
+      // 1.0 is read 5-7 times (exp_p's two lowest, 1 + a/2, the division, 1 - E ...), the rest
+      // once; exp_tail's -120 is not read here (erfc_scaled passes no floor)
+      c = {1.0f, exp_magic(64)};
+      c.insert(c.end(), exp_tail.begin() + 1, exp_tail.end());
+      c.insert(c.end(), {0.693145751953125f, 1.428606765330187e-06f, erfc_r_map[0], erfc_r_map[1]});
+      for (int i = static_cast<int>(sizeof(erfc_r) / sizeof(float)) - 1; i >= 0; --i) c.push_back(erfc_r[i]);
     }
     return c;
   }
