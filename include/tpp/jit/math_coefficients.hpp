@@ -11,6 +11,17 @@ constexpr float exp_p[] = {1.0f, 1.0f, 5.000000000e-01f, 1.666657776e-01f, 4.166
 constexpr float erf_p[] = {9.654687643e-01f, -1.405360848e-01f, 1.985249855e-02f,
                            -2.285485622e-03f, 2.175119880e-04f, -1.753691504e-05f,
                            1.231639544e-06f, -7.552378634e-08f};
+// The scaled exp (exp_scaled): e^y 2^64 for y <= 0. Its magic addend 1.5 2^23 + 127 + scale
+// leaves 2^(n + scale)'s exponent bits in the mantissa of y log2e + magic (scale 0: softmax's).
+constexpr float exp_scale = 18446744073709551616.0f;  // 2^64
+constexpr float exp_magic(int scale) { return 12582912.0f + 127.0f + static_cast<float>(scale); }
+
+// erfc_scaled's limits: erfc(10.5) ~ 1e-49 is below every f32 result that scales it, and Phi's
+// argument |x|/sqrt2 reaches 10.5 at |x| = 10.5 sqrt2; t = 1/(1 + |x| erfc_t_phi) there
+constexpr float erfc_a_max = 10.5f;
+constexpr float phi_x_max = 14.8492424f;
+constexpr float erfc_t_phi = 0.35355339059327376f;  // 1/(2 sqrt2): a/2 from |x|
+
 // erfc(a) = t e^(-a^2) R(u), t = 1/(1 + a/2), u = erfc_r_map[0] t + erfc_r_map[1] (t at a = 10.6
 // maps to -1, a = 0 to 1), for 0 <= a <= 10.6: one formula for the whole range, so Phi(x) needs
 // one reciprocal and no branch blend

@@ -159,14 +159,12 @@ class math {
   // e^y S for y <= 0 (or NaN), S = 2^64, y raised to `floor` (-Inf: the caller's y is >= -120
   // already): the magic addend rounds y log2e and carries n + 127 + 64 into 2^n's exponent (x86's
   // exp_scaled, same steps).
-  static constexpr float exp_scale = 18446744073709551616.0f;  // 2^64
-  static constexpr float exp_scaled_magic = 12582912.0f + 127.0f + 64.0f;
   enum class ln2_split { one, two };
   void exp_scaled(const lanes_t& ls, ln2_split split, float floor = -120.0f) {
     if (floor > -INFINITY) each(ls, floor, [&](const lane& l, vreg k) { a_.fmax(l.v, l.v, k); });
-    for (auto& l : ls) c_.load(a_, l.t[0], exp_scaled_magic);
+    for (auto& l : ls) c_.load(a_, l.t[0], exp_magic(64));
     each(ls, 1.44269504088896341f, [&](const lane& l, vreg k) { a_.fmla(l.t[0], l.v, k); });
-    each(ls, exp_scaled_magic, [&](const lane& l, vreg k) { a_.fsub(l.t[1], l.t[0], k); });
+    each(ls, exp_magic(64), [&](const lane& l, vreg k) { a_.fsub(l.t[1], l.t[0], k); });
     if (split == ln2_split::one) {
       each(ls, 0.693147182f, [&](const lane& l, vreg k) { a_.fmls(l.v, l.t[1], k); });
     } else {
@@ -367,10 +365,6 @@ class math {
     for (auto& l : ls) a_.fmul(l.v, l.v, l.t[0]);
   }
 
-  // erfc(10.5) ~ 1e-49 is below every f32 result that scales it; Phi's |x| limit is 10.5 sqrt2
-  static constexpr float erfc_a_max = 10.5f;
-  static constexpr float phi_x_max = 14.8492424f;
-
   // t1 = E = erfc(a) S, t2 = G = e^(-a^2) S for a = |v| (kept) or |v|/sqrt2 (by_rsqrt2), a
   // clamped to erfc_a_max: erfc(a) = t e^(-a^2) R(u), t = 1/(1 + a/2), u = map0 t + map1, a^2
   // exact as hi + lo from the unscaled |v| (x86's erfc_scaled, same steps); t0..t4
@@ -391,7 +385,7 @@ class math {
     if (by_rsqrt2) each(ls, 0.5f, [&](const lane& l, vreg k) { a_.fmul(l.t[0], l.t[0], k); });  // lo
     for (auto& l : ls) a_.fmls(l.t[2], l.t[2], l.t[0]);  // G = e^-hi (1 - lo) S
     for (auto& l : ls) c_.load(a_, l.t[0], 1.0f);
-    each(ls, by_rsqrt2 ? 0.35355339059327376f : 0.5f, [&](const lane& l, vreg k) { a_.fmla(l.t[0], l.t[3], k); });
+    each(ls, by_rsqrt2 ? erfc_t_phi : 0.5f, [&](const lane& l, vreg k) { a_.fmla(l.t[0], l.t[3], k); });
     each(ls, 1.0f, [&](const lane& l, vreg k) { a_.fdiv(l.t[1], k, l.t[0]); });  // t
     for (auto& l : ls) c_.load(a_, l.t[3], erfc_r_map[1]);
     each(ls, erfc_r_map[0], [&](const lane& l, vreg k) { a_.fmla(l.t[3], l.t[1], k); });  // u

@@ -87,8 +87,6 @@ class math {
   // relative error |n| 1.9e-9 (gelu_tanh: |n| <= 6 outside its tail), else two (sigmoid,
   // gelu_tanh_inv).
   enum class ln2_split { one, two };
-  static constexpr float exp_magic(int scale) { return 12582912.0f + 127.0f + static_cast<float>(scale); }
-  static constexpr float exp_scale = 18446744073709551616.0f;  // 2^64
   void exp_nonpositive_ftz(const lanes_t& ls) { exp_by_magic(ls, -88.0f, 0, ln2_split::one); }
   // floor -Inf: the caller's y is >= -120 already
   void exp_scaled(const lanes_t& ls, ln2_split split, float floor = -120.0f) { exp_by_magic(ls, floor, 64, split); }
@@ -306,10 +304,6 @@ class math {
   }
 
  private:
-  // erfc(10.5) ~ 1e-49 is below every f32 result that scales it; Phi's |x| limit is 10.5 sqrt2
-  static constexpr float erfc_a_max = 10.5f;
-  static constexpr float phi_x_max = 14.8492424f;
-
   // t[1] = E = erfc(a) S and t[2] = G = e^(-a^2) S (S = 2^64) for a = |v| (kept), or |v|/sqrt2
   // (by_rsqrt2: Phi's argument), a clamped to erfc_a_max. 4 temps, so AVX2 runs 3 lanes.
   //   erfc(a) = t e^(-a^2) R(u), t = 1/(1 + a/2), u = 2.38 t - 1.38: one formula over the range,
@@ -334,7 +328,7 @@ class math {
     if (by_rsqrt2) for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], k(0.5f));  // lo
     for (auto& l : ls) g_.vfnmadd231ps(l.t[2], l.t[2], l.t[0]);           // G = e^-hi (1 - lo) S
     for (auto& l : ls) g_.vmovaps(l.t[0], k(1.0f));
-    for (auto& l : ls) g_.vfmadd231ps(l.t[0], l.t[3], k(by_rsqrt2 ? 0.35355339059327376f : 0.5f));  // 1 + a/2
+    for (auto& l : ls) g_.vfmadd231ps(l.t[0], l.t[3], k(by_rsqrt2 ? erfc_t_phi : 0.5f));  // 1 + a/2
     for (auto& l : ls) g_.vmovaps(l.t[1], k(1.0f));
     for (auto& l : ls) g_.vdivps(l.t[1], l.t[1], l.t[0]);                // t
     for (auto& l : ls) g_.vmovaps(l.t[3], k(erfc_r_map[0]));
