@@ -249,26 +249,28 @@ class brgemm_generator : public Xbyak::CodeGenerator {
   void emit_k_loop(int rows, int vecs, int n_last) {
     using namespace Xbyak;
     const int steps = ksteps();
-    const int ku = steps <= 16 ? steps : 8;
+    const int ku = steps <= 16 ? steps : 8;  // even: broadcast_a reads k parity off kk
     const int iters = steps / ku, rem = steps % ku;
     if (iters >= 2) {
       Label kloop;
       mov(kcnt_, iters);
       L(kloop);
-      for (int s = 0; s < ku; ++s) emit_k_step(rows, vecs, n_last, kk_of(s));
+      for (int s = 0; s < ku; ++s) emit_k_step(rows, vecs, n_last, kk_of(s), false);
       const int kk = kk_of(ku);
       add_imm(acur_, a_disp(0, kk));
       add_imm(bcur_, b_disp(kk, 0));
       dec(kcnt_);
       jnz(kloop, T_NEAR);
-      for (int s = 0; s < rem; ++s) emit_k_step(rows, vecs, n_last, kk_of(s));
+      for (int s = 0; s < rem; ++s) emit_k_step(rows, vecs, n_last, kk_of(s), s == rem - 1);
     } else {
-      for (int s = 0; s < steps; ++s) emit_k_step(rows, vecs, n_last, kk_of(s));
+      for (int s = 0; s < steps; ++s) emit_k_step(rows, vecs, n_last, kk_of(s), s == steps - 1);
     }
   }
 
-  // B vectors and A broadcasts of one k step (kk relative to acur/bcur), and the FMAs.
-  void emit_k_step(int rows, int vecs, int n_last, int kk) {
+  // B vectors and A broadcasts of one k step (kk relative to acur/bcur, of the parity of the
+  // absolute k: the loop advances by an even count), and the FMAs; `last`: the batch pair's
+  // last k step.
+  void emit_k_step(int rows, int vecs, int n_last, int kk, bool last) {
     using namespace Xbyak;
     const int nv = blk_.nv;
     if (product_ == k_product::maddwd) {
@@ -278,7 +280,7 @@ class brgemm_generator : public Xbyak::CodeGenerator {
     const V bc0(nv * blk_.mr + nv);  // broadcast registers follow the B registers
     for (int v = 0; v < vecs; ++v) load_b(V(blk_.mr * nv + v), bcur_ + b_disp(kk, v), v == vecs - 1 ? n_last : kL, kk);
     for (int r = 0; r < rows; ++r) {
-      broadcast_a(bc0, acur_ + a_disp(r, kk));
+      broadcast_a(bc0, acur_ + a_disp(r, kk), kk % 2 != 0, last);
       for (int v = 0; v < vecs; ++v) {
         const V b(blk_.mr * nv + v);
         if (product_ == k_product::dpbf16ps) vdpbf16ps(acc(r, v), b, bc0);
@@ -353,7 +355,11 @@ class brgemm_generator : public Xbyak::CodeGenerator {
     else vpand(b, b, consts_.u32(0xFFFF0000u));
   }
 
-  void broadcast_a(const V& v, const Xbyak::RegExp& a) {
+  // One A value to every lane as f32. bf16 (A normal) reads it with its k neighbour as one
+  // dword, which needs no shuffle: an even k is the low half, moved up by a shift; an odd k is
+  // the high half of the dword that starts one element earlier, kept by a mask. Both reads stay
+  // inside the pair's k range except an even last k, which takes the word alone.
+  void broadcast_a(const V& v, const Xbyak::RegExp& a, bool odd_k, bool last_k) {
     using namespace Xbyak;
     if (dot_ > 1) {  // the k group of one A row: 2 bf16 or 4 u8
       vpbroadcastd(v, ptr[a]);
@@ -362,8 +368,15 @@ class brgemm_generator : public Xbyak::CodeGenerator {
     switch (d_.a_type) {
       case dtype::f32: vbroadcastss(v, ptr[a]); break;
       case dtype::bf16:
-        vpbroadcastw(v, ptr[a]);
-        vpslld(v, v, 16);
+        if (d_.a_layout == gemm_layout::normal && odd_k) {
+          vbroadcastss(v, ptr[a - 2]);
+          if constexpr (avx512) vpandd(v, v, consts_.u32(0xFFFF0000u));
+          else vandps(v, v, consts_.u32(0xFFFF0000u));
+        } else {
+          if (d_.a_layout == gemm_layout::normal && !last_k) vbroadcastss(v, ptr[a]);
+          else vpbroadcastw(v, ptr[a]);
+          vpslld(v, v, 16);
+        }
         break;
       default: {  // f16
         const typename vec<V>::half h(v.getIdx());
