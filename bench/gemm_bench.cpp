@@ -246,8 +246,10 @@ void register_all() {
       const std::string n = shape_name(s) + "/threads:" + std::to_string(t);
       benchmark::RegisterBenchmark(("gemm/tpp/f32/" + n).c_str(), tpp_gemm_bench, s, tpp::dtype::f32, t)
           ->UseRealTime();
-      if (tpp::active_isa() >= tpp::isa::avx512_bf16)
-        benchmark::RegisterBenchmark(("gemm/tpp/bf16/" + n).c_str(), tpp_gemm_bench, s, tpp::dtype::bf16, t)
+      // bf16 and f16: natively multiplied (vdpbf16ps, AMX) or widened to f32 once, as the level has it
+      for (tpp::dtype h : {tpp::dtype::bf16, tpp::dtype::f16})
+        benchmark::RegisterBenchmark(("gemm/tpp/" + std::string(tpp::name(h)) + "/" + n).c_str(), tpp_gemm_bench, s,
+                                     h, t)
             ->UseRealTime();
       benchmark::RegisterBenchmark(("gemm/tpp/int8/" + n).c_str(), tpp_gemm_bench, s, tpp::dtype::u8, t)
           ->UseRealTime();

@@ -1,6 +1,7 @@
 // tpp::gemm (packing + BRGEMM + OpenMP) against a double-precision oracle: edges in m, n and k,
-// lds larger than needed, beta 1, an epilogue, bf16 and u8 x i8 inputs, 1 or 2 threads, small
-// blocks and the default ones. A is read in place, so A, B and C end against guard pages.
+// lds larger than needed, beta 1, an epilogue, bf16, f16 and u8 x i8 inputs, 1 or 2 threads,
+// small blocks and the default ones. A, B and C end against guard pages (A is read in place, or
+// widened to f32 for bf16 / f16 where the level has no native product for them).
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -128,7 +129,7 @@ void check_gemm_int8(int m, int n, int k, float beta, int threads, blocks bl, st
 
 }  // namespace
 
-TEST_CASE("gemm: blocked GEMM with edges, beta, epilogue, bf16, threads", "[gemm]") {
+TEST_CASE("gemm: blocked GEMM with edges, beta, epilogue, bf16, f16, threads", "[gemm]") {
   std::mt19937 rng(21);
   for (tpp::isa level : levels()) {
     isa_scope cap(level);
@@ -137,6 +138,7 @@ TEST_CASE("gemm: blocked GEMM with edges, beta, epilogue, bf16, threads", "[gemm
         check_gemm(m, n, k, tpp::dtype::f32, 0, false, threads, blocks::small, rng);
         check_gemm(m, n, k, tpp::dtype::f32, 1, true, threads, blocks::small, rng);
         check_gemm(m, n, k, tpp::dtype::bf16, 0, false, threads, blocks::small, rng);
+        check_gemm(m, n, k, tpp::dtype::f16, 1, true, threads, blocks::small, rng);
         check_gemm_int8(m, n, k, 1, threads, blocks::small, rng);
       }
   }
@@ -150,7 +152,7 @@ TEST_CASE("gemm: default blocks with m, n and k edges", "[gemm]") {
     isa_scope cap(level);
     for (int threads : {1, 2})
       for (auto [m, n, k] : {std::tuple{200, 130, 131}, std::tuple{97, 64, 50}, std::tuple{7, 9, 1}}) {
-        for (tpp::dtype t : {tpp::dtype::f32, tpp::dtype::bf16}) {
+        for (tpp::dtype t : {tpp::dtype::f32, tpp::dtype::bf16, tpp::dtype::f16}) {
           check_gemm(m, n, k, t, 0, false, threads, blocks::defaults, rng);
           check_gemm(m, n, k, t, 1, true, threads, blocks::defaults, rng);
         }
