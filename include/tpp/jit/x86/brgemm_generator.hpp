@@ -17,7 +17,7 @@
 // shift, B: shifts with sign) and multiplied by two vpmaddwd, even and odd bytes (exact: |a b| < 2^15, and a pair's sum fits i32; vpmaddubsw
 // would saturate a pair's sum at 2^15). Other bf16 and f16 inputs (f16 VNNI B too: one k's
 // halves packed by vpmovdw, or vpshufb + vpermq on AVX2) are converted to f32 as they are
-// loaded. Column tails use k1 (AVX-512) or ymm15 (vmaskmovps on AVX2), so no access leaves an
+// loaded; A (normal) 8 k at a time per row into a stack block that the broadcasts read. Column tails use k1 (AVX-512) or ymm15 (vmaskmovps on AVX2), so no access leaves an
 // operand.
 #pragma once
 
@@ -116,7 +116,9 @@ class brgemm_generator : public Xbyak::CodeGenerator {
         inj_(*this, consts_),
         io_(*this, consts_, d.level >= isa::avx512_bf16, V(vec<V>::count - 1)),
         product_(brgemm_k_product(d, avx512)),
-        dot_(k_group(product_)) {
+        dot_(k_group(product_)),
+        stage_a_(product_ == k_product::fma && d.a_layout == gemm_layout::normal &&
+                 (d.a_type == dtype::bf16 || d.a_type == dtype::f16)) {
     blk_ = choose_block(d, kL, vec<V>::count);
     emit();
   }
@@ -147,7 +149,7 @@ class brgemm_generator : public Xbyak::CodeGenerator {
   // ---- emission -----------------------------------------------------------------------------
   void emit() {
     using namespace Xbyak;
-    util::StackFrame sf(this, 1, 13, 0, false);
+    util::StackFrame sf(this, 1, 13, stage_a_ ? stage_rows * stage_k * 4 : 0, false);
     args_ = sf.p[0];
     row0_ = sf.t[0];
     col0_ = sf.t[1];
@@ -246,31 +248,57 @@ class brgemm_generator : public Xbyak::CodeGenerator {
   void add_imm(const Xbyak::Reg64& r, std::int64_t v) { emit_add(*this, r, v, s1_); }
 
   // ---- the k loop -----------------------------------------------------------------------------
+  // 16-bit A (stage_a_) is widened 8 k at a time into a stack block, one vector per row, and
+  // broadcast from there: each A value then costs 1/8 of a conversion instead of a shuffle and a
+  // conversion at every use (once per column block). k steps outside whole groups of 8 broadcast
+  // from A itself.
   void emit_k_loop(int rows, int vecs, int n_last) {
     using namespace Xbyak;
     const int steps = ksteps();
-    const int ku = steps <= 16 ? steps : 8;  // even: broadcast_a reads k parity off kk
+    const int ku = steps <= 16 ? steps : stage_k;  // even: broadcast_a reads k parity off kk
     const int iters = steps / ku, rem = steps % ku;
     if (iters >= 2) {
       Label kloop;
       mov(kcnt_, iters);
       L(kloop);
-      for (int s = 0; s < ku; ++s) emit_k_step(rows, vecs, n_last, kk_of(s), false);
+      if (stage_a_) stage_a(rows, 0);
+      for (int s = 0; s < ku; ++s) emit_k_step(rows, vecs, n_last, kk_of(s), false, stage_a_ ? s : -1);
       const int kk = kk_of(ku);
       add_imm(acur_, a_disp(0, kk));
       add_imm(bcur_, b_disp(kk, 0));
       dec(kcnt_);
       jnz(kloop, T_NEAR);
-      for (int s = 0; s < rem; ++s) emit_k_step(rows, vecs, n_last, kk_of(s), s == rem - 1);
+      for (int s = 0; s < rem; ++s) emit_k_step(rows, vecs, n_last, kk_of(s), s == rem - 1, -1);
     } else {
-      for (int s = 0; s < steps; ++s) emit_k_step(rows, vecs, n_last, kk_of(s), s == steps - 1);
+      const int staged = stage_a_ ? steps / stage_k * stage_k : 0;
+      for (int s = 0; s < steps; ++s) {
+        if (s < staged && s % stage_k == 0) stage_a(rows, s);
+        emit_k_step(rows, vecs, n_last, kk_of(s), s == steps - 1, s < staged ? s % stage_k : -1);
+      }
+    }
+  }
+
+  // A(r, kk0 .. kk0 + 8) as f32 -> stack row r, for the block's rows; a B register is free here
+  void stage_a(int rows, int kk0) {
+    using namespace Xbyak;
+    const Ymm t(blk_.mr * blk_.nv);
+    for (int r = 0; r < rows; ++r) {
+      const Address a = ptr[acur_ + a_disp(r, kk0)];
+      if (d_.a_type == dtype::bf16) {
+        vpmovzxwd(t, a);
+        vpslld(t, t, 16);
+      } else {
+        vcvtph2ps(t, a);
+      }
+      vmovups(ptr[rsp + r * stage_k * 4], t);
     }
   }
 
   // B vectors and A broadcasts of one k step (kk relative to acur/bcur, of the parity of the
   // absolute k: the loop advances by an even count), and the FMAs; `last`: the batch pair's
   // last k step.
-  void emit_k_step(int rows, int vecs, int n_last, int kk, bool last) {
+  // slot >= 0: A comes from column `slot` of the staged block.
+  void emit_k_step(int rows, int vecs, int n_last, int kk, bool last, int slot) {
     using namespace Xbyak;
     const int nv = blk_.nv;
     if (product_ == k_product::maddwd) {
@@ -280,7 +308,8 @@ class brgemm_generator : public Xbyak::CodeGenerator {
     const V bc0(nv * blk_.mr + nv);  // broadcast registers follow the B registers
     for (int v = 0; v < vecs; ++v) load_b(V(blk_.mr * nv + v), bcur_ + b_disp(kk, v), v == vecs - 1 ? n_last : kL, kk);
     for (int r = 0; r < rows; ++r) {
-      broadcast_a(bc0, acur_ + a_disp(r, kk), kk % 2 != 0, last);
+      if (slot >= 0) vbroadcastss(bc0, ptr[rsp + (r * stage_k + slot) * 4]);
+      else broadcast_a(bc0, acur_ + a_disp(r, kk), kk % 2 != 0, last);
       for (int v = 0; v < vecs; ++v) {
         const V b(blk_.mr * nv + v);
         if (product_ == k_product::dpbf16ps) vdpbf16ps(acc(r, v), b, bc0);
@@ -406,6 +435,8 @@ class brgemm_generator : public Xbyak::CodeGenerator {
   io<V> io_;
   const k_product product_;  // brgemm_k_product
   const int dot_;             // k values per multiply step (k_group)
+  const bool stage_a_;        // bf16 / f16 A widened through the stack (emit_k_loop)
+  static constexpr int stage_k = 8, stage_rows = 32;
   using epilogue = brgemm_epilogue_emitter<V>;
   std::optional<epilogue> epi_;
   brgemm_block blk_;
