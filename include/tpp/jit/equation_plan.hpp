@@ -40,16 +40,23 @@ class register_pool {
   void reset(int size, int pass) {
     size_ = size;
     pass_ = pass;
+    in_use_ = peak_ = 0;
   }
   int alloc() {
     for (int r = 0; r < size_; ++r)
       if (!used_[r]) {
         used_[r] = true;
+        peak_ = std::max(peak_, ++in_use_);
         return r;
       }
     throw out_of_registers{pass_};
   }
-  void release(int r) { used_[r] = false; }
+  void release(int r) {
+    if (used_[r]) --in_use_;
+    used_[r] = false;
+  }
+  int size() const { return size_; }
+  int peak() const { return peak_; }  // the most registers in use at once since reset
   int available() const {
     int n = 0;
     for (int r = 0; r < size_; ++r) n += used_[r] ? 0 : 1;
@@ -65,7 +72,7 @@ class register_pool {
   }
 
  private:
-  int size_ = 0, pass_ = 0;
+  int size_ = 0, pass_ = 0, in_use_ = 0, peak_ = 0;
   bool used_[32] = {};
 };
 

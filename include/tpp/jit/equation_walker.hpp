@@ -27,6 +27,8 @@ template <class Derived>
 class equation_walker {
  public:
   int unroll() const { return *std::min_element(us_.begin(), us_.end()); }
+  // Registers pass q never used (its pool minus its peak): what a second build may pin.
+  std::vector<int> spare_registers() const { return spare_; }
   // Whether the root is stored streaming: asked for (desc.stream, store_hint), and out is not read
   // back by the last pass (softmax's exp, materialized in out: on x86 a streaming store to a line
   // in L1 ran it 1.8x slower; a stack scratch row that let it stream gained nothing on Zen 3,
@@ -95,6 +97,8 @@ class equation_walker {
         self().finish_reduction(i, acc_[i], u_);
         release_lanes(acc_[i], u_);
       }
+    spare_.resize(plan_.passes(), pool_size_);
+    spare_[q - 1] = std::min(spare_[q - 1], pool_.size() - pool_.peak());
   }
 
   void enter_columns() {}
@@ -171,6 +175,7 @@ class equation_walker {
   register_pool pool_;
   std::vector<regs> acc_;
   std::vector<int> hreg_;                   // hoisted nodes kept for the sweep: their register
+  std::vector<int> spare_;                  // per pass: registers never in use (spare_registers)
   const std::vector<bool>* keep_ = nullptr;  // while hoisting: nodes that must survive it
 };
 

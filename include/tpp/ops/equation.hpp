@@ -15,6 +15,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <type_traits>
 #include <vector>
 
 #include "tpp/core/cache.hpp"
@@ -138,7 +139,17 @@ inline equation_entry build_equation(const equation_desc& d) {
     using V = decltype(tag);
     build_with_retries(d, [&](const std::vector<int>& u) {
       jit::x86::equation_generator<V> g(d, u);
-      e.code = jit::publish_generated<void (*)(const equation_args*)>(g, name);
+      // AVX-512: a second build pins activation constants in the registers the first left
+      // unused (AVX2 at its lanes leaves next to none)
+      e.code = nullptr;
+      if (std::is_same_v<V, Xbyak::Zmm> && g.has_pinnable_activations()) {
+        try {
+          jit::x86::equation_generator<V> pinned(d, u, g.spare_registers());
+          e.code = jit::publish_generated<void (*)(const equation_args*)>(pinned, name);
+        } catch (const jit::out_of_registers&) {  // softmax's own pins did not fit beside: keep g
+        }
+      }
+      if (!e.code) e.code = jit::publish_generated<void (*)(const equation_args*)>(g, name);
       e.unroll = g.unroll();
       e.streams = g.streams();
     });

@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -55,10 +56,12 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
 
  public:
   // u[q-1]: vectors per column step in pass q (1..4). Throws out_of_registers when a pass does
-  // not fit the vector registers with its u.
-  equation_generator(const desc& d, std::vector<int> u)
+  // not fit the vector registers with its u. pins[q-1]: registers pass q may give to the
+  // constants of its activations (empty: none); a first build's spare_registers() is safe.
+  equation_generator(const desc& d, std::vector<int> u, std::vector<int> pins = {})
       : Xbyak::CodeGenerator(1 << 17, Xbyak::DontSetProtectRWE),
         walker(d, std::move(u), VL, pool_size(d)),
+        pins_(std::move(pins)),
         consts_(vec<V>::bytes),
         inj_(*this, consts_),
         io_(*this, consts_, d.level >= isa::avx512_bf16, V(vec<V>::count - 1)) {
@@ -147,7 +150,17 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
   // as many as fit; where not all fit and the pass has more than 2 lanes it retries with one
   // fewer (out_of_registers): on AVX2 2 lanes and 6-7 constants run 6-13 % faster than 3 lanes
   // and none (softmax 1024 x 4096 and 64 x 4096, in-process A/B). AVX-512 pins all 10 at 4 lanes.
+  //
+  // Activations (gelu, sigmoid, erf ...) pin the constants math<V>::pinnable_constants lists in
+  // the registers `pins_` grants the pass: those its first build never used, so the lanes stay.
+  // Xeon, act(x * s + b) + r on 64 x 256, three alternating runs at the avx512 and amx levels:
+  // gelu_tanh 1.07-1.38x, sigmoid 1.10-1.39x, gelu_erf and erf 0.95-1.08x (relu, which pins
+  // nothing, moved 0.75-1.0x between the same runs: a noisy host).
   void enter_columns() {
+    pin_softmax_exp();
+    pin_activations();
+  }
+  void pin_softmax_exp() {
     bool exp_pass = false;
     for (int i = 0; i < d_.count; ++i)
       exp_pass = exp_pass || (p_.need[i] && !p_.hoisted[i] && plan_.softmax_exp(i));
@@ -156,6 +169,25 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
     const int room = walker::available() - (1 + injector_temps(unary_op::exp)) * u_;
     if (room < static_cast<int>(constants.size()) && u_ > 2) throw out_of_registers{p_.q};
     for (int c = 0; c < std::min(room, static_cast<int>(constants.size())); ++c) {
+      const int r = alloc();
+      inj_.maths().load_pin(constants[c], V(r));
+      pinned_.push_back(r);
+    }
+  }
+  void pin_activations() {
+    std::vector<float> constants;
+    for (int i = 0; i < d_.count; ++i) {
+      const detail::eq_node& e = d_.nodes[i];
+      if (!p_.need[i] || p_.hoisted[i] || plan_.is_leaf_in(i, p_.q) || e.kind != kind::unary || plan_.softmax_exp(i))
+        continue;
+      for (float c : math<V>::pinnable_constants(static_cast<unary_op>(e.op))) {
+        const auto same = [c](float x) { return std::memcmp(&x, &c, sizeof c) == 0; };  // -0 is not 0
+        if (std::none_of(constants.begin(), constants.end(), same)) constants.push_back(c);
+      }
+    }
+    pinnable_ = pinnable_ || !constants.empty();
+    const int room = pins_.empty() ? 0 : pins_[p_.q - 1];
+    for (std::size_t c = 0; c < constants.size() && static_cast<int>(c) < room; ++c) {
       const int r = alloc();
       inj_.maths().load_pin(constants[c], V(r));
       pinned_.push_back(r);
@@ -362,6 +394,13 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
     release(tmp);
   }
 
+  const std::vector<int> pins_;  // per pass: registers for activation constants
+  bool pinnable_ = false;        // some pass has activation constants to pin
+
+ public:
+  bool has_pinnable_activations() const { return pinnable_; }
+
+ private:
   bool stream_ = false;      // emitting the streaming copy of the row loop
   std::vector<int> pinned_;  // registers holding pinned constants (enter_columns)
   const_table consts_;
