@@ -96,11 +96,14 @@ inline outcome compare_output(const tpp::detail::eltwise_desc& d, const tpp::det
 // The pointer-level runner shared by unary and binary cases.
 struct eltwise_case {
   tpp::detail::eltwise_desc d;  // lowered at level ref: the layouts (ld resolved)
-  tpp::operand ops[4];          // src0, src1, dst, mask as the user gave them
   value_range ranges[2];
   tpp::accuracy tol;
   bool bf16_ftz = false;  // the kernel converts to bf16 with vcvtneps2bf16
 };
+
+// A lowered operand as an operand, for sizing buffers in the descriptor's own terms (lowering
+// may reshape: packed rows collapse into one, a 16-bit copy becomes an f32 copy of pairs).
+inline tpp::operand as_operand(const tpp::detail::operand_desc& o) { return tpp::operand{o.type, o.ld, o.bcast}; }
 
 template <class Call>
 outcome run_case(const eltwise_case& c, bool flush_end, std::mt19937& rng, Call&& call_jit) {
@@ -108,16 +111,16 @@ outcome run_case(const eltwise_case& c, bool flush_end, std::mt19937& rng, Call&
   std::unique_ptr<guarded> src[2], out_j, out_r, mask_j, mask_r;
   for (int k = 0; k < 2; ++k) {
     if (d.src[k].type == tpp::dtype::none) continue;
-    src[k] = std::make_unique<guarded>(span_bytes(c.ops[k], d.rows, d.cols), flush_end);
+    src[k] = std::make_unique<guarded>(span_bytes(as_operand(d.src[k]), d.rows, d.cols), flush_end);
     fill(src[k]->data(), d.src[k].type, src[k]->bytes(), c.ranges[k].lo, c.ranges[k].hi, rng);
   }
-  const std::size_t ob = span_bytes(c.ops[2], d.rows, d.cols);
+  const std::size_t ob = span_bytes(as_operand(d.dst), d.rows, d.cols);
   out_j = std::make_unique<guarded>(ob, flush_end);
   out_r = std::make_unique<guarded>(ob, flush_end);
   std::memset(out_j->data(), sentinel, ob);
   std::memset(out_r->data(), sentinel, ob);
   if (d.mask.type != tpp::dtype::none) {
-    const std::size_t mb = span_bytes(c.ops[3], d.rows, d.cols);
+    const std::size_t mb = span_bytes(as_operand(d.mask), d.rows, d.cols);
     mask_j = std::make_unique<guarded>(mb, flush_end);
     mask_r = std::make_unique<guarded>(mb, flush_end);
     std::memset(mask_j->data(), sentinel, mb);

@@ -43,10 +43,6 @@ std::string describe(const tpp::unary_params& p, tpp::isa level, bool flush_end)
 void check(const tpp::unary_params& p, std::mt19937& rng) {
   eltwise_case c;
   c.d = tpp::detail::lower(p, tpp::isa::ref);
-  c.ops[0] = p.in;
-  c.ops[1] = p.fwd;
-  c.ops[2] = p.out;
-  c.ops[3] = p.mask;
   c.ranges[0] = input_range(p.op);
   c.ranges[1] = fwd_range(p.op);
   c.tol = tpp::jit_accuracy(p.op);
