@@ -67,6 +67,8 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
         io_(*this, consts_, d.level >= isa::avx512_bf16, V(vec<V>::count - 1)) {
     emit();
   }
+  // Whether some pass has activation constants that spare registers could hold.
+  bool has_pinnable_activations() const { return pinnable_; }
 
  private:
   // AVX2 keeps the tail's lane mask in the last register
@@ -396,11 +398,6 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
 
   const std::vector<int> pins_;  // per pass: registers for activation constants
   bool pinnable_ = false;        // some pass has activation constants to pin
-
- public:
-  bool has_pinnable_activations() const { return pinnable_; }
-
- private:
   bool stream_ = false;      // emitting the streaming copy of the row loop
   std::vector<int> pinned_;  // registers holding pinned constants (enter_columns)
   const_table consts_;
