@@ -156,8 +156,8 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
   // Activations (gelu, sigmoid, erf ...) pin the constants math<V>::pinnable_constants lists in
   // the registers `pins_` grants the pass: those its first build never used, so the lanes stay.
   // Xeon, act(x * s + b) + r on 64 x 256, three alternating runs at the avx512 and amx levels:
-  // gelu_tanh 1.07-1.38x, sigmoid 1.10-1.39x, gelu_erf and erf 0.95-1.08x (relu, which pins
-  // nothing, moved 0.75-1.0x between the same runs: a noisy host).
+  // gelu_tanh 1.07-1.39x, sigmoid 1.10-1.39x, gelu_erf 0.93-1.07x, erf 0.73-1.08x (relu, which
+  // pins nothing, moved 0.75-1.0x between the same runs: a noisy host).
   void enter_columns() {
     pin_softmax_exp();
     pin_activations();
