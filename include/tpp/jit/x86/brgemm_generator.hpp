@@ -17,8 +17,9 @@
 // shift, B: shifts with sign) and multiplied by two vpmaddwd, even and odd bytes (exact: |a b| < 2^15, and a pair's sum fits i32; vpmaddubsw
 // would saturate a pair's sum at 2^15). Other bf16 and f16 inputs (f16 VNNI B too: one k's
 // halves packed by vpmovdw, or vpshufb + vpermq on AVX2) are converted to f32 as they are
-// loaded; A (normal) 8 k at a time per row into a stack block that the broadcasts read. Column tails use k1 (AVX-512) or ymm15 (vmaskmovps on AVX2), so no access leaves an
-// operand.
+// loaded; A (normal) 8 k at a time per row into a stack block that the broadcasts read (see
+// emit_k_loop). Column tails use k1 (AVX-512) or ymm15 (vmaskmovps on AVX2), so no access
+// leaves an operand.
 #pragma once
 
 #include <algorithm>
@@ -255,30 +256,31 @@ class brgemm_generator : public Xbyak::CodeGenerator {
   void emit_k_loop(int rows, int vecs, int n_last) {
     using namespace Xbyak;
     const int steps = ksteps();
-    const int ku = steps <= 16 ? steps : stage_k;  // even: broadcast_a reads k parity off kk
+    const int ku = steps <= 16 ? steps : stage_k;
     const int iters = steps / ku, rem = steps % ku;
     if (iters >= 2) {
       Label kloop;
       mov(kcnt_, iters);
       L(kloop);
       if (stage_a_) stage_a(rows, 0);
-      for (int s = 0; s < ku; ++s) emit_k_step(rows, vecs, n_last, kk_of(s), false, stage_a_ ? s : -1);
+      for (int s = 0; s < ku; ++s) emit_k_step(rows, vecs, n_last, kk_of(s), stage_a_ ? s : -1);
       const int kk = kk_of(ku);
       add_imm(acur_, a_disp(0, kk));
       add_imm(bcur_, b_disp(kk, 0));
       dec(kcnt_);
       jnz(kloop, T_NEAR);
-      for (int s = 0; s < rem; ++s) emit_k_step(rows, vecs, n_last, kk_of(s), s == rem - 1, -1);
+      for (int s = 0; s < rem; ++s) emit_k_step(rows, vecs, n_last, kk_of(s), -1);
     } else {
       const int staged = stage_a_ ? steps / stage_k * stage_k : 0;
       for (int s = 0; s < steps; ++s) {
         if (s < staged && s % stage_k == 0) stage_a(rows, s);
-        emit_k_step(rows, vecs, n_last, kk_of(s), s == steps - 1, s < staged ? s % stage_k : -1);
+        emit_k_step(rows, vecs, n_last, kk_of(s), s < staged ? s % stage_k : -1);
       }
     }
   }
 
-  // A(r, kk0 .. kk0 + 8) as f32 -> stack row r, for the block's rows; a B register is free here
+  // A(r, kk0 .. kk0 + 8) as f32 -> stack row r, for the block's rows; a B register is free here.
+  // The conversion is io::load's at 8 lanes, which zmm kernels use too (their k loop steps by 8).
   void stage_a(int rows, int kk0) {
     using namespace Xbyak;
     const Ymm t(blk_.mr * blk_.nv);
@@ -294,11 +296,9 @@ class brgemm_generator : public Xbyak::CodeGenerator {
     }
   }
 
-  // B vectors and A broadcasts of one k step (kk relative to acur/bcur, of the parity of the
-  // absolute k: the loop advances by an even count), and the FMAs; `last`: the batch pair's
-  // last k step.
-  // slot >= 0: A comes from column `slot` of the staged block.
-  void emit_k_step(int rows, int vecs, int n_last, int kk, bool last, int slot) {
+  // B vectors and A broadcasts of one k step (kk relative to acur/bcur), and the FMAs; slot >= 0:
+  // A comes from column `slot` of the staged block.
+  void emit_k_step(int rows, int vecs, int n_last, int kk, int slot) {
     using namespace Xbyak;
     const int nv = blk_.nv;
     if (product_ == k_product::maddwd) {
@@ -309,7 +309,7 @@ class brgemm_generator : public Xbyak::CodeGenerator {
     for (int v = 0; v < vecs; ++v) load_b(V(blk_.mr * nv + v), bcur_ + b_disp(kk, v), v == vecs - 1 ? n_last : kL, kk);
     for (int r = 0; r < rows; ++r) {
       if (slot >= 0) vbroadcastss(bc0, ptr[rsp + (r * stage_k + slot) * 4]);
-      else broadcast_a(bc0, acur_ + a_disp(r, kk), kk % 2 != 0, last);
+      else broadcast_a(bc0, acur_ + a_disp(r, kk));
       for (int v = 0; v < vecs; ++v) {
         const V b(blk_.mr * nv + v);
         if (product_ == k_product::dpbf16ps) vdpbf16ps(acc(r, v), b, bc0);
@@ -384,11 +384,7 @@ class brgemm_generator : public Xbyak::CodeGenerator {
     else vpand(b, b, consts_.u32(0xFFFF0000u));
   }
 
-  // One A value to every lane as f32. bf16 (A normal) reads it with its k neighbour as one
-  // dword, which needs no shuffle: an even k is the low half, moved up by a shift; an odd k is
-  // the high half of the dword that starts one element earlier, kept by a mask. Both reads stay
-  // inside the pair's k range except an even last k, which takes the word alone.
-  void broadcast_a(const V& v, const Xbyak::RegExp& a, bool odd_k, bool last_k) {
+  void broadcast_a(const V& v, const Xbyak::RegExp& a) {
     using namespace Xbyak;
     if (dot_ > 1) {  // the k group of one A row: 2 bf16 or 4 u8
       vpbroadcastd(v, ptr[a]);
@@ -397,15 +393,8 @@ class brgemm_generator : public Xbyak::CodeGenerator {
     switch (d_.a_type) {
       case dtype::f32: vbroadcastss(v, ptr[a]); break;
       case dtype::bf16:
-        if (d_.a_layout == gemm_layout::normal && odd_k) {
-          vbroadcastss(v, ptr[a - 2]);
-          if constexpr (avx512) vpandd(v, v, consts_.u32(0xFFFF0000u));
-          else vandps(v, v, consts_.u32(0xFFFF0000u));
-        } else {
-          if (d_.a_layout == gemm_layout::normal && !last_k) vbroadcastss(v, ptr[a]);
-          else vpbroadcastw(v, ptr[a]);
-          vpslld(v, v, 16);
-        }
+        vpbroadcastw(v, ptr[a]);
+        vpslld(v, v, 16);
         break;
       default: {  // f16
         const typename vec<V>::half h(v.getIdx());
