@@ -19,10 +19,10 @@
 // avx512_bf16, f16 at every level) are widened to f32 once: A into the scratch, B as it is
 // packed, both by the element-wise copy TPP; then the f32 kernels run. A converting kernel
 // widens every B value once per row block (and A in groups of 8 once per column block), and
-// those shifts and shuffles compete with the FMAs for the vector ports. Zen 3, 1 thread, 1024^3, three
-// alternating runs of the two builds: bf16 48-62 -> 65-77 GFLOP/s, f16 41-46 -> 68-79, with f32
-// at 65-70 in the same runs; Xeon (two runs): avx512 level bf16 75-76 -> 136, f16 57 -> 136-137,
-// amx level f16 52-57 -> 111-133. The cost: scratch for an f32 copy of A besides the packed B.
+// those shifts and shuffles compete with the FMAs for the vector ports. Zen 3, 1 thread, 1024^3,
+// three alternating runs of the two builds: bf16 48-62 -> 65-77 GFLOP/s, f16 41-46 -> 68-79,
+// with f32 at 65-70 in the same runs; Xeon (two runs): avx512 level bf16 75-76 -> 136, f16 57 ->
+// 136-137, amx level f16 52-57 -> 111-133. The cost: scratch for an f32 copy of A besides B's.
 #pragma once
 
 #include <algorithm>
@@ -117,17 +117,16 @@ inline void pack_block(char* dst, const char* src, long ld, int es, int rows, in
   }
 }
 
-// rows x cols of a row-major bf16 / f16 source (ld) -> f32 dst (ld dst_ld), through the
-// element-wise copy TPP (a per-thread cache hit after the first block of a shape). Edge blocks
-// are not padded: their kernels read only the rows and columns they have.
-inline void widen_block(char* dst, const char* src, dtype from, long ld, int rows, int cols, int dst_ld) {
+// The copy TPP that widens rows x cols of a row-major bf16 / f16 source (ld) to f32 (ld dst_ld).
+// Edge blocks are not padded: their kernels read only the rows and columns they have.
+inline unary_kernel widen_kernel(dtype from, long ld, int rows, int cols, int dst_ld) {
   unary_params u;
   u.rows = rows;
   u.cols = cols;
   u.in = operand{from, static_cast<int>(ld)};
   u.out = operand{dtype::f32, dst_ld};
   u.store = store_hint::cached;  // read back at once by the GEMM
-  unary(u)(src, dst);
+  return unary(u);
 }
 
 // The equation of gemm_params over a rows x cols block: arg(0) f32 with ld bn, then the inputs.
@@ -280,6 +279,16 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
         const int rows = er ? p.m % bm : bm, cols = ec ? p.n % bn : bn;
         if (rows && cols) eq_kernels[er][ec] = equation(detail::gemm_equation(p, rows, cols, bn));
       }
+  // Widening copies, dispatched here like the equation kernels: B blocks [whole k block / k tail]
+  // [whole columns / edge columns], A row blocks [whole / edge]
+  unary_kernel widen_b[2][2], widen_a[2];
+  for (int edge = 0; widen && edge < 2; ++edge) {
+    if (const int rows = edge ? p.m % bm : bm) widen_a[edge] = detail::widen_kernel(p.a.type, d.lda, rows, p.k, p.k);
+    for (int ec = 0; ec < 2; ++ec) {
+      const int krows = edge ? kt : bk, cols = ec ? p.n % bn : bn;
+      if (krows && cols) widen_b[edge][ec] = detail::widen_kernel(p.b.type, ldb, krows, cols, bn);
+    }
+  }
   const long ldd = d.d.ld ? d.d.ld : p.n, ldm = d.mask.ld ? d.mask.ld : (p.n + 7) / 8 * 8;
 
 #pragma omp parallel
@@ -291,7 +300,7 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
         char* const dst = Bp + (static_cast<std::size_t>(nb) * Kb + kb) * bblk;
         const char* const src = B + (static_cast<long>(kb) * bk * ldb + static_cast<long>(nb) * bn) * es_in;
         if (widen)
-          detail::widen_block(dst, src, p.b.type, ldb, rows, cols, bn);
+          widen_b[kb == Kf][cols < bn](src, dst);
         else
           detail::pack_block(dst, src, ldb, es, rows, cols, kb < Kf ? bk : ktp, bn, g);
       }
@@ -299,8 +308,7 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
 #pragma omp for schedule(static) nowait
       for (int mb = 0; mb < Mb; ++mb) {
         const long row0 = static_cast<long>(mb) * bm;
-        detail::widen_block(Aw + row0 * p.k * es, static_cast<const char*>(x.a) + row0 * d.lda * es_in, p.a.type, d.lda,
-                            std::min(bm, static_cast<int>(p.m - row0)), p.k, p.k);
+        widen_a[p.m - row0 < bm](static_cast<const char*>(x.a) + row0 * d.lda * es_in, Aw + row0 * p.k * es);
       }
     }
     if (copy_tail) {
