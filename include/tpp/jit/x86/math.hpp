@@ -8,7 +8,6 @@
 
 #include <array>
 #include <initializer_list>
-#include <cfloat>
 #include <cmath>
 #include <cstring>
 #include <deque>
