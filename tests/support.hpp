@@ -64,6 +64,20 @@ struct isa_scope {
   tpp::isa saved;
 };
 
+// Sets tpp::bf16_product for a scope.
+struct bf16_product_scope {
+  explicit bf16_product_scope(tpp::bf16_product p) : saved(tpp::get_bf16_product()) { tpp::set_bf16_product(p); }
+  ~bf16_product_scope() { tpp::set_bf16_product(saved); }
+  tpp::bf16_product saved;
+};
+
+// The bf16 products to test at a level: dot and fma where x86 has vdpbf16ps, else the default
+// (the setting changes nothing there).
+inline std::vector<tpp::bf16_product> bf16_products(tpp::isa level) {
+  if (tpp::is_x86(level) && level >= tpp::isa::avx512_bf16) return {tpp::bf16_product::dot, tpp::bf16_product::fma};
+  return {tpp::get_bf16_product()};
+}
+
 // Elements (bits for dtype::bit, rounded to bytes) an operand spans in memory.
 inline std::size_t span_bytes(const tpp::operand& o, int rows, int cols) {
   const long ld = o.ld ? o.ld : (o.type == tpp::dtype::bit ? (cols + 7) / 8 * 8 : cols);

@@ -1,4 +1,7 @@
 // ISA detection and the cap.
+#include <cstring>
+#include <string>
+
 #include "catch.hpp"
 #include "support.hpp"
 
@@ -36,4 +39,26 @@ TEST_CASE("cache sizes and the store-hint decision", "[cpu][stream]") {
   CHECK_FALSE(tpp::streams_output(tpp::store_hint::cached, 1e15));
   CHECK_FALSE(tpp::streams_output(tpp::store_hint::automatic, static_cast<double>(core)));
   CHECK(tpp::streams_output(tpp::store_hint::automatic, static_cast<double>(core) + 1));
+}
+
+TEST_CASE("the bf16 product applies where x86 has vdpbf16ps, and automatic follows the vendor", "[cpu]") {
+  tpp_test::bf16_product_scope keep(tpp::get_bf16_product());
+  const auto has_dot = [](tpp::isa l) { return tpp::is_x86(l) && l >= tpp::isa::avx512_bf16; };
+  tpp::set_bf16_product(tpp::bf16_product::dot);
+  for (tpp::isa l : tpp::all_isas) CHECK(tpp::bf16_dot_at(l) == has_dot(l));
+  tpp::set_bf16_product(tpp::bf16_product::fma);
+  for (tpp::isa l : tpp::all_isas) CHECK_FALSE(tpp::bf16_dot_at(l));
+  tpp::set_bf16_product(tpp::bf16_product::automatic);
+#if TPP_X86_64
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  REQUIRE(__get_cpuid(0, &a, &b, &c, &d));
+  char vendor[13] = {};
+  std::memcpy(vendor, &b, 4);
+  std::memcpy(vendor + 4, &d, 4);
+  std::memcpy(vendor + 8, &c, 4);
+  const bool intel = std::string(vendor) == "GenuineIntel";
+  for (tpp::isa l : tpp::all_isas) CHECK(tpp::bf16_dot_at(l) == (has_dot(l) && !intel));
+#else
+  for (tpp::isa l : tpp::all_isas) CHECK(tpp::bf16_dot_at(l) == has_dot(l));
+#endif
 }

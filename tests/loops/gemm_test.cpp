@@ -137,7 +137,10 @@ TEST_CASE("gemm: blocked GEMM with edges, beta, epilogue, bf16, f16, threads", "
       for (auto [m, n, k] : {std::tuple{1, 1, 1}, std::tuple{32, 48, 16}, std::tuple{70, 100, 37}, std::tuple{65, 97, 130}}) {
         check_gemm(m, n, k, tpp::dtype::f32, 0, false, threads, blocks::small, rng);
         check_gemm(m, n, k, tpp::dtype::f32, 1, true, threads, blocks::small, rng);
-        check_gemm(m, n, k, tpp::dtype::bf16, 0, false, threads, blocks::small, rng);
+        for (tpp::bf16_product product : bf16_products(level)) {  // VNNI with vdpbf16ps, or widened
+          bf16_product_scope use(product);
+          check_gemm(m, n, k, tpp::dtype::bf16, 0, false, threads, blocks::small, rng);
+        }
         check_gemm(m, n, k, tpp::dtype::f16, 1, true, threads, blocks::small, rng);
         check_gemm_int8(m, n, k, 1, threads, blocks::small, rng);
       }
@@ -155,6 +158,10 @@ TEST_CASE("gemm: default blocks with m, n and k edges", "[gemm]") {
         for (tpp::dtype t : {tpp::dtype::f32, tpp::dtype::bf16, tpp::dtype::f16}) {
           check_gemm(m, n, k, t, 0, false, threads, blocks::defaults, rng);
           check_gemm(m, n, k, t, 1, true, threads, blocks::defaults, rng);
+        }
+        for (tpp::bf16_product product : bf16_products(level)) {  // both bf16 paths where x86 has both
+          bf16_product_scope use(product);
+          check_gemm(m, n, k, tpp::dtype::bf16, 1, true, threads, blocks::defaults, rng);
         }
         check_gemm_int8(m, n, k, 0, threads, blocks::defaults, rng);  // k tails of 3, 2 and 1: padded quads
       }

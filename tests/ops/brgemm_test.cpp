@@ -299,12 +299,14 @@ bool expect_neon_jit(const tpp::brgemm_params& p, tpp::isa level) {
 
 // The JIT covers every case except these (documented in tpp/ops/brgemm.hpp).
 // B transposed with k and ldb in whole VNNI groups: staged in VNNI groups for u8 x i8, and for
-// bf16 from avx512_bf16 (vdpbf16ps / AMX); otherwise as B normal
+// bf16 where pairs multiply natively (vdpbf16ps under bf16_product::dot from avx512_bf16, AMX);
+// otherwise as B normal
 bool staged_vnni(const tpp::brgemm_params& p, tpp::isa level) {
   if (p.b_layout != tpp::gemm_layout::transposed || !tpp::is_x86(level)) return false;
   const int g = p.a.type == dtype::u8 ? 4 : 2, ldb = p.b.ld ? p.b.ld : p.k;
+  const bool native = level == tpp::isa::amx || tpp::bf16_dot_at(level);
   const bool kind = p.a.type == dtype::u8 ||
-                    (p.a.type == dtype::bf16 && p.a_layout == tpp::gemm_layout::normal && level >= tpp::isa::avx512_bf16);
+                    (p.a.type == dtype::bf16 && p.a_layout == tpp::gemm_layout::normal && native);
   return kind && p.k % g == 0 && ldb % g == 0;
 }
 
@@ -334,16 +336,30 @@ bool expect_tiles(const tpp::brgemm_params& p, tpp::isa level) {
   return false;
 }
 
+// vdpbf16ps runs for bf16 A normal with B in VNNI pairs (given or staged) outside AMX tiles
+// where the level has it and the bf16 product is dot (bf16_dot_at; its rule has its own test)
+bool expect_bf16_dot(const tpp::brgemm_params& p, tpp::isa level) {
+  return tpp::bf16_dot_at(level) && p.a.type == dtype::bf16 && p.a_layout == tpp::gemm_layout::normal &&
+         (p.b_layout == tpp::gemm_layout::vnni || staged_vnni(p, level)) && !expect_tiles(p, level);
+}
+
+// Every level, and at levels with vdpbf16ps both bf16 products (16-bit inputs only: the
+// setting is keyed for bf16 A, so f32 kernels would only repeat).
 void check_every_level(const gemm_case& c, std::mt19937& rng) {
   for (tpp::isa level : levels()) {
     isa_scope cap(level);
-    const tpp::brgemm_kernel k = tpp::brgemm(c.p);
-    REQUIRE(k.level() == level);
-    REQUIRE(k.jitted() == expect_jit(c.p, level));
-    REQUIRE(k.tiles() == expect_tiles(c.p, level));
-    for (bool flush_end : {true, false}) {
-      const outcome r = run_case(c, flush_end, rng, [&](const tpp::brgemm_call& call) { k(call); });
-      if (!r.ok) FAIL_CHECK(describe(c, level, flush_end) << ": " << r.why);
+    for (tpp::bf16_product product : bf16_products(level)) {
+      if (c.p.a.type != dtype::bf16 && product != tpp::bf16_product::dot && bf16_products(level).size() > 1) continue;
+      bf16_product_scope use(product);
+      const tpp::brgemm_kernel k = tpp::brgemm(c.p);
+      REQUIRE(k.level() == level);
+      REQUIRE(k.jitted() == expect_jit(c.p, level));
+      REQUIRE(k.tiles() == expect_tiles(c.p, level));
+      REQUIRE(k.bf16_dot() == expect_bf16_dot(c.p, level));
+      for (bool flush_end : {true, false}) {
+        const outcome r = run_case(c, flush_end, rng, [&](const tpp::brgemm_call& call) { k(call); });
+        if (!r.ok) FAIL_CHECK(describe(c, level, flush_end) << " (bf16 product " << tpp::name(product) << "): " << r.why);
+      }
     }
   }
 }

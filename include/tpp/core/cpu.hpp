@@ -1,4 +1,5 @@
-// CPU feature detection and ISA levels, with a cap (environment variable TPP_ISA or set_isa_cap).
+// CPU feature detection and ISA levels, with a cap (environment variable TPP_ISA or set_isa_cap),
+// and the x86 bf16 product (TPP_BF16_PRODUCT or set_bf16_product).
 #pragma once
 
 #include <atomic>
@@ -75,6 +76,7 @@ struct cpu_features {
   bool amx_tile = false, amx_bf16 = false, amx_int8 = false;
   bool os_ymm = false, os_zmm = false, os_tiles = false;  // XCR0 says the OS saves these registers
   bool tiles_granted = false;                            // Linux let this process use tile data
+  bool intel = false;                                    // CPUID vendor "GenuineIntel"
 };
 
 #if TPP_X86_64
@@ -99,6 +101,8 @@ inline cpu_features read_cpu_features() {
   cpu_features f;
 #if TPP_X86_64
   unsigned a, b, c, d;
+  if (!__get_cpuid(0, &a, &b, &c, &d)) return f;
+  f.intel = b == 0x756e6547u && d == 0x49656e69u && c == 0x6c65746eu;  // "Genu" "ineI" "ntel"
   if (!__get_cpuid(1, &a, &b, &c, &d)) return f;
   const bool osxsave = c & (1u << 27), avx = c & (1u << 28);
   f.fma = c & (1u << 12);
@@ -180,6 +184,54 @@ inline isa detected_isa() {
 // whatever x86 level runs ymm code. It is a feature beside the level chain, not a level in it:
 // there are CPUs with it and no AVX-512 (Alder Lake) and with AVX-512 and not it (Ice Lake).
 inline bool has_avx_vnni() { return detail::detected_features().avx_vnni && detail::detected_features().os_ymm; }
+
+// How x86 multiplies bf16 A by bf16 VNNI B outside AMX tiles, at levels with AVX512_BF16:
+//   dot        vdpbf16ps: a pair of k per instruction, accumulated in f32
+//   fma        bf16 widened to f32 (exact: a 16-bit shift) and multiplied by f32 FMAs; BRGEMM widens
+//              B as it loads it (and stages A), tpp::gemm widens A and B once before its blocks
+//   automatic  fma on Intel CPUs, dot on others
+// Why automatic is not always dot: on the device host (Sapphire-Rapids-class Xeon) a vdpbf16ps
+// loop reaches only half the FLOP rate of an f32 FMA loop (118 against 232 GFLOP/s per core; in
+// a slower session 47-78 against 102-155), so FMAs on widened values beat the dot. Same process,
+// both products alternated (third_party harness, medians): bf16 VNNI BRGEMM 64^3..128^3 and
+// 64^3 x 16 ran 33-76 GFLOP/s with vdpbf16ps and 62-125 widened; tpp::gemm bf16 1024^3 and
+// 4096x1024x1024 39-69 against 73-104. AMD Zen 4 has AVX512_BF16 too; it is not measured
+// here, so it keeps vdpbf16ps. AMX tiles are unaffected. TPP_BF16_PRODUCT=dot|fma|automatic
+// sets it at start.
+enum class bf16_product : std::uint8_t { automatic = 0, dot, fma };
+
+inline const char* name(bf16_product p) {
+  switch (p) {
+    case bf16_product::automatic: return "automatic";
+    case bf16_product::dot: return "dot";
+    case bf16_product::fma: return "fma";
+  }
+  return "?";
+}
+
+namespace detail {
+inline std::atomic<int>& bf16_product_slot() {
+  static std::atomic<int> slot{[] {
+    const char* env = std::getenv("TPP_BF16_PRODUCT");
+    if (!env || !*env) return static_cast<int>(bf16_product::automatic);
+    for (bf16_product p : {bf16_product::automatic, bf16_product::dot, bf16_product::fma})
+      if (std::string(env) == name(p)) return static_cast<int>(p);
+    fail("TPP_BF16_PRODUCT = \"", env, "\" is not a bf16 product; use one of automatic, dot, fma");
+  }()};
+  return slot;
+}
+}  // namespace detail
+
+// Kernels already dispatched keep their product; new dispatches see the new setting.
+inline void set_bf16_product(bf16_product p) { detail::bf16_product_slot().store(static_cast<int>(p)); }
+inline bf16_product get_bf16_product() { return static_cast<bf16_product>(detail::bf16_product_slot().load()); }
+
+// Whether kernels generated for `level` multiply bf16 VNNI pairs with vdpbf16ps (x86 only).
+inline bool bf16_dot_at(isa level) {
+  if (!is_x86(level) || level < isa::avx512_bf16) return false;
+  const bf16_product p = get_bf16_product();
+  return p == bf16_product::automatic ? !detail::detected_features().intel : p == bf16_product::dot;
+}
 
 // Caps the level kernels are generated for (tests use it to run every level the machine has).
 // Kernels already dispatched keep working; new dispatches see the new cap.

@@ -24,7 +24,7 @@ struct brgemm_desc {
   dtype bias = dtype::none;
   binary_op binary = binary_op::add;
   unary_op unary = unary_op::copy;
-  std::uint8_t pad = 0;
+  std::uint8_t bf16_dot = 0;  // bf16 A: 1 where VNNI pairs multiply with vdpbf16ps (bf16_dot_at)
   operand_desc d, mask;
   float alpha = 0;
 

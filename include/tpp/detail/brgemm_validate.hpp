@@ -46,6 +46,7 @@ inline brgemm_desc lower(const brgemm_params& p, isa level) {
          " is not supported; allowed: f32*f32, bf16*bf16, f16*f16, u8*i8");
   d.a_type = p.a.type;
   d.b_type = p.b.type;
+  d.bf16_dot = p.a.type == dtype::bf16 && bf16_dot_at(level);
   const bool integer = p.a.type == dtype::u8;
   if (integer ? p.c.type != dtype::i32 : !is_float_type(p.c.type))
     fail("tpp::brgemm: c.type = ", name(p.c.type), " is not supported for ", name(p.a.type),

@@ -2,7 +2,7 @@
 //
 //   C[m x n] = beta * C + A[m x k] * B[k x n], then the BRGEMM epilogue per block
 //
-//   B -> Bp [Nb][Kb][bk][bn] (VNNI: pairs for bf16 at avx512_bf16, quads for u8 x i8);  A in place
+//   B -> Bp [Nb][Kb][bk][bn] (VNNI: pairs for bf16 under vdpbf16ps or AMX, quads for u8 x i8);  A in place
 //   for (nb, mb) in parallel:
 //     C block (mb, nb) = brgemm(A[mb rows][whole k blocks], Bp[nb][..], stride batch)   in chunks
 //                      + brgemm(A[mb rows][k tail], Bp[nb][last])                        if k % bk
@@ -16,7 +16,7 @@
 // the edge size. Packs live in a per-thread scratch that only grows.
 //
 // bf16 and f16 that no instruction at the active x86 level multiplies natively (bf16 below
-// avx512_bf16, f16 at every level) are widened to f32 once: A into the scratch, B as it is
+// avx512_bf16 or where tpp::bf16_product is fma, f16 at every level) are widened to f32 once: A into the scratch, B as it is
 // packed, both by the element-wise copy TPP; then the f32 kernels run. A converting kernel
 // widens every B value once per row block (and A in groups of 8 once per column block), and
 // those shifts and shuffles compete with the FMAs for the vector ports. Zen 3, 1 thread, 1024^3,
@@ -214,10 +214,11 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
     for (int i = 0; i < ed.count; ++i) eq_reduces = eq_reduces || ed.nodes[i].kind == detail::expr_kind::reduce;
   }
   // B in VNNI groups of g k values: quads for u8 x i8 (every JIT product takes them), pairs for
-  // bf16 where vdpbf16ps / AMX multiply them
-  const int g = int8 ? 4 : bf16 && is_x86(active_isa()) && active_isa() >= isa::avx512_bf16 ? 2 : 1;
+  // bf16 where vdpbf16ps (tpp::bf16_product) or AMX multiply them
+  const isa level = active_isa();
+  const int g = int8 ? 4 : bf16 && (bf16_dot_at(level) || level == isa::amx) ? 2 : 1;
   const bool vnni = g > 1;
-  const bool widen = !vnni && (bf16 || p.a.type == dtype::f16) && is_x86(active_isa());
+  const bool widen = !vnni && (bf16 || p.a.type == dtype::f16) && is_x86(level);
   const dtype kt_type = widen ? dtype::f32 : p.a.type;  // what the kernels multiply
   const int es = size_of(kt_type), es_in = size_of(p.a.type);
   // k blocks: Kf whole ones of bk, then a tail of kt (ktp: padded with zero k to whole groups)

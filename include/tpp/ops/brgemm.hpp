@@ -55,6 +55,7 @@ struct brgemm_entry {
   std::size_t code_size = 0;
   int block_m = 0, block_n = 0;                 // register block (rows, columns) of the JIT code
   bool tiles = false;                           // AMX tiles
+  bool bf16_dot = false;                        // x86 vdpbf16ps multiplies the bf16 pairs
   const transform_entry* stage_b = nullptr;     // B transposed: B_i^T -> k x n (or VNNI), then code
 };
 
@@ -85,6 +86,7 @@ void jit_brgemm(brgemm_entry& e, const brgemm_desc& d) {
   if (!G::supports(d)) return;
   G g(d);
   publish(e, d, g, g.block().mr, g.block().nv * jit::x86::vec<V>::lanes);
+  e.bf16_dot = jit::x86::brgemm_k_product(d, jit::x86::vec<V>::avx512) == jit::x86::k_product::dpbf16ps;
 }
 
 inline void jit_brgemm_amx(brgemm_entry& e, const brgemm_desc& d) {
@@ -120,13 +122,13 @@ inline void generate_brgemm(brgemm_entry& e, const brgemm_desc& d) {
 }
 
 // Whether B transposed is staged in VNNI groups rather than as B normal: bf16 where the VNNI
-// kernel multiplies pairs natively (vdpbf16ps / AMX from avx512_bf16, bfdot at neon_bf16), and
+// kernel multiplies pairs natively (vdpbf16ps where d.bf16_dot, AMX, bfdot at neon_bf16), and
 // u8 x i8, whose every JIT product takes VNNI quads. k and ldb must be whole groups: B_i^T's rows
 // are then rows of 32-bit groups, and staging them is the 32-bit transpose (vnni_transpose).
 inline bool stages_vnni(const brgemm_desc& d) {
   const int g = size_of(d.b_type) == 1 ? 4 : 2;
   const bool bf16_dot = d.a_type == dtype::bf16 && d.a_layout == gemm_layout::normal &&
-                        d.level >= (is_arm(d.level) ? isa::neon_bf16 : isa::avx512_bf16);
+                        (is_arm(d.level) ? d.level >= isa::neon_bf16 : d.bf16_dot || d.level >= isa::amx);
   return (bf16_dot || d.a_type == dtype::u8) && d.k % g == 0 && d.ldb % g == 0;
 }
 
@@ -188,6 +190,7 @@ inline brgemm_raw_key raw_key(const brgemm_params& p, isa level) {
   k.w[8] = pack(e.d);
   k.w[9] = pack(e.mask);
   k.w[10] = alpha;
+  k.w[11] = p.a.type == dtype::bf16 && bf16_dot_at(level);  // the bf16 product setting
   return k;
 }
 
@@ -270,6 +273,8 @@ class brgemm_kernel {
   bool jitted() const { return e_ && e_->code != nullptr; }
   // Whether the kernel multiplies on AMX tiles.
   bool tiles() const { return e_ && e_->tiles; }
+  // Whether the x86 zmm kernel multiplies bf16 pairs with vdpbf16ps (tpp::bf16_product).
+  bool bf16_dot() const { return e_ && e_->bf16_dot; }
   isa level() const { return e_->desc.level; }
   // The register block of the JIT code (rows x columns of C per micro-kernel step); 0 if none.
   int block_m() const { return e_->block_m; }

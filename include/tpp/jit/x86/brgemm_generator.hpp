@@ -45,7 +45,8 @@ namespace tpp::jit::x86 {
 
 // How the vector generator multiplies A by B, decided once per descriptor and register width:
 //   fma       f32 FMAs, bf16/f16 converted to f32 as loaded (one k value per step)
-//   dpbf16ps  bf16 A normal x bf16 VNNI B, zmm at avx512_bf16+ (pairs of k)
+//   dpbf16ps  bf16 A normal x bf16 VNNI B, zmm at avx512_bf16+ where d.bf16_dot (pairs of k;
+//             otherwise the pairs are widened and multiplied by fma: tpp::bf16_product says why)
 //   dpbusd    u8 A normal x i8 VNNI B, zmm at avx512_bf16+ (AVX512_VNNI; quads of k), or ymm
 //             where the CPU has AVX-VNNI (VEX encoding, any level that runs ymm code)
 //   maddwd    u8 A normal x i8 VNNI B on ymm otherwise: bytes widened to 16 bits, two vpmaddwd
@@ -59,7 +60,7 @@ inline k_product brgemm_k_product(const detail::brgemm_desc& d, bool zmm) {
     if (dot_isa || (!zmm && has_avx_vnni())) return k_product::dpbusd;
     return zmm ? k_product::none : k_product::maddwd;
   }
-  if (d.a_type == dtype::bf16 && groups && dot_isa) return k_product::dpbf16ps;
+  if (d.a_type == dtype::bf16 && groups && dot_isa && d.bf16_dot) return k_product::dpbf16ps;
   return k_product::fma;
 }
 // k values per multiply step
