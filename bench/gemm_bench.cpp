@@ -267,6 +267,9 @@ void register_all() {
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   benchmark::AddCustomContext("tpp_isa", tpp::name(tpp::active_isa()));
+  // what the bf16 rows multiply with where the level has vdpbf16ps (tpp::bf16_product)
+  if (tpp::is_x86(tpp::active_isa()) && tpp::active_isa() >= tpp::isa::avx512_bf16)
+    benchmark::AddCustomContext("tpp_bf16_product", tpp::bf16_dot_at(tpp::active_isa()) ? "dot" : "fma");
   register_all();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -63,7 +63,8 @@ def gemm_report(ctx, runs):
         rows[key][impl] = b
     if not order:
         return
-    print(f"tpp GEMM / BRGEMM (m x n x k [x batch]), ISA {ctx.get('tpp_isa', '?')}; peaks per core "
+    product = f" (bf16 product {ctx['tpp_bf16_product']})" if "tpp_bf16_product" in ctx else ""
+    print(f"tpp GEMM / BRGEMM (m x n x k [x batch]), ISA {ctx.get('tpp_isa', '?')}{product}; peaks per core "
           "measured in this run: " + ", ".join(f"{dt} {v:.1f} ({ins})" for dt, (v, ins) in peaks.items()))
     print()
     anchors = ["libxsmm", "openblas", "onednn"]
