@@ -194,8 +194,8 @@ inline bool has_avx_vnni() { return detail::detected_features().avx_vnni && deta
 // loop reaches only half the FLOP rate of an f32 FMA loop (118 against 232 GFLOP/s per core; in
 // a slower session 47-78 against 102-155), so FMAs on widened values beat the dot. Same process,
 // both products alternated (third_party harness, medians): bf16 VNNI BRGEMM 64^3..128^3 and
-// 64^3 x 16 ran 33-76 GFLOP/s with vdpbf16ps and 62-125 widened; tpp::gemm bf16 1024^3 and
-// 4096x1024x1024 39-69 against 73-104. AMD Zen 4 has AVX512_BF16 too; it is not measured
+// 64^3 x 16 ran 32-76 GFLOP/s with vdpbf16ps and 62-125 widened; tpp::gemm bf16 1024^3 and
+// 4096x1024x1024 39-74 against 72-104. AMD Zen 4 has AVX512_BF16 too; it is not measured
 // here, so it keeps vdpbf16ps. AMX tiles are unaffected. TPP_BF16_PRODUCT=dot|fma|automatic
 // sets it at start.
 enum class bf16_product : std::uint8_t { automatic = 0, dot, fma };
