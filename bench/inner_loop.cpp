@@ -1,6 +1,7 @@
 // Writes the BRGEMM kernels whose inner loops the README compares (f32 64x64x64, stride batch, as
-// in the BRGEMM 64^3 x 16 benchmark; bf16 with VNNI B) for each ISA's generator, whatever the host
-// CPU: generating code does not run it. bench/inner_loop.py disassembles and counts them.
+// in the BRGEMM 64^3 x 16 benchmark; bf16 with VNNI B, and bf16 B normal converted at neon) for
+// each ISA's generator, whatever the host CPU: generating code does not run it.
+// bench/inner_loop.py disassembles and counts them.
 //
 //   tpp_inner_loop DIR   ->  DIR/<isa>_<dtype>.bin  (raw code: x86-64 or A64)
 #include <cstdio>
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   }
   const std::string dir = argv[1];
   using tpp::isa;
+  tpp::set_bf16_product(tpp::bf16_product::dot);  // the avx512_bf16 rows are the vdpbf16ps kernel
   for (tpp::dtype t : {tpp::dtype::f32, tpp::dtype::bf16}) {
     const std::string suffix = std::string("_") + tpp::name(t) + ".bin";
 #if TPP_X86_64
@@ -52,5 +54,11 @@ int main(int argc, char** argv) {
     tpp::jit::a64::brgemm_generator g(tpp::detail::lower(shape(t), arm));
     write(dir + "/" + tpp::name(arm) + suffix, g.words().data(), g.words().size() * 4);
   }
+  // bf16 B normal at neon (no BF16): each B vector widened as it is loaded, what tpp::gemm avoids
+  // there by widening A and B to f32 once
+  tpp::brgemm_params q = shape(tpp::dtype::bf16);
+  q.b_layout = tpp::gemm_layout::normal;
+  tpp::jit::a64::brgemm_generator w(tpp::detail::lower(q, isa::neon));
+  write(dir + "/neon_bf16_converted.bin", w.words().data(), w.words().size() * 4);
   return 0;
 }

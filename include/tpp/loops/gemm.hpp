@@ -2,7 +2,7 @@
 //
 //   C[m x n] = beta * C + A[m x k] * B[k x n], then the BRGEMM epilogue per block
 //
-//   B -> Bp [Nb][Kb][bk][bn] (VNNI: pairs for bf16 under vdpbf16ps or AMX, quads for u8 x i8);  A in place
+//   B -> Bp [Nb][Kb][bk][bn] (VNNI: pairs for bf16 under vdpbf16ps, AMX or bfdot, quads for u8 x i8);  A in place
 //   for (nb, mb) in parallel:
 //     C block (mb, nb) = brgemm(A[mb rows][whole k blocks], Bp[nb][..], stride batch)   in chunks
 //                      + brgemm(A[mb rows][k tail], Bp[nb][last])                        if k % bk
@@ -15,14 +15,17 @@
 // padded with zero k in both operands, so its A rows are then copied. m and n edges use kernels of
 // the edge size. Packs live in a per-thread scratch that only grows.
 //
-// bf16 and f16 that no instruction at the active x86 level multiplies natively (bf16 below
-// avx512_bf16 or where tpp::bf16_product is fma, f16 at every level) are widened to f32 once: A into the scratch, B as it is
-// packed, both by the element-wise copy TPP; then the f32 kernels run. A converting kernel
+// bf16 and f16 that no instruction at the active level multiplies natively (bf16 below
+// avx512_bf16 or where tpp::bf16_product is fma, and at neon; f16 at every level) are widened to
+// f32 once: A into the scratch, B as it is packed, both by the element-wise copy TPP; then the
+// f32 kernels run. A converting kernel
 // widens every B value once per row block (and A in groups of 8 once per column block), and
 // those shifts and shuffles compete with the FMAs for the vector ports. Zen 3, 1 thread, 1024^3,
 // three alternating runs of the two builds: bf16 48-62 -> 65-77 GFLOP/s, f16 41-46 -> 68-79,
 // with f32 at 65-70 in the same runs; Xeon (two runs): avx512 level bf16 75-76 -> 136, f16 57 ->
 // 136-137, amx level f16 52-57 -> 111-133. The cost: scratch for an f32 copy of A besides B's.
+// AArch64 follows the same rule (bfdot on VNNI pairs at neon_bf16, widened otherwise) by
+// analogy: no Arm hardware here to time it; qemu runs its tests.
 #pragma once
 
 #include <algorithm>
@@ -214,11 +217,12 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
     for (int i = 0; i < ed.count; ++i) eq_reduces = eq_reduces || ed.nodes[i].kind == detail::expr_kind::reduce;
   }
   // B in VNNI groups of g k values: quads for u8 x i8 (every JIT product takes them), pairs for
-  // bf16 where vdpbf16ps (tpp::bf16_product) or AMX multiply them
+  // bf16 where vdpbf16ps (tpp::bf16_product), AMX or bfdot (neon_bf16) multiply them
   const isa level = active_isa();
-  const int g = int8 ? 4 : bf16 && (bf16_dot_at(level) || level == isa::amx) ? 2 : 1;
+  const bool pairs = bf16_dot_at(level) || level == isa::amx || level == isa::neon_bf16;
+  const int g = int8 ? 4 : bf16 && pairs ? 2 : 1;
   const bool vnni = g > 1;
-  const bool widen = !vnni && (bf16 || p.a.type == dtype::f16) && is_x86(level);
+  const bool widen = !vnni && (bf16 || p.a.type == dtype::f16) && level != isa::ref;
   const dtype kt_type = widen ? dtype::f32 : p.a.type;  // what the kernels multiply
   const int es = size_of(kt_type), es_in = size_of(p.a.type);
   // k blocks: Kf whole ones of bk, then a tail of kt (ktp: padded with zero k to whole groups)
