@@ -343,13 +343,14 @@ bool expect_bf16_dot(const tpp::brgemm_params& p, tpp::isa level) {
          (p.b_layout == tpp::gemm_layout::vnni || staged_vnni(p, level)) && !expect_tiles(p, level);
 }
 
-// Every level, and at levels with vdpbf16ps both bf16 products (16-bit inputs only: the
-// setting is keyed for bf16 A, so f32 kernels would only repeat).
+// Every level, and for bf16 A at levels with vdpbf16ps both bf16 products (other types ignore
+// the setting, so their kernels would only repeat).
 void check_every_level(const gemm_case& c, std::mt19937& rng) {
   for (tpp::isa level : levels()) {
     isa_scope cap(level);
-    for (tpp::bf16_product product : bf16_products(level)) {
-      if (c.p.a.type != dtype::bf16 && product != tpp::bf16_product::dot && bf16_products(level).size() > 1) continue;
+    const auto products = c.p.a.type == dtype::bf16 ? bf16_products(level)
+                                                    : std::vector<tpp::bf16_product>{tpp::get_bf16_product()};
+    for (tpp::bf16_product product : products) {
       bf16_product_scope use(product);
       const tpp::brgemm_kernel k = tpp::brgemm(c.p);
       REQUIRE(k.level() == level);
