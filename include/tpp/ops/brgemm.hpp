@@ -13,7 +13,8 @@
 // with VNNI B run on AMX tiles when k allows 8+ VNNI groups per tile step (tiles() says so).
 // B transposed is staged: each call transposes the count B_i with the transform TPP into a
 // per-thread buffer, then runs the B-normal kernel on it (O(k n) per B_i against O(m n k) of
-// work), or the VNNI kernel for bf16 where it multiplies pairs natively and for u8*i8 (k and ldb
+// work), or the VNNI kernel for bf16 where it multiplies pairs natively (vdpbf16ps under
+// tpp::bf16_product dot, AMX, bfdot) and for u8*i8 (k and ldb
 // in whole groups: stages_vnni). The transposes are JIT on x86 and NEON. f16 VNNI B is
 // unpacked to f32 as it is loaded. u8*i8 with B normal, or transposed with k or ldb not a
 // multiple of 4, runs the reference (jitted() says which).

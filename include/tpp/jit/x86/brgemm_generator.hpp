@@ -12,7 +12,8 @@
 //
 // The block shape (mr, nv) comes from a small cost model over the real m and n (choose_block).
 // f32 multiplies with FMA; at avx512_bf16 and above, VNNI B is multiplied by dot products on its
-// k groups: bf16 pairs with vdpbf16ps, u8*i8 quads with vpdpbusd (exact i32 sums; on ymm too
+// k groups: bf16 pairs with vdpbf16ps (where tpp::bf16_product says dot; else widened as
+// loaded, like other bf16), u8*i8 quads with vpdpbusd (exact i32 sums; on ymm too
 // where the CPU has AVX-VNNI). Otherwise on ymm u8*i8 quads are widened to 16 bits (A: and /
 // shift, B: shifts with sign) and multiplied by two vpmaddwd, even and odd bytes (exact: |a b| < 2^15, and a pair's sum fits i32; vpmaddubsw
 // would saturate a pair's sum at 2^15). Other bf16 and f16 inputs (f16 VNNI B too: one k's
