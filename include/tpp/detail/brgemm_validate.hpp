@@ -31,6 +31,13 @@ inline void check_no_broadcast(const char* field, const operand& o) {
     fail("tpp::brgemm: ", field, ".bcast = ", name(o.bcast), ", but GEMM operands cannot broadcast");
 }
 
+// The bf16 product key of p at `level`: set for bf16 A where pairs multiply with vdpbf16ps.
+// Both the descriptor and the front-cache key carry it, so a changed setting never hits a stale
+// kernel.
+inline bool uses_bf16_dot(const brgemm_params& p, isa level) {
+  return p.a.type == dtype::bf16 && bf16_dot_at(level);
+}
+
 inline brgemm_desc lower(const brgemm_params& p, isa level) {
   const call_ctx ctx{"brgemm", "gemm"};
   check_extent(ctx, "m", p.m);
@@ -46,7 +53,7 @@ inline brgemm_desc lower(const brgemm_params& p, isa level) {
          " is not supported; allowed: f32*f32, bf16*bf16, f16*f16, u8*i8");
   d.a_type = p.a.type;
   d.b_type = p.b.type;
-  d.bf16_dot = p.a.type == dtype::bf16 && bf16_dot_at(level);
+  d.bf16_dot = uses_bf16_dot(p, level);
   const bool integer = p.a.type == dtype::u8;
   if (integer ? p.c.type != dtype::i32 : !is_float_type(p.c.type))
     fail("tpp::brgemm: c.type = ", name(p.c.type), " is not supported for ", name(p.a.type),

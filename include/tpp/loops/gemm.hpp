@@ -20,10 +20,10 @@
 // f32 once: A into the scratch, B as it is packed, both by the element-wise copy TPP; then the
 // f32 kernels run. A converting kernel widens every B value once per row block (and A in groups
 // of 8 once per column block), and those shifts and shuffles compete with the FMAs for the
-// vector ports. Zen 3, 1 thread, 1024^3,
-// three alternating runs of the two builds: bf16 48-62 -> 65-77 GFLOP/s, f16 41-46 -> 68-79,
-// with f32 at 65-70 in the same runs; Xeon (two runs): avx512 level bf16 75-76 -> 136, f16 57 ->
-// 136-137, amx level f16 52-57 -> 111-133. The cost: scratch for an f32 copy of A besides B's.
+// vector ports. Zen 3, 1 thread, 1024^3, three alternating runs of the two builds: bf16 48-62 ->
+// 65-77 GFLOP/s, f16 41-46 -> 68-79, with f32 at 65-70 in the same runs; Xeon (two runs): avx512
+// level bf16 75-76 -> 136, f16 57 -> 136-137, amx level f16 52-57 -> 111-133. The cost: scratch
+// for an f32 copy of A besides B's.
 // AArch64 follows the same rule (bfdot on VNNI pairs at neon_bf16, widened otherwise) by
 // analogy: no Arm hardware here to time it; qemu runs its tests.
 #pragma once

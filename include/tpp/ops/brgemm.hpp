@@ -191,7 +191,7 @@ inline brgemm_raw_key raw_key(const brgemm_params& p, isa level) {
   k.w[8] = pack(e.d);
   k.w[9] = pack(e.mask);
   k.w[10] = alpha;
-  k.w[11] = p.a.type == dtype::bf16 && bf16_dot_at(level);  // the bf16 product setting
+  k.w[11] = uses_bf16_dot(p, level);
   return k;
 }
 
