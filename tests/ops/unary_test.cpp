@@ -6,6 +6,7 @@
 #include "eltwise_check.hpp"
 
 using namespace tpp_test;
+using tpp::broadcast;
 using tpp::dtype;
 using tpp::unary_op;
 
@@ -104,35 +105,66 @@ TEST_CASE("relu writes its bitmask and relu_inv reads it", "[unary][mask]") {
     }
 }
 
-// A copy between operands of one 16-bit type moves bits (copy_as_pairs): every one of the 65536
-// patterns, signalling NaNs and subnormals included, comes out as it went in, at every level
-// (at avx512_bf16 a conversion would flush bf16 subnormals, and any conversion quiets NaNs).
-// Rows of 256 (even) with even lds, packed or padded, against guard pages on both sides.
+// A copy between operands of one 16-bit type moves bits: every one of the 65536 patterns,
+// signalling NaNs and subnormals included, comes out as it went in, at every level (at
+// avx512_bf16 a conversion would flush bf16 subnormals, and any conversion quiets NaNs). Even
+// rows with even lds run as f32 pairs (copy_as_pairs); odd widths, odd lds and broadcasts move one
+// element per 32-bit lane (copies_bits). Operands against guard pages on both sides.
 TEST_CASE("a same-type 16-bit copy keeps every bit pattern", "[unary]") {
+  struct copy_case {
+    int rows, cols, ldi, ldo;
+    broadcast bcast;
+  };
+  const copy_case cases[] = {
+      {256, 256, 256, 256, broadcast::none},    // packed: one row of pairs
+      {256, 256, 262, 268, broadcast::none},    // even lds: pairs row by row
+      {257, 255, 255, 255, broadcast::none},    // packed, odd: one row of 65535
+      {256, 257, 257, 259, broadcast::none},    // odd width and lds
+      {256, 256, 257, 256, broadcast::none},    // even width, odd in ld
+      {65536, 3, 1, 3, broadcast::column},      // one value per row
+      {2, 65535, 0, 65535, broadcast::row},     // one row for all rows
+      {3, 5, 0, 5, broadcast::scalar},          // one value (patterns below)
+  };
   for (dtype t : {dtype::bf16, dtype::f16})
-    for (int pad : {0, 6})
+    for (const copy_case& k : cases)
       for (tpp::isa level : levels()) {
         isa_scope cap(level);
         tpp::unary_params p;
-        p.rows = p.cols = 256;
-        p.in = {t, pad ? 256 + pad : 0};
-        p.out = {t, pad ? 256 + 2 * pad : 0};
-        const int ldi = 256 + pad, ldo = 256 + 2 * pad;
-        for (bool flush_end : {true, false}) {
-          guarded in(static_cast<std::size_t>(255 * ldi + 256) * 2, flush_end);
-          guarded out(static_cast<std::size_t>(255 * ldo + 256) * 2, flush_end);
-          auto* x = in.as<std::uint16_t>();
-          auto* y = out.as<std::uint16_t>();
-          for (int r = 0; r < 256; ++r)
-            for (int c = 0; c < 256; ++c) x[r * ldi + c] = static_cast<std::uint16_t>(r * 256 + c);
-          tpp::unary(p)(x, y);
-          int wrong = 0;
-          for (int r = 0; r < 256; ++r)
-            for (int c = 0; c < 256; ++c) wrong += y[r * ldo + c] != x[r * ldi + c];
-          INFO(tpp::name(t) << " copy, pad " << pad << ", level " << tpp::name(level) << ": " << wrong
-                            << " of 65536 patterns changed");
-          CHECK(wrong == 0);
-        }
+        p.rows = k.rows;
+        p.cols = k.cols;
+        p.in = {t, k.bcast == broadcast::none && k.ldi != k.cols ? k.ldi : 0, k.bcast};
+        p.out = {t, k.ldo != k.cols ? k.ldo : 0};
+        const long in_count = k.bcast == broadcast::none     ? static_cast<long>(k.rows - 1) * k.ldi + k.cols
+                              : k.bcast == broadcast::column ? k.rows
+                              : k.bcast == broadcast::row    ? k.cols
+                                                             : 1;
+        const auto in_index = [&](long r, long c) {
+          return k.bcast == broadcast::none     ? r * k.ldi + c
+                 : k.bcast == broadcast::column ? r
+                 : k.bcast == broadcast::row    ? c
+                                                : 0L;
+        };
+        const tpp::unary_kernel kern = tpp::unary(p);
+        // a scalar takes a few patterns that a conversion would change, one call each
+        const std::vector<std::uint16_t> firsts =
+            k.bcast == broadcast::scalar ? std::vector<std::uint16_t>{0x7F81, 0xFF81, 0x7C01, 0x0001, 0x8003, 0x7FFF}
+                                         : std::vector<std::uint16_t>{0};
+        for (std::uint16_t first : firsts)
+          for (bool flush_end : {true, false}) {
+            guarded in(static_cast<std::size_t>(in_count) * 2, flush_end);
+            guarded out(static_cast<std::size_t>(static_cast<long>(k.rows - 1) * k.ldo + k.cols) * 2, flush_end);
+            auto* x = in.as<std::uint16_t>();
+            auto* y = out.as<std::uint16_t>();
+            for (long i = 0; i < in_count; ++i) x[i] = static_cast<std::uint16_t>(first + i);
+            kern(x, y);
+            long wrong = 0;
+            for (long r = 0; r < k.rows; ++r)
+              for (long c = 0; c < k.cols; ++c) wrong += y[r * k.ldo + c] != x[in_index(r, c)];
+            INFO(tpp::name(t) << " copy " << k.rows << " x " << k.cols << ", ld " << k.ldi << " -> " << k.ldo
+                              << ", broadcast " << static_cast<int>(k.bcast) << ", first pattern " << first
+                              << ", level " << tpp::name(level) << ": " << wrong << " elements changed");
+            CHECK(wrong == 0);
+          }
       }
 }
 

@@ -41,6 +41,17 @@ struct eltwise_desc {
   binary_op bop() const { return static_cast<binary_op>(op); }
   const char* op_name() const { return fam == family::unary ? name(uop()) : name(bop()); }
 };
+
+// A copy between operands of one 16-bit type (bf16 or f16) moves bits: the kernels and the
+// reference widen each element to a 32-bit lane by zero extension and narrow it back by
+// truncation, with no conversion, so signalling NaNs keep their payloads and, where a
+// conversion would flush them (vcvtneps2bf16), subnormals stay. Shapes that copy_as_pairs
+// turns into f32 copies never get here; this covers odd widths, odd lds and broadcasts.
+inline bool copies_bits(const eltwise_desc& d) {
+  const dtype t = d.dst.type;
+  return d.fam == family::unary && d.uop() == unary_op::copy && d.src[0].type == t &&
+         (t == dtype::bf16 || t == dtype::f16);
+}
 static_assert(std::has_unique_object_representations_v<operand_desc>, "no padding in keys");
 static_assert(sizeof(eltwise_desc) == 4 + 8 + 4 * sizeof(operand_desc) + 4, "no padding in keys");
 

@@ -93,9 +93,9 @@ inline void collapse_rows(eltwise_desc& d) {
 
 // A copy between operands of one 16-bit type moves bits: with an even count of elements per row
 // (and even row strides), each pair is one 32-bit lane of an f32 copy, which loads and stores
-// without arithmetic. So no conversion runs (Zen 3, bf16 64 x 64: 21.5 -> 169 GB/s), and
-// NaN payloads and, at avx512_bf16, subnormals (which vcvtneps2bf16 flushes) stay as they were.
-// Other shapes convert through f32 as before; the reference runs this same descriptor.
+// without arithmetic (Zen 3, bf16 64 x 64: 21.5 -> 169 GB/s). Other shapes (odd widths or lds,
+// broadcasts) stay 16-bit, and copies_bits moves their bits one element per 32-bit lane; either
+// way NaN payloads and subnormals stay as they were. The reference runs the same descriptor.
 inline void copy_as_pairs(eltwise_desc& d) {
   const dtype t = d.dst.type;
   if (d.fam != family::unary || d.uop() != unary_op::copy || d.src[0].type != t) return;

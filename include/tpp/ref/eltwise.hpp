@@ -36,6 +36,13 @@ inline void set_bit(void* p, long idx, bool v) {
 inline void eltwise(const tpp::detail::eltwise_desc& d, const tpp::detail::eltwise_args& a) {
   using namespace detail_;
   const operand_desc &s0 = d.src[0], &s1 = d.src[1], &o = d.dst, &m = d.mask;
+  if (tpp::detail::copies_bits(d)) {  // a same-type 16-bit copy moves bits, as the kernels do
+    for (long i = 0; i < d.rows; ++i)
+      for (long j = 0; j < d.cols; ++j)
+        static_cast<std::uint16_t*>(a.dst)[i * o.ld + j] =
+            static_cast<const std::uint16_t*>(a.src0)[index_of(s0, i, j)];
+    return;
+  }
   for (long i = 0; i < d.rows; ++i) {
     for (long j = 0; j < d.cols; ++j) {
       const float x = s0.type == dtype::none ? 0.0f : load_as_f32(a.src0, s0.type, index_of(s0, i, j));

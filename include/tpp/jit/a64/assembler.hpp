@@ -188,6 +188,7 @@ class assembler {
   void fcvtns(vreg d, vreg n) { vec2(0x4E21A800u, "fcvtns", d, n); }
   void scvtf(vreg d, vreg n) { vec2(0x4E21D800u, "scvtf", d, n); }
   void sqxtn_4h(vreg d, vreg n) { arr2(0x0E614800u, "sqxtn", d, ".4h", n, ".4s"); }
+  void xtn_4h(vreg d, vreg n) { arr2(0x0E612800u, "xtn", d, ".4h", n, ".4s"); }
   void sqxtun_4h(vreg d, vreg n) { arr2(0x2E612800u, "sqxtun", d, ".4h", n, ".4s"); }
   void sqxtn_8b(vreg d, vreg n) { arr2(0x0E214800u, "sqxtn", d, ".8b", n, ".8h"); }
   void uqxtn_8b(vreg d, vreg n) { arr2(0x2E214800u, "uqxtn", d, ".8b", n, ".8h"); }

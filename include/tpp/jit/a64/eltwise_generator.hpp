@@ -19,7 +19,8 @@
 //           x86 formulas in the same op order)
 //   compares  gt, ge, lt, le, eq, ne into a bitmask (fcm* lane masks, weighted, summed by addv)
 //   bitmasks  relu's mask out (x > 0) and relu_inv's mask in (cmtst against the lane weights)
-// bf16 inputs widen at any level; bf16 output needs BF16 (bfcvtn, round to nearest even).
+// bf16 inputs widen at any level; bf16 output needs BF16 (bfcvtn, round to nearest even), except
+// in a same-type 16-bit copy, which moves bits (uxtl in, xtn out) at every level.
 // desc.stream (store_hint; set only for f32 out): each full 16-column block of out is two stnp
 // (store pair, non-temporal hint); the rest of a row stays ordinary stores.
 // Uses x0-x15, v0-v7 and v16-v31 only: nothing AAPCS64 asks to save.
@@ -46,7 +47,9 @@ inline bool eltwise_supports(const detail::eltwise_desc& d) {
   };
   const bool compare = d.fam == detail::family::binary && is_compare(d.bop());
   if (compare) return d.dst.type == dtype::bit && io_type(d.src[0].type) && io_type(d.src[1].type);
-  if (!io_type(d.dst.type) || (d.dst.type == dtype::bf16 && d.level < isa::neon_bf16)) return false;
+  // a bf16 out is rounded by bfcvtn (BF16), except a same-type copy, which moves bits
+  if (!io_type(d.dst.type) || (d.dst.type == dtype::bf16 && d.level < isa::neon_bf16 && !detail::copies_bits(d)))
+    return false;
   if (d.fam == detail::family::unary) {
     if (d.mask.type != dtype::none && d.uop() != unary_op::relu) return false;
     if (d.uop() == unary_op::zero) return true;
@@ -62,7 +65,10 @@ inline bool eltwise_supports(const detail::eltwise_desc& d) {
 
 class eltwise_generator {
  public:
-  explicit eltwise_generator(const detail::eltwise_desc& d) : d_(d) { emit(); }
+  explicit eltwise_generator(const detail::eltwise_desc& d) : d_(d) {
+    io_.set_raw16(detail::copies_bits(d));
+    emit();
+  }
   const std::vector<std::uint32_t>& words() const { return a_.words(); }
 
  private:

@@ -20,6 +20,10 @@ class lane_io {
   // s0, s1: scratch x registers this helper may clobber at any call
   lane_io(assembler& a, xreg s0, xreg s1) : a_(a), s0_(s0), s1_(s1) {}
 
+  // Bit moves for 16-bit types (detail::copies_bits): load zero-extends each element into its
+  // 32-bit lane (uxtl) and store truncates it back (xtn), with no conversion either way.
+  void set_raw16(bool raw) { raw16_ = raw; }
+
   // d = n + v (any v; through s1 when it is not an add immediate)
   void add_imm(xreg d, xreg n, long v) {
     if (v == 0) {
@@ -65,13 +69,15 @@ class lane_io {
     widen(dst, t);
   }
   void widen(vreg r, dtype t) {
-    if (t == dtype::bf16) a_.shll16(r, r);
+    if (raw16_ && size_of(t) == 2) a_.uxtl_4s(r, r);
+    else if (t == dtype::bf16) a_.shll16(r, r);
     else if (t == dtype::f16) a_.fcvtl(r, r);
   }
   // f32 lanes of src stored as type t (src is narrowed in place for 16-bit types; bf16 needs
   // BF16).
   void store(vreg src, dtype t, xreg base, long off, int lanes) {
-    if (t == dtype::bf16) a_.bfcvtn(src, src);
+    if (raw16_ && size_of(t) == 2) a_.xtn_4h(src, src);
+    else if (t == dtype::bf16) a_.bfcvtn(src, src);
     else if (t == dtype::f16) a_.fcvtn(src, src);
     access(false, src, size_of(t), base, off, lanes);
   }
@@ -93,6 +99,7 @@ class lane_io {
 
   assembler& a_;
   xreg s0_, s1_;
+  bool raw16_ = false;
 };
 
 }  // namespace tpp::jit::a64

@@ -72,6 +72,7 @@ class eltwise_generator : public Xbyak::CodeGenerator {
         math_(*this, consts_),
         inj_(*this, consts_),
         io_(*this, consts_, d.level >= isa::avx512_bf16, V(vec<V>::count - 1)) {
+    io_.set_raw16(detail::copies_bits(d));
     plan();
     emit();
   }

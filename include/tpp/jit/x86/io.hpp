@@ -26,6 +26,10 @@ class io {
   io(Xbyak::CodeGenerator& g, const_table& c, bool native_bf16, V tail_mask)
       : g_(g), c_(c), native_bf16_(native_bf16), tail_mask_(tail_mask) {}
 
+  // Bit moves for 16-bit types (detail::copies_bits): loads zero-extend each element into its
+  // 32-bit lane and stores truncate it back, with no conversion either way.
+  void set_raw16(bool raw) { raw16_ = raw; }
+
   // Prepares the tail of `tail` lanes (1 <= tail < L) that loads and stores with n < L use:
   // opmask k1 on AVX-512, the tail-mask register on AVX2. scratch: any free general register.
   void set_tail(int tail, const Xbyak::Reg32& scratch) {
@@ -69,10 +73,10 @@ class io {
     if constexpr (avx512) {
       const V dst = full ? v : V(v | Xbyak::Opmask(1) | Xbyak::util::T_z);
       if (t == dtype::f32 || t == dtype::i32) g_.vmovups(dst, g_.ptr[a]);
-      else if (t == dtype::f16) g_.vcvtph2ps(dst, g_.ptr[a]);
+      else if (t == dtype::f16 && !raw16_) g_.vcvtph2ps(dst, g_.ptr[a]);
       else {
         g_.vpmovzxwd(dst, g_.ptr[a]);
-        g_.vpslld(v, v, 16);
+        if (!raw16_) g_.vpslld(v, v, 16);
       }
     } else {
       if (t == dtype::f32 || t == dtype::i32) {
@@ -81,8 +85,9 @@ class io {
         return;
       }
       const Xbyak::Xmm h(v.getIdx());
+      const bool f16 = t == dtype::f16 && !raw16_;
       if (full) {
-        if (t == dtype::f16) g_.vcvtph2ps(v, g_.ptr[a]);
+        if (f16) g_.vcvtph2ps(v, g_.ptr[a]);
         else g_.vpmovzxwd(v, g_.ptr[a]);
       } else {
         g_.vpxor(h, h, h);
@@ -90,10 +95,10 @@ class io {
         if (n >= 4) { g_.vmovq(h, g_.ptr[a]); o = 4; }
         if (n - o >= 2) { g_.vpinsrd(h, h, g_.ptr[a + 2 * o], o / 2); o += 2; }
         if (n - o == 1) g_.vpinsrw(h, h, g_.ptr[a + 2 * o], o);
-        if (t == dtype::f16) g_.vcvtph2ps(v, h);
+        if (f16) g_.vcvtph2ps(v, h);
         else g_.vpmovzxwd(v, h);
       }
-      if (t == dtype::bf16) g_.vpslld(v, v, 16);
+      if (t == dtype::bf16 && !raw16_) g_.vpslld(v, v, 16);
     }
   }
 
@@ -105,9 +110,9 @@ class io {
       return;
     }
     g_.movzx(scratch, g_.word[a]);
-    if (t == dtype::bf16) g_.shl(scratch, 16);
+    if (t == dtype::bf16 && !raw16_) g_.shl(scratch, 16);
     g_.vmovd(x, scratch);
-    if (t == dtype::f16) g_.vcvtph2ps(x, x);
+    if (t == dtype::f16 && !raw16_) g_.vcvtph2ps(x, x);
     g_.vbroadcastss(v, x);
   }
 
@@ -124,7 +129,14 @@ class io {
       return;
     }
     const half h(v.getIdx());
-    if (t == dtype::f16) {
+    if (raw16_) {  // the low 16 bits of each lane, truncated (AVX2: packed, exact below 2^16)
+      if constexpr (avx512) {
+        g_.vpmovdw(mem(), v);
+        return;
+      }
+      g_.vpackusdw(v, v, v);
+      g_.vpermq(v, v, 0x08);
+    } else if (t == dtype::f16) {
       if constexpr (avx512) {
         g_.vcvtps2ph(mem(), v, 0);
         return;
@@ -179,6 +191,7 @@ class io {
   const_table& c_;
   bool native_bf16_;
   V tail_mask_;
+  bool raw16_ = false;
 };
 
 }  // namespace tpp::jit::x86
