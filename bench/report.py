@@ -3,7 +3,8 @@
 
     python3 bench/report.py build/bench/eltwise.json
 
-Uses the median of repetitions when the run has them. Each element-wise row gives tpp's GB/s,
+Uses the median of repetitions when the run has them (scripts/bench.sh runs five, randomly
+interleaved across the suite, so tpp, its anchors and its limit sample the same noise). Each element-wise row gives tpp's GB/s,
 its ratio to memcpy of the same rows x cols measured in the same run (the limit), and oneDNN's
 GB/s and tpp's speed-up over it where oneDNN has the op. Ends with the issue's targets, each
 marked met or MISSED with the figure.
@@ -17,7 +18,10 @@ def load(path):
     with open(path) as f:
         data = json.load(f)
     runs = {}
-    for b in data["benchmarks"]:
+    # registration order: with --benchmark_enable_random_interleaving the file lists each
+    # benchmark when its last repetition ran (a stable sort keeps its aggregates in order)
+    benches = sorted(data["benchmarks"], key=lambda b: (b.get("family_index", 0), b.get("per_family_instance_index", 0)))
+    for b in benches:
         if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
             continue
         name = b.get("run_name", b["name"])
