@@ -10,8 +10,8 @@ cmake --build build/bench-release -j "$(nproc)" --target tpp_bench_eltwise tpp_b
 # Single-thread cases pin to core 0; the GEMM suite sets its own thread counts (1 and 2) and
 # gets every core. Five repetitions of each case, randomly interleaved across the suite: a noisy
 # neighbour then slows tpp, its anchors and the limit it is measured against alike, where
-# back-to-back repetitions let one slow spell fall on one of them (Zen 3 VM: a 4096x1024x1024
-# GEMM's ratio to OpenBLAS read 0.81x back to back and 0.86-0.94x interleaved the same hour).
+# back-to-back repetitions let one slow spell fall on one of them (Zen 3 VM, the same hour:
+# 4096x1024x1024 at 1 thread read 0.81x OpenBLAS back to back, 0.86x interleaved).
 for suite in eltwise equation gemm; do
   out=build/bench-release/$suite.json
   pin="taskset -c 0"
