@@ -1,6 +1,8 @@
 // Equations: LayerNorm and softmax forward over rows (tpp equations vs oneDNN's primitives vs
 // memcpy of the same bytes, the limit) and a 4-op element-wise chain as one equation vs the same
-// four TPP calls. GB/s counts the rows read and written once (x in, y out).
+// four TPP calls. GB/s counts the rows read and written once (x in, y out). Also the layout
+// transforms and the reductions (tpp::reduce vs oneDNN's reduction primitive: GB/s counts the
+// operand read and the f32 results written).
 // Names: eq/<impl>/<case>/f32/<rows>x<cols>; bench/report.py prints the table and the targets.
 #include <benchmark/benchmark.h>
 
@@ -9,6 +11,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "tpp/tpp.hpp"
@@ -119,6 +122,52 @@ void transform_bench(benchmark::State& st, shape s, tpp::transform_op op, tpp::d
   st.counters["jit"] = k.jitted();
 }
 
+// One reduction of each row (rows x 1 results; sum_and_sum_squares: rows x 2) or of each column
+// (1 x cols; 2 x cols) of an f32 operand
+void tpp_reduce_bench(benchmark::State& st, shape s, tpp::reduce_kind op, tpp::reduce_dim over) {
+  const int per_line = op == tpp::reduce_kind::sum_and_sum_squares ? 2 : 1;
+  const long results = static_cast<long>(over == tpp::reduce_dim::each_row ? s.rows : s.cols) * per_line;
+  arrays in(static_cast<std::size_t>(s.rows) * s.cols, 1);
+  arrays out(static_cast<std::size_t>(results), 1);
+  tpp::reduce_params p;
+  p.op = op;
+  p.over = over;
+  p.rows = s.rows;
+  p.cols = s.cols;
+  const tpp::reduce_kernel k = tpp::reduce(p);
+  for (auto _ : st) {
+    k(in.p[0], out.p[0]);
+    benchmark::ClobberMemory();
+  }
+  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations()) * (static_cast<long>(s.rows) * s.cols + results) * 4);
+  st.counters["jit"] = k.jitted();
+}
+
+#if TPP_BENCH_ONEDNN
+// oneDNN's reduction primitive: sum or max over the columns (each row) or the rows (each column)
+void onednn_reduce_bench(benchmark::State& st, shape s, bool max, tpp::reduce_dim over) {
+  using namespace dnnl;
+  static engine eng(engine::kind::cpu, 0);
+  static stream strm(eng);
+  const bool each_row = over == tpp::reduce_dim::each_row;
+  const long results = each_row ? s.rows : s.cols;
+  arrays in(static_cast<std::size_t>(s.rows) * s.cols, 1);
+  arrays out(static_cast<std::size_t>(results), 1);
+  const memory::desc sd({s.rows, s.cols}, memory::data_type::f32, memory::format_tag::ab);
+  const memory::dims dd_dims = each_row ? memory::dims{s.rows, 1} : memory::dims{1, s.cols};
+  const memory::desc dd(dd_dims, memory::data_type::f32, memory::format_tag::ab);
+  reduction::desc d(max ? algorithm::reduction_max : algorithm::reduction_sum, sd, dd, 0.0f, 0.0f);
+  reduction prim(reduction::primitive_desc(d, eng));
+  memory src(sd, eng, in.p[0]), dst(dd, eng, out.p[0]);
+  const std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
+  for (auto _ : st) {
+    prim.execute(strm, args);
+    strm.wait();
+  }
+  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations()) * (static_cast<long>(s.rows) * s.cols + results) * 4);
+}
+#endif
+
 // y = act(x * s + b) + r on full m x n operands, act = relu or gelu_tanh: one equation (4 reads,
 // 1 write) ...
 void chain_equation_bench(benchmark::State& st, shape s, tpp::unary_op act) {
@@ -190,6 +239,22 @@ void register_all() {
   benchmark::RegisterBenchmark("eq/memcpy/copy/f32/1024x256", memcpy_bench, shape{1024, 256});  // = i8 1024^2
   benchmark::RegisterBenchmark("eq/tpp/transpose/i8/1024x1024", transform_bench, sq, tpp::transform_op::transpose,
                                tpp::dtype::i8);
+  // reductions of each row and of each column, L3- and DRAM-resident
+  for (shape s : {shape{64, 4096}, shape{1024, 4096}}) {
+    const std::string n = "/f32/" + std::to_string(s.rows) + "x" + std::to_string(s.cols);
+    for (auto over : {tpp::reduce_dim::each_row, tpp::reduce_dim::each_column}) {
+      const std::string dim = over == tpp::reduce_dim::each_row ? "reduce_rows_" : "reduce_cols_";
+      for (auto op : {tpp::reduce_kind::sum, tpp::reduce_kind::max, tpp::reduce_kind::sum_and_sum_squares}) {
+        const std::string c = dim + tpp::name(op);
+        benchmark::RegisterBenchmark(("eq/tpp/" + c + n).c_str(), tpp_reduce_bench, s, op, over);
+#if TPP_BENCH_ONEDNN
+        if (op != tpp::reduce_kind::sum_and_sum_squares)
+          benchmark::RegisterBenchmark(("eq/onednn/" + c + n).c_str(), onednn_reduce_bench, s,
+                                       op == tpp::reduce_kind::max, over);
+#endif
+      }
+    }
+  }
   // L2-resident (5 x 64 KiB) and DRAM-resident (5 x 16 MiB)
   for (shape s : {shape{64, 256}, shape{1024, 4096}}) {
     const std::string n = "/f32/" + std::to_string(s.rows) + "x" + std::to_string(s.cols);

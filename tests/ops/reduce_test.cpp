@@ -23,7 +23,9 @@ TEST_CASE("reductions of each row and each column match double sums", "[reduce]"
   for (reduce_dim over : {reduce_dim::each_row, reduce_dim::each_column})
     for (reduce_kind op : {reduce_kind::sum, reduce_kind::max, reduce_kind::min, reduce_kind::sum_squares,
                            reduce_kind::sum_and_sum_squares})
-      for (int m : {1, 3, 17})
+      // m past 8 with n past one column block: the column generator's passes of 8 rows (12: one
+      // pass and a remainder; 17: a second pass and a remainder; 40: passes only)
+      for (int m : {1, 3, 12, 17, 40})
         for (int n : {1, 7, 8, 9, 15, 16, 17, 33, 100}) {
           ++i;
           tpp::reduce_params p;
@@ -87,7 +89,8 @@ TEST_CASE("reduce: max and min skip NaN elements", "[reduce][nan]") {
   const float qnan = std::numeric_limits<float>::quiet_NaN();
   for (reduce_dim over : {reduce_dim::each_row, reduce_dim::each_column})
     for (reduce_kind op : {reduce_kind::max, reduce_kind::min})
-      for (auto [m, n] : {std::pair{5, 19}, std::pair{17, 6}, std::pair{1, 1}}) {  // 1 x 1: one NaN
+      // 1 x 1: one NaN; 19 x 70: columns in passes of 8 rows
+      for (auto [m, n] : {std::pair{5, 19}, std::pair{17, 6}, std::pair{1, 1}, std::pair{19, 70}}) {
         const bool rows = over == reduce_dim::each_row;
         std::vector<float> in(static_cast<std::size_t>(m) * n);
         tpp_test::fill(in.data(), dtype::f32, in.size() * 4, -2, 2, rng);
