@@ -6,6 +6,7 @@
 #include <limits>
 #include <vector>
 #include <random>
+#include <tuple>
 
 #include "catch.hpp"
 #include "support.hpp"
@@ -118,6 +119,41 @@ TEST_CASE("reduce: max and min skip NaN elements", "[reduce][nan]") {
           }
         }
       }
+}
+
+// Each row's sum and sum of squares together run as two equations over blocks of rows of about
+// 64 KiB (the second reads its block from cache): rows of 20 000 or 40 000 bytes make blocks of
+// 3 or 1 rows, with a remainder. Every row's pair must be bit for bit what the sum and the
+// sum-of-squares reductions give alone (the same per-row equations), at every level, with
+// operands against guard pages.
+TEST_CASE("reduce: rows' sums and squares in blocks equal the separate reductions", "[reduce]") {
+  std::mt19937 rng(44);
+  for (tpp::isa level : levels()) {
+    isa_scope cap(level);
+    for (auto [m, n, ld, t] : {std::tuple{7, 5000, 5000, dtype::f32}, std::tuple{4, 9999, 10000, dtype::f32},
+                               std::tuple{5, 10000, 10007, dtype::bf16}}) {
+      tpp::reduce_params p;
+      p.over = reduce_dim::each_row;
+      p.rows = m;
+      p.cols = n;
+      p.in = {t, ld};
+      const std::size_t in_bytes = (static_cast<std::size_t>(m - 1) * ld + n) * tpp::size_of(t);
+      guarded in(in_bytes, true);
+      tpp_test::fill(in.data(), t, in_bytes, -2, 2, rng);
+      guarded both(static_cast<std::size_t>(m) * 2 * 4, true), sums(m * 4u, false), squares(m * 4u, true);
+      p.op = reduce_kind::sum_and_sum_squares;
+      tpp::reduce(p)(in.data(), both.data());
+      p.op = reduce_kind::sum;
+      tpp::reduce(p)(in.data(), sums.data());
+      p.op = reduce_kind::sum_squares;
+      tpp::reduce(p)(in.data(), squares.data());
+      for (int r = 0; r < m; ++r) {
+        INFO(tpp::name(level) << " " << m << " x " << n << " (ld " << ld << ") " << tpp::name(t) << ", row " << r);
+        CHECK(both.as<float>()[2 * r] == sums.as<float>()[r]);
+        CHECK(both.as<float>()[2 * r + 1] == squares.as<float>()[r]);
+      }
+    }
+  }
 }
 
 TEST_CASE("reduce: bad params throw tpp::error", "[reduce][errors]") {

@@ -16,6 +16,7 @@
 //   tpp::reduce(p)(in, out);                  // out[0][j] = sum_i in[i][j], out[1][j] = sum_i in^2
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -91,8 +92,15 @@ inline jit::kernel_cache<column_reduce_desc, column_reduce_entry>& column_reduce
 class reduce_kernel {
  public:
   reduce_kernel() = default;
-  reduce_kernel(const detail::column_reduce_entry* c, equation_kernel r1, equation_kernel r2)
-      : col_(c), r1_(r1), r2_(r2) {}
+  explicit reduce_kernel(const detail::column_reduce_entry* c) : col_(c) {}
+  // rows: one equation (r1), or for sum_and_sum_squares the sums (r1) and the squares (r2) over
+  // blocks of `block` rows, the second equation reading each block back from cache
+  struct row_blocks {
+    equation_kernel r1, r2, r1_tail, r2_tail;
+    int rows = 0, block = 0;
+    long in_bytes = 0, out_floats = 0;  // per block: bytes of in, floats of out
+  };
+  explicit reduce_kernel(const row_blocks& r) : rows_(r) {}
 
   void operator()(const void* in, void* out) const {
     if (!in || !out) detail::fail("tpp::reduce: in or out is null");
@@ -102,15 +110,28 @@ class reduce_kernel {
       else detail::column_reduce_ref(col_->desc, in, static_cast<float*>(out));
       return;
     }
-    if (r1_.empty()) detail::fail("tpp::reduce: the kernel handle is empty (default-constructed)");
-    r1_({in}, out);
-    if (!r2_.empty()) r2_({in}, static_cast<float*>(out) + 1);  // sum of squares: the second column
+    if (rows_.r1.empty()) detail::fail("tpp::reduce: the kernel handle is empty (default-constructed)");
+    if (rows_.r2.empty()) {
+      rows_.r1({in}, out);
+      return;
+    }
+    const char* x = static_cast<const char*>(in);
+    float* y = static_cast<float*>(out);
+    int r = 0;
+    for (; r + rows_.block <= rows_.rows; r += rows_.block, x += rows_.in_bytes, y += rows_.out_floats) {
+      rows_.r1({x}, y);
+      rows_.r2({x}, y + 1);  // sum of squares: the second column
+    }
+    if (r < rows_.rows) {
+      rows_.r1_tail({x}, y);
+      rows_.r2_tail({x}, y + 1);
+    }
   }
-  bool jitted() const { return col_ ? col_->code != nullptr : r1_.jitted(); }
+  bool jitted() const { return col_ ? col_->code != nullptr : rows_.r1.jitted(); }
 
  private:
   const detail::column_reduce_entry* col_ = nullptr;
-  equation_kernel r1_, r2_;
+  row_blocks rows_;
 };
 
 inline reduce_kernel reduce(const reduce_params& p) {
@@ -134,30 +155,45 @@ inline reduce_kernel reduce(const reduce_params& p) {
     d.ldo = p.out.ld ? p.out.ld : p.cols;
     if (p.out.ld < 0 || (both && d.ldo < p.cols))
       detail::fail(ctx, ": out.ld = ", p.out.ld, " is less than cols = ", p.cols, " (two output rows)");
-    return reduce_kernel(detail::column_reduce_cache().get(d, detail::build_column_reduce), {}, {});
+    return reduce_kernel(detail::column_reduce_cache().get(d, detail::build_column_reduce));
   }
   const int ldo = p.out.ld ? p.out.ld : (both ? 2 : 1);
   if (p.out.ld < 0 || ldo < (both ? 2 : 1))
     detail::fail(ctx, ": out.ld = ", p.out.ld, " is less than ", both ? 2 : 1, ", the values per row");
-  equation_params e;
-  e.m = p.rows;
-  e.n = p.cols;
-  e.inputs = {p.in};
-  e.out = operand{dtype::f32, ldo};
   const expr x = arg(0);
-  switch (p.op) {
-    case reduce_kind::max: e.root = row_max(x); break;
-    case reduce_kind::min: e.root = row_min(x); break;
-    case reduce_kind::sum_squares: e.root = row_sum(x * x); break;
-    default: e.root = row_sum(x);
+  const auto rows_equation = [&](int rows, const expr& root) {
+    equation_params e;
+    e.m = rows;
+    e.n = p.cols;
+    e.inputs = {p.in};
+    e.out = operand{dtype::f32, ldo};
+    e.root = root;
+    return equation(e);
+  };
+  reduce_kernel::row_blocks r;
+  if (!both) {
+    switch (p.op) {
+      case reduce_kind::max: r.r1 = rows_equation(p.rows, row_max(x)); break;
+      case reduce_kind::min: r.r1 = rows_equation(p.rows, row_min(x)); break;
+      case reduce_kind::sum_squares: r.r1 = rows_equation(p.rows, row_sum(x * x)); break;
+      default: r.r1 = rows_equation(p.rows, row_sum(x));
+    }
+    return reduce_kernel(r);
   }
-  const equation_kernel r1 = equation(e);
-  equation_kernel r2;
-  if (both) {
-    e.root = row_sum(x * x);
-    r2 = equation(e);
+  // Sums and squares are two equations, each one pass. Over the whole operand the second pass
+  // would read it again from memory; over blocks of about 64 KiB it reads each block from L2.
+  const long ldi = p.in.ld ? p.in.ld : p.cols, row_bytes = ldi * size_of(p.in.type);
+  r.rows = p.rows;
+  r.block = static_cast<int>(std::clamp<long>(64 * 1024 / row_bytes, 1, p.rows));
+  r.in_bytes = r.block * row_bytes;
+  r.out_floats = static_cast<long>(r.block) * ldo;
+  r.r1 = rows_equation(r.block, row_sum(x));
+  r.r2 = rows_equation(r.block, row_sum(x * x));
+  if (const int tail = p.rows % r.block) {
+    r.r1_tail = rows_equation(tail, row_sum(x));
+    r.r2_tail = rows_equation(tail, row_sum(x * x));
   }
-  return reduce_kernel(nullptr, r1, r2);
+  return reduce_kernel(r);
 }
 
 }  // namespace tpp
