@@ -1,14 +1,17 @@
 // The NEON column reduction generator (AArch64): out[j] = reduce_i in[i][j], f32 / bf16 / f16 in.
 //
-//   for column blocks of 4 vectors (16 columns; then the remaining vectors, then the tail):
-//     acc[u] (and sq[u] for sum_and_sum_squares) = identity        v0-v3 (v4-v7)
-//     for i < rows:  x = in[i][block];  acc op= x                    a pointer walks down by ld
-//     out[block] = acc (out[ldo + block] = sq)
+//   for passes over 8 rows at a time (as the x86 generator, whose chunk_rows says why):
+//     for column blocks of 4 vectors (16 columns; then the remaining vectors, then the tail):
+//       acc[u] (and sq[u]) = identity in the first pass, else out[block]   v0-v3 (v4-v7)
+//       for i in the pass's rows:  x = in[i][block];  acc op= x        a pointer walks down by ld
+//       out[block] = acc (out[ldo + block] = sq)
+// The passes follow the x86 measurements by analogy: no Arm hardware here to time them.
 //
 // max / min skip NaN (fmaxnm / fminnm: a quiet NaN loses), as std::fmax in the reference and the
-// x86 kernels do. Tails load and store exactly their lanes. Uses x0-x12, v0-v7, v16-v19, v31.
+// x86 kernels do. Tails load and store exactly their lanes. Uses x0-x13, v0-v7, v16-v19, v31.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -30,42 +33,75 @@ class column_reduce_generator {
 
  private:
   const xreg in_ = x(1), out_ = x(2), p_ = x(3), i_ = x(4), blocks_ = x(5), ldi_ = x(6);
+  const xreg in0_ = x(7), out0_ = x(8), skip_ = x(9), passes_ = x(13);
   bool both() const { return d_.op == reduce_kind::sum_and_sum_squares; }
   int es() const { return size_of(d_.in_type); }
 
   void emit() {
-    a_.ldr(in_, x(0), 0);
-    a_.ldr(out_, x(0), 8);
+    a_.ldr(in0_, x(0), 0);
+    a_.ldr(out0_, x(0), 8);
     a_.mov_imm(ldi_, static_cast<std::uint64_t>(d_.ldi) * es());
     float id = 0.0f;
     if (d_.op == reduce_kind::max) id = -std::numeric_limits<float>::infinity();
     if (d_.op == reduce_kind::min) id = std::numeric_limits<float>::infinity();
     emit_splat(a_, v(31), id, x(12));
+    const int chunk = d_.cols <= U * 4 ? d_.rows : 8;  // one column block: one pass reads rows whole
+    const int first = std::min(d_.rows, chunk), later = (d_.rows - first) / chunk, rem = (d_.rows - first) % chunk;
+    const auto skip_rows = [&](int n) {  // in0 += n rows
+      a_.mov_imm(skip_, static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(d_.ldi) * es());
+      a_.add(in0_, in0_, skip_);
+    };
+    pass(first, true);
+    if (later || rem) skip_rows(first);
+    if (later) {
+      label loop;
+      a_.mov_imm(passes_, static_cast<std::uint64_t>(later));
+      a_.bind(loop);
+      pass(chunk, false);
+      skip_rows(chunk);
+      a_.subs(passes_, passes_, 1);
+      a_.b(cond::ne, loop);
+    }
+    if (rem) pass(rem, false);
+    a_.ret();
+  }
+
+  // One pass over `rows` rows from in0 into out0; `first` starts from the identity, later
+  // passes from the partial results in out
+  void pass(int rows, bool first) {
+    a_.add(in_, in0_, 0);
+    a_.add(out_, out0_, 0);
     const int full = d_.cols / 4, blocks = full / U, rest = full % U, tail = d_.cols % 4;
     if (blocks) {
       label loop;
       a_.mov_imm(blocks_, static_cast<std::uint64_t>(blocks));
       a_.bind(loop);
-      block(U, 4);
+      block(U, 4, rows, first);
       a_.subs(blocks_, blocks_, 1);
       a_.b(cond::ne, loop);
     }
-    if (rest) block(rest, 4);
-    if (tail) block(1, tail);
-    a_.ret();
+    if (rest) block(rest, 4, rows, first);
+    if (tail) block(1, tail, rows, first);
   }
 
-  // `vecs` vectors at in_/out_ (the last holds n_last columns), then both advance past them
-  void block(int vecs, int n_last) {
+  // `vecs` vectors at in_/out_ over `rows` rows (the last holds n_last columns), then both
+  // advance past them
+  void block(int vecs, int n_last, int rows, bool first) {
     const auto n_of = [&](int t) { return t == vecs - 1 ? n_last : 4; };
+    const auto sq_off = [&](int t) { return (static_cast<long>(d_.ldo) + 4L * t) * 4; };
     for (int t = 0; t < vecs; ++t) {
-      a_.orr(v(t), v(31), v(31));  // identity
-      if (both()) a_.movi_zero(v(U + t));
+      if (first) {
+        a_.orr(v(t), v(31), v(31));  // identity
+        if (both()) a_.movi_zero(v(U + t));
+      } else {
+        io_.load(v(t), dtype::f32, out_, 16L * t, n_of(t));
+        if (both()) io_.load(v(U + t), dtype::f32, out_, sq_off(t), n_of(t));
+      }
     }
-    label rows;
+    label row_loop;
     a_.add(p_, in_, 0);
-    a_.mov_imm(i_, static_cast<std::uint64_t>(d_.rows));
-    a_.bind(rows);
+    a_.mov_imm(i_, static_cast<std::uint64_t>(rows));
+    a_.bind(row_loop);
     for (int t = 0; t < vecs; ++t) {
       const vreg acc = v(t), xv = v(16 + t);
       io_.load(xv, d_.in_type, p_, 4L * t * es(), n_of(t));
@@ -82,10 +118,10 @@ class column_reduce_generator {
     }
     a_.add(p_, p_, ldi_);
     a_.subs(i_, i_, 1);
-    a_.b(cond::ne, rows);
+    a_.b(cond::ne, row_loop);
     for (int t = 0; t < vecs; ++t) {
       io_.store(v(t), dtype::f32, out_, 16L * t, n_of(t));
-      if (both()) io_.store(v(U + t), dtype::f32, out_, (static_cast<long>(d_.ldo) + 4L * t) * 4, n_of(t));
+      if (both()) io_.store(v(U + t), dtype::f32, out_, sq_off(t), n_of(t));
     }
     if (n_last == 4) {
       io_.add_imm(in_, in_, 4L * vecs * es());
