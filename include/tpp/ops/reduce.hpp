@@ -4,9 +4,10 @@
 //   over each_row     out rows x 1 (ld >= 1), or rows x 2 for sum_and_sum_squares: [sum, sumsq]
 //   over each_column  out 1 x cols, or 2 x cols (ld >= cols): row 0 the sums, row 1 the squares
 //
-// Rows run as reduction-root equations (the equation generator); columns have a generator of
-// their own (x86 and NEON) that keeps a block of column sums in registers while it walks down the
-// rows (on AArch64 rows run the reference for now). max and
+// Rows run as reduction-root equations (the equation generator; sum and sum of squares as two,
+// block by block); columns have a generator of their own (x86 and NEON) that keeps a block of
+// column sums in registers while it walks down 8 rows at a time (on AArch64 rows run the
+// reference for now). max and
 // min skip NaN elements, like std::fmax / fmin (a line of only NaNs gives -Inf / +Inf, the identity);
 // sums accumulate in f32.
 //
