@@ -156,6 +156,44 @@ TEST_CASE("reduce: rows' sums and squares in blocks equal the separate reduction
   }
 }
 
+// A row reduction whose input outgrows half the cache one core can count on reads its rows from
+// memory, and its kernel prefetches each next row (equation_desc::prefetch). The rows are sized
+// from this machine's caches so that the big call prefetches; its results must be bit for bit
+// those of the same rows reduced 8 at a time (small calls, no prefetch; the same per-row code).
+TEST_CASE("reduce: rows read from memory equal the same rows in small calls", "[reduce]") {
+  std::mt19937 rng(45);
+  const int cols = 1024;
+  const int rows = static_cast<int>(tpp::core_cache_bytes() / 2 / (cols * 4)) + 40;
+  std::vector<float> in(static_cast<std::size_t>(rows) * cols);
+  tpp_test::fill(in.data(), dtype::f32, in.size() * 4, -2, 2, rng);
+  for (tpp::isa level : levels()) {
+    isa_scope cap(level);
+    for (reduce_kind op : {reduce_kind::sum, reduce_kind::max}) {
+      tpp::equation_params e;  // the equation tpp::reduce builds for these rows
+      e.m = rows;
+      e.n = cols;
+      e.inputs = {tpp::operand{dtype::f32}};
+      e.root = op == reduce_kind::max ? tpp::row_max(tpp::arg(0)) : tpp::row_sum(tpp::arg(0));
+      REQUIRE(tpp::detail::lower(e, level).prefetch == 1);
+      tpp::reduce_params p;
+      p.op = op;
+      p.rows = rows;
+      p.cols = cols;
+      std::vector<float> big(rows), small(rows);
+      tpp::reduce(p)(in.data(), big.data());
+      p.rows = 8;
+      const tpp::reduce_kernel eight = tpp::reduce(p);
+      p.rows = rows % 8;
+      for (int r = 0; r + 8 <= rows; r += 8) eight(in.data() + static_cast<std::size_t>(r) * cols, small.data() + r);
+      if (rows % 8) tpp::reduce(p)(in.data() + static_cast<std::size_t>(rows / 8 * 8) * cols, small.data() + rows / 8 * 8);
+      int wrong = 0;
+      for (int r = 0; r < rows; ++r) wrong += big[r] != small[r];
+      INFO(tpp::name(level) << " " << tpp::name(op) << " of " << rows << " rows: " << wrong << " differ");
+      CHECK(wrong == 0);
+    }
+  }
+}
+
 TEST_CASE("reduce: bad params throw tpp::error", "[reduce][errors]") {
   const auto bad = [](tpp::reduce_params p) { REQUIRE_THROWS_AS(tpp::reduce(p), tpp::error); };
   tpp::reduce_params p;

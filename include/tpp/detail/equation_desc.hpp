@@ -34,7 +34,8 @@ struct equation_desc {
   isa level = isa::ref;
   std::uint8_t count = 0, inputs = 0, passes = 0;  // nodes, operands, passes over a row
   std::uint8_t stream = 0;                         // 1: the root's full vectors are streaming stores
-  std::uint8_t pad[3] = {};
+  std::uint8_t prefetch = 0;                       // 1: a one-pass row reduction prefetches the next row
+  std::uint8_t pad[2] = {};
   std::int32_t m = 0, n = 0;
   operand_desc out;
   operand_desc in[equation_max_inputs];

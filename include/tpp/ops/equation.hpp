@@ -74,6 +74,18 @@ inline bool streams_root(const equation_desc& d, store_hint hint) {
   return streams_output(hint, bytes);
 }
 
+// Whether a one-pass row reduction prefetches each next row: where its input outgrows half the
+// cache one core can count on, the rows come from memory, and the prefetches give the hardware
+// a second stream to fetch ahead on. Over cache-resident rows they only cost. Zen 3, 1 thread,
+// f32 row sums and maxima, three alternating runs of the two builds: 1024 x 4096 (16 MiB) 24-36
+// -> 37-44 GB/s; 64 x 4096 (1 MiB, L3) 66-67 -> 50-58 with the prefetches.
+inline bool prefetches_rows(const equation_desc& d) {
+  if (!d.root_is_reduction() || d.passes != 1 || d.m == 1) return false;
+  double bytes = 0;
+  for (int k = 0; k < d.inputs; ++k) bytes += operand_bytes(d.in[k], d.m, d.n);
+  return bytes > 0.5 * static_cast<double>(core_cache_bytes());
+}
+
 inline equation_desc lower(const equation_params& p, isa level) {
   const call_ctx ctx{"equation", "tree"};
   check_extent(ctx, "m", p.m);
@@ -101,6 +113,7 @@ inline equation_desc lower(const equation_params& p, isa level) {
   check_store_hint(ctx, p.store);
   collapse_rows(d);
   d.stream = streams_root(d, p.store);
+  d.prefetch = prefetches_rows(d);
   return d;
 }
 

@@ -135,9 +135,9 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
   }
   // With several passes the first one reads a row cold; a later pass (the row is in L1 by then;
   // plan_.prefetch_pass() says which) prefetches the next row of every full input, one line per
-  // 64 bytes.
+  // 64 bytes. A one-pass row reduction does so where its rows come from memory (desc.prefetch).
   void before_block(int lanes, int first) {
-    if (p_.q != plan_.prefetch_pass() || plan_.passes() == 1 || d_.m == 1) return;
+    if (p_.q != plan_.prefetch_pass() || (plan_.passes() == 1 && !d_.prefetch) || d_.m == 1) return;
     for (int k = 0; k < d_.inputs; ++k) {
       const detail::operand_desc& o = d_.in[k];
       if (o.bcast != broadcast::none) continue;
