@@ -42,6 +42,21 @@ struct column_reduce_desc {
 };
 static_assert(sizeof(column_reduce_desc) == 20, "no padding in keys");
 
+// Rows per pass of a column reduction kernel whose column blocks hold block_cols columns. One
+// pass down all rows reads each column block as a strip of short runs, a row apart (16 KiB at
+// 4096 f32 columns), which the hardware prefetchers follow poorly; passes over a few rows at a
+// time read those rows front to back, side by side, and carry the partial results in out (bit
+// for bit the same: f32 partials stored and reloaded, rows still added in order). Zen 3 (x86
+// generator, AVX2), f32 sum of each column, GB/s (bench/equation_bench.cpp, one run each):
+//   rows per pass      all   64   32   16    8    6    4    3    2
+//   1024 x 4096        10   12   13   27   48   50   36-45  29   22
+//   64 x 4096          35   31   35   39   58   65   62-64  61   49
+// A row that one column block covers is read front to back by the one pass already. The NEON
+// generator takes the same rule by analogy (no Arm hardware here to time it).
+inline int column_reduce_pass_rows(const column_reduce_desc& d, int block_cols) {
+  return d.cols <= block_cols ? d.rows : 8;
+}
+
 }  // namespace detail
 
 }  // namespace tpp

@@ -1,11 +1,10 @@
 // The NEON column reduction generator (AArch64): out[j] = reduce_i in[i][j], f32 / bf16 / f16 in.
 //
-//   for passes over 8 rows at a time (as the x86 generator, whose chunk_rows says why):
+//   for passes over 8 rows at a time (detail::column_reduce_pass_rows says why):
 //     for column blocks of 4 vectors (16 columns; then the remaining vectors, then the tail):
 //       acc[u] (and sq[u]) = identity in the first pass, else out[block]   v0-v3 (v4-v7)
 //       for i in the pass's rows:  x = in[i][block];  acc op= x        a pointer walks down by ld
 //       out[block] = acc (out[ldo + block] = sq)
-// The passes follow the x86 measurements by analogy: no Arm hardware here to time them.
 //
 // max / min skip NaN (fmaxnm / fminnm: a quiet NaN loses), as std::fmax in the reference and the
 // x86 kernels do. Tails load and store exactly their lanes. Uses x0-x13, v0-v7, v16-v19, v31.
@@ -45,7 +44,7 @@ class column_reduce_generator {
     if (d_.op == reduce_kind::max) id = -std::numeric_limits<float>::infinity();
     if (d_.op == reduce_kind::min) id = std::numeric_limits<float>::infinity();
     emit_splat(a_, v(31), id, x(12));
-    const int chunk = d_.cols <= U * 4 ? d_.rows : 8;  // one column block: one pass reads rows whole
+    const int chunk = detail::column_reduce_pass_rows(d_, U * 4);
     const int first = std::min(d_.rows, chunk), later = (d_.rows - first) / chunk, rem = (d_.rows - first) % chunk;
     const auto skip_rows = [&](int n) {  // in0 += n rows
       a_.mov_imm(skip_, static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(d_.ldi) * es());

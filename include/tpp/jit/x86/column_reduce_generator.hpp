@@ -1,6 +1,6 @@
 // The x86 column reduction generator (V = Ymm or Zmm): out[j] = reduce_i in[i][j].
 //
-//   for passes over 8 rows at a time (chunk_rows):
+//   for passes over 8 rows at a time (detail::column_reduce_pass_rows says why):
 //     for column blocks of u vectors (then the remaining vectors, then the masked tail):
 //       acc[u] (and sq[u] for sum_and_sum_squares) = identity in the first pass, else out[block]
 //       for i in the pass's rows:  x = in[i][block];  acc op= x     (a pointer walks down by ld)
@@ -60,7 +60,7 @@ class column_reduce_generator : public Xbyak::CodeGenerator {
     mov(in0_, ptr[args]);
     mov(out0_, ptr[args + 8]);
     if (const int tail = d_.cols % VL) io_.set_tail(tail, i_.cvt32());
-    const int chunk = chunk_rows();
+    const int chunk = detail::column_reduce_pass_rows(d_, U * VL);
     const int first = std::min(d_.rows, chunk), later = (d_.rows - first) / chunk, rem = (d_.rows - first) % chunk;
     // in0_ += n rows (through p_, free between passes: n * ld may pass 2^31 bytes)
     const auto skip_rows = [&](int n) {
@@ -84,21 +84,6 @@ class column_reduce_generator : public Xbyak::CodeGenerator {
     vzeroupper();
     sf.close();
     consts_.emit(*this);
-  }
-
-  // Rows per pass over the columns. One pass down all rows reads each column block as a strip
-  // of short runs, a row apart (16 KiB at 4096 f32 columns), which the hardware prefetchers
-  // follow poorly; passes over a few rows at a time read those rows front to back, side by
-  // side, and carry the partial results in out (bit for bit the same: f32 partials stored and
-  // reloaded, rows still added in order). Zen 3, f32 sum of each column, GB/s (bench/
-  // equation_bench.cpp, one run per setting):
-  //   rows per pass      all   64   32   16    8    6    4    3    2
-  //   1024 x 4096        10   12   13   27   48   50   36-45  29   22
-  //   64 x 4096          35   31   35   39   58   65   62-64  61   49
-  // A row that one column block covers is read front to back by the one pass already.
-  int chunk_rows() const {
-    if (d_.cols <= U * VL) return d_.rows;
-    return 8;
   }
 
   // One pass over `rows` rows from in0_ into out0_: column blocks of U vectors, then the
