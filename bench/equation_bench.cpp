@@ -122,6 +122,11 @@ void transform_bench(benchmark::State& st, shape s, tpp::transform_op op, tpp::d
   st.counters["jit"] = k.jitted();
 }
 
+// A reduction reads the rows x cols f32 operand and writes `results` f32 values
+void set_reduce_bytes(benchmark::State& st, const shape& s, long results) {
+  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations()) * (static_cast<long>(s.rows) * s.cols + results) * 4);
+}
+
 // One reduction of each row (rows x 1 results; sum_and_sum_squares: rows x 2) or of each column
 // (1 x cols; 2 x cols) of an f32 operand
 void tpp_reduce_bench(benchmark::State& st, shape s, tpp::reduce_kind op, tpp::reduce_dim over) {
@@ -139,7 +144,7 @@ void tpp_reduce_bench(benchmark::State& st, shape s, tpp::reduce_kind op, tpp::r
     k(in.p[0], out.p[0]);
     benchmark::ClobberMemory();
   }
-  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations()) * (static_cast<long>(s.rows) * s.cols + results) * 4);
+  set_reduce_bytes(st, s, results);
   st.counters["jit"] = k.jitted();
 }
 
@@ -164,7 +169,7 @@ void onednn_reduce_bench(benchmark::State& st, shape s, bool max, tpp::reduce_di
     prim.execute(strm, args);
     strm.wait();
   }
-  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations()) * (static_cast<long>(s.rows) * s.cols + results) * 4);
+  set_reduce_bytes(st, s, results);
 }
 #endif
 
