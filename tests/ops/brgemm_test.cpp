@@ -396,6 +396,20 @@ TEST_CASE("brgemm f32: m x n grid with tails, k cycling, stride batch", "[brgemm
     }
 }
 
+// Every column tail of both vector widths: AVX2 stores each tail length with its own sequence of
+// plain moves (io.hpp's store_dwords), AVX-512 with a mask; beta = 1 and ldc > n, so a store
+// past the tail would change a checked neighbour or hit a guard page.
+TEST_CASE("brgemm f32: every column tail length", "[brgemm]") {
+  std::mt19937 rng(13);
+  for (int n = 1; n <= 17; ++n) {
+    gemm_case c = f32_case(5, n, 7, 2);
+    c.p.beta = 1.0f;
+    c.p.c.ld = n + (n % 3);
+    c.p.batch = tpp::batch_kind::address;
+    check_every_level(c, rng);
+  }
+}
+
 TEST_CASE("brgemm f32: batch kinds, counts 0/1/2/16, beta, A and B transposed", "[brgemm]") {
   std::mt19937 rng(12);
   for (auto batch : {tpp::batch_kind::offset, tpp::batch_kind::address})

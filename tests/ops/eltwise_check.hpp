@@ -158,14 +158,16 @@ void check_every_level(eltwise_case c, std::mt19937& rng, Dispatch dispatch, Cal
 }
 
 // Shapes with tails around both vector widths (8 and 16 f32), single rows and columns, and a
-// larger block; ld_pad > 0 makes every full operand's ld exceed cols.
+// larger block; ld_pad > 0 makes every full operand's ld exceed cols. The 8-lane tails 1..7 all
+// occur (AVX2 stores each length with its own sequence of moves: io.hpp's store_dwords).
 struct shape {
   int rows, cols, ld_pad;
 };
 inline std::vector<shape> shape_grid() {
   return {{1, 1, 0},   {1, 37, 0},  {13, 1, 0},  {3, 7, 0},   {3, 8, 0},  {3, 9, 5},
           {2, 15, 0},  {2, 16, 0},  {2, 17, 3},  {2, 31, 0},  {2, 33, 7}, {64, 64, 0},
-          {5, 100, 9}, {4, 129, 0}, {1, 7, 0},   {9, 40, 16}};
+          {5, 100, 9}, {4, 129, 0}, {1, 7, 0},   {9, 40, 16}, {2, 19, 0}, {4, 22, 1},
+          {3, 42, 2}};
 }
 
 }  // namespace tpp_test

@@ -34,7 +34,8 @@
 // unpack stages (bytes, words, dwords) and a vpermq leave two output rows per register, one per
 // lane. Tail blocks go through the stack like the 16-bit ones (copy_lines: masked dwords, then a
 // word and a byte as the count needs).
-// Runs at every x86 level (VEX ymm); masks use vmaskmovps, so no access leaves an operand.
+// Runs at every x86 level (VEX ymm); partial rows are loaded with vmaskmovps and stored by
+// store_dwords (plain moves: a masked store is slow on Zen 3), so no access leaves an operand.
 #pragma once
 
 #include <algorithm>
@@ -46,6 +47,7 @@
 
 #include "tpp/detail/transform_desc.hpp"
 #include "tpp/jit/x86/const_table.hpp"
+#include "tpp/jit/x86/io.hpp"
 
 namespace tpp::jit::x86 {
 
@@ -189,7 +191,7 @@ class transpose_generator : public Xbyak::CodeGenerator {
       }
       if (dwords) {
         vmaskmovps(v, m, ptr[from + src]);
-        vmaskmovps(ptr[to + dst], m, v);
+        store_dwords(*this, v, to + dst, dwords);
       }
       int b = 4 * dwords;
       if (bytes - b >= 2) {
@@ -347,11 +349,10 @@ class transpose_generator : public Xbyak::CodeGenerator {
       }
       return;
     }
-    if (rs < 8) vmovups(Y(0), mask(rs));
     for (int c = 0; c < cs; ++c) {
-      const Address a = ptr[po_ + static_cast<int>(static_cast<long>(col0 + c) * d_.ldo * 4 + row0 * 4)];
-      if (rs < 8) vmaskmovps(a, Y(0), Y(8 + c));
-      else vmovups(a, Y(8 + c));
+      const RegExp a = po_ + static_cast<int>(static_cast<long>(col0 + c) * d_.ldo * 4 + row0 * 4);
+      if (rs < 8) store_dwords(*this, Y(8 + c), a, rs);
+      else vmovups(ptr[a], Y(8 + c));
     }
   }
 
