@@ -441,11 +441,14 @@ TEST_CASE("brgemm: stride batch walks the pairs by the descriptor's strides", "[
   std::mt19937 rng(13);
   for (tpp::isa level : levels()) {
     isa_scope cap(level);
-    for (auto [m, n, k, count, b_transposed, t] :
-         {std::tuple{7, 9, 5, 3, false, dtype::f32}, std::tuple{16, 24, 17, 16, false, dtype::f32},
-          std::tuple{23, 23, 23, 1, false, dtype::f32}, std::tuple{7, 9, 5, 3, true, dtype::f32},
-          std::tuple{16, 24, 17, 16, true, dtype::f32}, std::tuple{7, 9, 5, 3, true, dtype::bf16},
-          std::tuple{16, 24, 17, 16, true, dtype::f16}, std::tuple{16, 24, 18, 16, true, dtype::bf16}}) {
+    // one_b: stride_b = 0, every pair reads the same B (B transposed stages it once)
+    for (auto [m, n, k, count, b_transposed, t, one_b] :
+         {std::tuple{7, 9, 5, 3, false, dtype::f32, false}, std::tuple{16, 24, 17, 16, false, dtype::f32, false},
+          std::tuple{23, 23, 23, 1, false, dtype::f32, false}, std::tuple{7, 9, 5, 3, true, dtype::f32, false},
+          std::tuple{16, 24, 17, 16, true, dtype::f32, false}, std::tuple{7, 9, 5, 3, true, dtype::bf16, false},
+          std::tuple{16, 24, 17, 16, true, dtype::f16, false}, std::tuple{16, 24, 18, 16, true, dtype::bf16, false},
+          std::tuple{7, 9, 5, 3, true, dtype::f32, true}, std::tuple{23, 23, 23, 2, true, dtype::f32, true},
+          std::tuple{16, 24, 18, 4, true, dtype::bf16, true}, std::tuple{7, 9, 5, 3, false, dtype::f32, true}}) {
       tpp::brgemm_params p;
       p.m = m;
       p.n = n;
@@ -453,7 +456,7 @@ TEST_CASE("brgemm: stride batch walks the pairs by the descriptor's strides", "[
       p.a.type = p.b.type = t;
       if (b_transposed) p.b_layout = tpp::gemm_layout::transposed;  // B_i^T: n x k, ld = k
       p.stride_a = m * k + 4;
-      p.stride_b = k * n + 8;
+      p.stride_b = one_b ? 0 : k * n + 8;
       const int es = tpp::size_of(t);
       const long abytes = ((count - 1) * p.stride_a + m * k) * es, bbytes = ((count - 1) * p.stride_b + k * n) * es;
       guarded a(abytes, true), b(bbytes, false), c(m * n * 4, true);

@@ -23,6 +23,7 @@
 // tpp/jit/a64/brgemm_generator.hpp.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -141,7 +142,10 @@ inline void stage_transposed_b(brgemm_entry& e, const brgemm_desc& d) {
   brgemm_desc nd = d;
   nd.b_layout = vnni ? gemm_layout::vnni : gemm_layout::normal;
   nd.ldb = nd.n;
-  nd.stride_b = d.batch == batch_kind::stride ? static_cast<std::int64_t>(d.k) * d.n : 0;
+  // a stride batch with stride_b = 0 reads one B for every pair: staged once, read at stride 0
+  // (a staged stride would also make the kernel's block choice assume a streaming batch:
+  // brgemm_streams; 23^3 ran its 13 x 8 block at half the speed of the 3 x 24 one)
+  nd.stride_b = d.batch == batch_kind::stride && d.stride_b != 0 ? static_cast<std::int64_t>(d.k) * d.n : 0;
   generate_brgemm(e, nd);  // named as what runs; e.desc stays d
   if (!e.code) return;
   transform_params t;
@@ -283,7 +287,8 @@ class brgemm_kernel {
 
  private:
   // B transposed: stage B_0 .. B_{count-1} (each n x k, ld = ldb) as k x n blocks (B normal or
-  // VNNI) of a per-thread buffer, then run the code over them with the same batch kind
+  // VNNI) of a per-thread buffer, then run the code over them with the same batch kind (a stride
+  // batch with stride_b = 0 stages its one B once)
   void run_staged(const brgemm_call& k, detail::brgemm_args a) const {
     const auto& d = e_->desc;
     const std::size_t block = static_cast<std::size_t>(d.k) * d.n;  // elements
@@ -291,7 +296,9 @@ class brgemm_kernel {
     thread_local std::vector<char> staged;
     thread_local std::vector<std::int64_t> offsets;
     thread_local std::vector<const void*> addresses;
-    const std::size_t count = static_cast<std::size_t>(k.count);
+    const bool shared_b = d.batch == batch_kind::stride && d.stride_b == 0;  // one B_i for all
+    const std::size_t count = shared_b ? std::min<std::size_t>(1, static_cast<std::size_t>(k.count))
+                                       : static_cast<std::size_t>(k.count);
     if (staged.size() < count * block * es) staged.resize(count * block * es);
     const auto* b = static_cast<const char*>(k.b);
     const auto bytes = [es](std::int64_t elements) { return elements * static_cast<std::int64_t>(es); };
