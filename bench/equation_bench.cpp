@@ -106,19 +106,23 @@ void onednn_row_bench(benchmark::State& st, shape s, bool layernorm) {
 #endif
 
 // Layout transforms: 1024 x 1024 transpose (f32, bf16) and VNNI pack (bf16); bytes in + out
-void transform_bench(benchmark::State& st, shape s, tpp::transform_op op, tpp::dtype t) {
-  arrays a(static_cast<std::size_t>(s.rows) * s.cols, 2);
+// pad_cols: 1 for every op but pad; for pad, each row padded with zeros to a multiple of it (the
+// bytes counted are those read and written)
+void transform_bench(benchmark::State& st, shape s, tpp::transform_op op, tpp::dtype t, int pad_cols) {
+  const long out_cols = (s.cols + pad_cols - 1) / pad_cols * pad_cols;
+  arrays a(static_cast<std::size_t>(s.rows) * out_cols, 2);
   tpp::transform_params p;
   p.op = op;
   p.rows = s.rows;
   p.cols = s.cols;
+  p.pad_cols = pad_cols;
   p.in.type = p.out.type = t;
   const tpp::transform_kernel k = tpp::transform(p);
   for (auto _ : st) {
     k(a.p[0], a.p[1]);
     benchmark::ClobberMemory();
   }
-  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations()) * s.rows * s.cols * tpp::size_of(t) * 2);
+  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations()) * s.rows * (s.cols + out_cols) * tpp::size_of(t));
   st.counters["jit"] = k.jitted();
 }
 
@@ -235,15 +239,24 @@ void register_all() {
   const shape sq{1024, 1024};
   benchmark::RegisterBenchmark("eq/memcpy/copy/f32/1024x1024", memcpy_bench, sq);
   benchmark::RegisterBenchmark("eq/tpp/transpose/f32/1024x1024", transform_bench, sq, tpp::transform_op::transpose,
-                               tpp::dtype::f32);
+                               tpp::dtype::f32, 1);
   benchmark::RegisterBenchmark("eq/memcpy/copy/f32/1024x512", memcpy_bench, shape{1024, 512});  // = bf16 1024^2
   benchmark::RegisterBenchmark("eq/tpp/transpose/bf16/1024x1024", transform_bench, sq, tpp::transform_op::transpose,
-                               tpp::dtype::bf16);
+                               tpp::dtype::bf16, 1);
   benchmark::RegisterBenchmark("eq/tpp/vnni_pack/bf16/1024x1024", transform_bench, sq, tpp::transform_op::vnni_pack,
-                               tpp::dtype::bf16);
+                               tpp::dtype::bf16, 1);
+  benchmark::RegisterBenchmark("eq/tpp/vnni_unpack/bf16/1024x1024", transform_bench, sq, tpp::transform_op::vnni_unpack,
+                               tpp::dtype::bf16, 1);
   benchmark::RegisterBenchmark("eq/memcpy/copy/f32/1024x256", memcpy_bench, shape{1024, 256});  // = i8 1024^2
   benchmark::RegisterBenchmark("eq/tpp/transpose/i8/1024x1024", transform_bench, sq, tpp::transform_op::transpose,
-                               tpp::dtype::i8);
+                               tpp::dtype::i8, 1);
+  benchmark::RegisterBenchmark("eq/tpp/vnni_pack/i8/1024x1024", transform_bench, sq, tpp::transform_op::vnni_pack,
+                               tpp::dtype::i8, 1);
+  benchmark::RegisterBenchmark("eq/tpp/vnni_unpack/i8/1024x1024", transform_bench, sq, tpp::transform_op::vnni_unpack,
+                               tpp::dtype::i8, 1);
+  // rows of 1000 padded to 1024 (no memcpy row of these bytes: GB/s only)
+  benchmark::RegisterBenchmark("eq/tpp/pad/f32/1024x1000", transform_bench, shape{1024, 1000}, tpp::transform_op::pad,
+                               tpp::dtype::f32, 64);
   // reductions of each row and of each column, L3- and DRAM-resident
   for (shape s : {shape{64, 4096}, shape{1024, 4096}}) {
     const std::string n = "/f32/" + std::to_string(s.rows) + "x" + std::to_string(s.cols);

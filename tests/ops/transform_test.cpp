@@ -128,7 +128,8 @@ TEST_CASE("transforms match their index formulas on a grid with tails", "[transf
           for (tpp::isa level : levels()) {
             isa_scope cap(level);
             const bool jit = op == transform_op::transpose ||  // 32-, 16- and 8-bit
-                             (op == transform_op::vnni_pack && t == dtype::bf16) || whole_groups;
+                             op == transform_op::vnni_pack || op == transform_op::vnni_unpack ||  // pairs, quads
+                             op == transform_op::pad || whole_groups;
             const bool neon_jit = op == transform_op::transpose ||  // 4x4 (32-bit) and 8x8 NEON blocks
                                   (op == transform_op::vnni_pack && tpp::size_of(t) == 2) || whole_groups;
             REQUIRE(tpp::transform(p).jitted() == (tpp_test::x86_jit(level) ? jit : tpp::is_arm(level) && neon_jit));
@@ -138,6 +139,48 @@ TEST_CASE("transforms match their index formulas on a grid with tails", "[transf
             }
           }
         }
+}
+
+// Rows long enough for the x86 loops: pad moves runs of >= 256 bytes 128 a step, VNNI pack and
+// unpack several 32-byte column blocks per row, each with a tail (and lds past the row)
+TEST_CASE("transforms over long rows", "[transform]") {
+  std::mt19937 rng(37);
+  // p with lds ld_pad past its rows, against the reference at every level
+  const auto run = [&](tpp::transform_params p, int ld_pad, bool neon_jit) {
+    const geometry gm = geometry_of(p);
+    if (ld_pad) {
+      p.in.ld = gm.in_cols + ld_pad;
+      p.out.ld = gm.out_cols + ld_pad;
+    }
+    for (tpp::isa level : levels()) {
+      isa_scope cap(level);
+      REQUIRE(tpp::transform(p).jitted() == (tpp_test::x86_jit(level) || (tpp::is_arm(level) && neon_jit)));
+      for (bool flush_end : {true, false}) {
+        const std::string why = check(p, flush_end, rng);
+        if (!why.empty()) FAIL_CHECK(why << " cols " << p.cols << " pad_cols " << p.pad_cols);
+      }
+    }
+  };
+  for (dtype t : {dtype::f32, dtype::bf16, dtype::i8})
+    for (int cols : {64, 100, 301})
+      for (int ld_pad : {0, 5}) {
+        tpp::transform_params p;
+        p.cols = cols;
+        p.in.type = p.out.type = t;
+        p.op = transform_op::pad;
+        p.rows = 5;
+        p.pad_rows = 4;
+        for (int pad_cols : {1, 64}) {
+          p.pad_cols = pad_cols;
+          run(p, ld_pad, false);
+        }
+        if (t == dtype::f32) continue;  // VNNI groups 16- and 8-bit values
+        p.rows = 2 * group(t);
+        for (transform_op op : {transform_op::vnni_pack, transform_op::vnni_unpack}) {
+          p.op = op;
+          run(p, ld_pad, op == transform_op::vnni_pack && tpp::size_of(t) == 2);
+        }
+      }
 }
 
 TEST_CASE("transform: bad params throw tpp::error", "[transform][errors]") {

@@ -5,10 +5,10 @@
 //   tpp::transform_kernel t = tpp::transform(p);
 //   t(in, out);
 //
-// The JIT covers 32-bit transpose (x86: 8 x 8 ymm tiles; AArch64: 4 x 4 NEON blocks), 16-bit
-// transpose on x86, VNNI transpose where both lds hold whole groups (it is the 32-bit transpose of
-// the groups, below) and 16-bit VNNI pack; the other transforms and element sizes run typed
-// reference loops for now (jitted() says which).
+// The JIT covers transpose (x86: 32-, 16- and 8-bit; AArch64: the same in 4 x 4 / 8 x 8 NEON
+// blocks), VNNI transpose where both lds hold whole groups (it is the 32-bit transpose of the
+// groups, below), VNNI pack (x86: pairs and quads; NEON: pairs), VNNI unpack and pad (x86);
+// the rest runs typed reference loops (jitted() says which).
 #pragma once
 
 #include <string>
@@ -24,7 +24,8 @@
 #include "tpp/jit/a64/vnni_pack_generator.hpp"
 #if TPP_X86_64
 #include "tpp/jit/x86/transpose_generator.hpp"
-#include "tpp/jit/x86/vnni_pack_generator.hpp"
+#include "tpp/jit/x86/pad_generator.hpp"
+#include "tpp/jit/x86/vnni_generator.hpp"
 #endif
 
 namespace tpp {
@@ -67,8 +68,11 @@ inline transform_entry build_transform(const transform_desc& given) {
     if (jit::x86::transpose_generator::supports(d)) {
       jit::x86::transpose_generator g(d);
       e.code = jit::publish_generated<fn>(g, "tpp_" + op + "_" + shape);
-    } else if (jit::x86::vnni_pack_generator::supports(d)) {
-      jit::x86::vnni_pack_generator g(d);
+    } else if (jit::x86::vnni_generator::supports(d)) {
+      jit::x86::vnni_generator g(d);
+      e.code = jit::publish_generated<fn>(g, "tpp_" + op + "_" + shape);
+    } else if (jit::x86::pad_generator::supports(d)) {
+      jit::x86::pad_generator g(d);
       e.code = jit::publish_generated<fn>(g, "tpp_" + op + "_" + shape);
     }
   } catch (const Xbyak::Error& x) {
