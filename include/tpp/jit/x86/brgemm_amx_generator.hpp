@@ -25,6 +25,7 @@
 #include <xbyak/xbyak.h>
 #include <xbyak/xbyak_util.h>
 
+#include "tpp/jit/x86/staging.hpp"
 #include "tpp/detail/brgemm_desc.hpp"
 #include "tpp/jit/x86/brgemm_batch.hpp"
 #include "tpp/jit/x86/brgemm_epilogue.hpp"
@@ -80,7 +81,7 @@ class brgemm_amx_generator : public Xbyak::CodeGenerator {
 
  public:
   explicit brgemm_amx_generator(const desc& d)
-      : Xbyak::CodeGenerator(1 << 18, Xbyak::DontSetProtectRWE),
+      : Xbyak::CodeGenerator(1 << 18, Xbyak::DontSetProtectRWE, staging()),
         d_(d),
         consts_(64),
         inj_(*this, consts_),

@@ -32,6 +32,7 @@
 #include <xbyak/xbyak.h>
 #include <xbyak/xbyak_util.h>
 
+#include "tpp/jit/x86/staging.hpp"
 #include "tpp/detail/brgemm_block.hpp"
 #include "tpp/detail/brgemm_desc.hpp"
 #include "tpp/jit/x86/brgemm_batch.hpp"
@@ -113,7 +114,7 @@ class brgemm_generator : public Xbyak::CodeGenerator {
   }
 
   explicit brgemm_generator(const desc& d)
-      : Xbyak::CodeGenerator(1 << 18, Xbyak::DontSetProtectRWE),
+      : Xbyak::CodeGenerator(1 << 18, Xbyak::DontSetProtectRWE, staging()),
         d_(d),
         consts_(vec<V>::bytes),
         inj_(*this, consts_),

@@ -16,6 +16,7 @@
 #include <xbyak/xbyak.h>
 #include <xbyak/xbyak_util.h>
 
+#include "tpp/jit/x86/staging.hpp"
 #include "tpp/jit/x86/const_table.hpp"
 #include "tpp/jit/x86/io.hpp"
 #include "tpp/jit/x86/vec.hpp"
@@ -37,7 +38,7 @@ class column_reduce_generator : public Xbyak::CodeGenerator {
 
  public:
   explicit column_reduce_generator(const detail::column_reduce_desc& d)
-      : Xbyak::CodeGenerator(1 << 16, Xbyak::DontSetProtectRWE),
+      : Xbyak::CodeGenerator(1 << 16, Xbyak::DontSetProtectRWE, staging()),
         d_(d),
         consts_(vec<V>::bytes),
         io_(*this, consts_, false, V(vec<V>::count - 1)) {

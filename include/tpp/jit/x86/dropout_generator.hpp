@@ -16,6 +16,7 @@
 #include <xbyak/xbyak.h>
 #include <xbyak/xbyak_util.h>
 
+#include "tpp/jit/x86/staging.hpp"
 #include "tpp/detail/dropout_desc.hpp"
 #include "tpp/jit/x86/const_table.hpp"
 #include "tpp/jit/x86/io.hpp"
@@ -30,7 +31,7 @@ class dropout_generator : public Xbyak::CodeGenerator {
 
  public:
   dropout_generator(const detail::dropout_desc& d, bool forward)
-      : Xbyak::CodeGenerator(1 << 14, Xbyak::DontSetProtectRWE),
+      : Xbyak::CodeGenerator(1 << 14, Xbyak::DontSetProtectRWE, staging()),
         d_(d),
         forward_(forward),
         consts_(vec<V>::bytes),

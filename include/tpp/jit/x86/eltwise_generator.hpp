@@ -23,6 +23,7 @@
 #include <xbyak/xbyak.h>
 #include <xbyak/xbyak_util.h>
 
+#include "tpp/jit/x86/staging.hpp"
 #include "tpp/detail/eltwise_desc.hpp"
 #include "tpp/jit/x86/const_table.hpp"
 #include "tpp/jit/x86/io.hpp"
@@ -66,7 +67,7 @@ class eltwise_generator : public Xbyak::CodeGenerator {
 
  public:
   explicit eltwise_generator(const desc& d)
-      : Xbyak::CodeGenerator(1 << 16, Xbyak::DontSetProtectRWE),  // largest kernel ~12 KiB
+      : Xbyak::CodeGenerator(1 << 16, Xbyak::DontSetProtectRWE, staging()),  // largest kernel ~12 KiB
         d_(d),
         consts_(vec<V>::bytes),
         math_(*this, consts_),

@@ -31,6 +31,7 @@
 #include <xbyak/xbyak.h>
 #include <xbyak/xbyak_util.h>
 
+#include "tpp/jit/x86/staging.hpp"
 #include "tpp/detail/equation_desc.hpp"
 #include "tpp/jit/equation_walker.hpp"
 #include "tpp/jit/x86/binary_injector.hpp"
@@ -59,7 +60,7 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
   // not fit the vector registers with its u. pins[q-1]: registers pass q may give to the
   // constants of its activations (empty: none); a first build's spare_registers() is safe.
   equation_generator(const desc& d, std::vector<int> u, std::vector<int> pins = {})
-      : Xbyak::CodeGenerator(1 << 17, Xbyak::DontSetProtectRWE),
+      : Xbyak::CodeGenerator(1 << 17, Xbyak::DontSetProtectRWE, staging()),
         walker(d, std::move(u), VL, pool_size(d)),
         pins_(std::move(pins)),
         consts_(vec<V>::bytes),

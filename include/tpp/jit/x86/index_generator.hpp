@@ -11,6 +11,7 @@
 #include <xbyak/xbyak.h>
 #include <xbyak/xbyak_util.h>
 
+#include "tpp/jit/x86/staging.hpp"
 #include "tpp/detail/index_desc.hpp"
 #include "tpp/jit/x86/const_table.hpp"
 #include "tpp/jit/x86/io.hpp"
@@ -28,7 +29,7 @@ class index_generator : public Xbyak::CodeGenerator {
 
  public:
   explicit index_generator(const detail::index_desc& d)
-      : Xbyak::CodeGenerator(1 << 17, Xbyak::DontSetProtectRWE),
+      : Xbyak::CodeGenerator(1 << 17, Xbyak::DontSetProtectRWE, staging()),
         d_(d),
         consts_(vec<V>::bytes),
         io_(*this, consts_, d.level >= isa::avx512_bf16, V(vec<V>::count - 1)) {

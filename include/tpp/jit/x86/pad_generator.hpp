@@ -12,6 +12,7 @@
 #include <xbyak/xbyak.h>
 #include <xbyak/xbyak_util.h>
 
+#include "tpp/jit/x86/staging.hpp"
 #include "tpp/detail/transform_desc.hpp"
 
 namespace tpp::jit::x86 {
@@ -25,7 +26,7 @@ class pad_generator : public Xbyak::CodeGenerator {
   }
 
   explicit pad_generator(const detail::transform_desc& d)
-      : Xbyak::CodeGenerator(1 << 14, Xbyak::DontSetProtectRWE), d_(d) {
+      : Xbyak::CodeGenerator(1 << 14, Xbyak::DontSetProtectRWE, staging()), d_(d) {
     emit();
   }
 

@@ -13,6 +13,7 @@
 #include <xbyak/xbyak.h>
 #include <xbyak/xbyak_util.h>
 
+#include "tpp/jit/x86/staging.hpp"
 #include "tpp/detail/quant_desc.hpp"
 #include "tpp/jit/x86/const_table.hpp"
 #include "tpp/jit/x86/io.hpp"
@@ -27,7 +28,7 @@ class quant_generator : public Xbyak::CodeGenerator {
 
  public:
   explicit quant_generator(const detail::quant_desc& d)
-      : Xbyak::CodeGenerator(1 << 14, Xbyak::DontSetProtectRWE),
+      : Xbyak::CodeGenerator(1 << 14, Xbyak::DontSetProtectRWE, staging()),
         d_(d),
         consts_(vec<V>::bytes),
         io_(*this, consts_, d.level >= isa::avx512_bf16, V(vec<V>::count - 1)) {

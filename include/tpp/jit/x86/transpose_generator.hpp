@@ -45,6 +45,7 @@
 #include <xbyak/xbyak.h>
 #include <xbyak/xbyak_util.h>
 
+#include "tpp/jit/x86/staging.hpp"
 #include "tpp/detail/transform_desc.hpp"
 #include "tpp/jit/x86/const_table.hpp"
 #include "tpp/jit/x86/io.hpp"
@@ -60,7 +61,7 @@ class transpose_generator : public Xbyak::CodeGenerator {
   }
 
   explicit transpose_generator(const detail::transform_desc& d)
-      : Xbyak::CodeGenerator(1 << 16, Xbyak::DontSetProtectRWE), d_(d), es_(d.esize), consts_(32) {
+      : Xbyak::CodeGenerator(1 << 16, Xbyak::DontSetProtectRWE, staging()), d_(d), es_(d.esize), consts_(32) {
     emit();
   }
 

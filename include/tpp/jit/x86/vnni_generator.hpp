@@ -23,6 +23,7 @@
 #include <xbyak/xbyak.h>
 #include <xbyak/xbyak_util.h>
 
+#include "tpp/jit/x86/staging.hpp"
 #include "tpp/detail/transform_desc.hpp"
 
 namespace tpp::jit::x86 {
@@ -37,7 +38,7 @@ class vnni_generator : public Xbyak::CodeGenerator {
   }
 
   explicit vnni_generator(const detail::transform_desc& d)
-      : Xbyak::CodeGenerator(1 << 14, Xbyak::DontSetProtectRWE), d_(d), g_(d.g), es_(d.esize) {
+      : Xbyak::CodeGenerator(1 << 14, Xbyak::DontSetProtectRWE, staging()), d_(d), g_(d.g), es_(d.esize) {
     emit();
   }
 
