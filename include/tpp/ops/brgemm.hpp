@@ -134,6 +134,12 @@ inline bool stages_vnni(const brgemm_desc& d) {
   return (bf16_dot || d.a_type == dtype::u8) && d.k % g == 0 && d.ldb % g == 0;
 }
 
+// A stride batch with stride_b = 0 reads one B for every pair: B transposed stages it once and
+// the staged kernel reads it at stride 0 (a staged stride would also make that kernel's block
+// choice assume a streaming batch, brgemm_streams: 23^3 ran a 13 x 8 block at half the speed of
+// the 3 x 24 one)
+inline bool reads_one_b(const brgemm_desc& d) { return d.batch == batch_kind::stride && d.stride_b == 0; }
+
 // B transposed: the kernel of the same product with B normal or VNNI (ldb = n, the staged B_i
 // k * n elements apart), and the transform that stages each B_i^T [n x k] as B_i [k x n], or in
 // VNNI groups [k/g x n*g] (JIT on x86 and NEON).
@@ -142,10 +148,7 @@ inline void stage_transposed_b(brgemm_entry& e, const brgemm_desc& d) {
   brgemm_desc nd = d;
   nd.b_layout = vnni ? gemm_layout::vnni : gemm_layout::normal;
   nd.ldb = nd.n;
-  // a stride batch with stride_b = 0 reads one B for every pair: staged once, read at stride 0
-  // (a staged stride would also make the kernel's block choice assume a streaming batch:
-  // brgemm_streams; 23^3 ran its 13 x 8 block at half the speed of the 3 x 24 one)
-  nd.stride_b = d.batch == batch_kind::stride && d.stride_b != 0 ? static_cast<std::int64_t>(d.k) * d.n : 0;
+  nd.stride_b = d.batch == batch_kind::stride && !reads_one_b(d) ? static_cast<std::int64_t>(d.k) * d.n : 0;
   generate_brgemm(e, nd);  // named as what runs; e.desc stays d
   if (!e.code) return;
   transform_params t;
@@ -296,9 +299,8 @@ class brgemm_kernel {
     thread_local std::vector<char> staged;
     thread_local std::vector<std::int64_t> offsets;
     thread_local std::vector<const void*> addresses;
-    const bool shared_b = d.batch == batch_kind::stride && d.stride_b == 0;  // one B_i for all
-    const std::size_t count = shared_b ? std::min<std::size_t>(1, static_cast<std::size_t>(k.count))
-                                       : static_cast<std::size_t>(k.count);
+    const std::size_t count = detail::reads_one_b(d) ? std::min<std::size_t>(1, static_cast<std::size_t>(k.count))
+                                                     : static_cast<std::size_t>(k.count);
     if (staged.size() < count * block * es) staged.resize(count * block * es);
     const auto* b = static_cast<const char*>(k.b);
     const auto bytes = [es](std::int64_t elements) { return elements * static_cast<std::int64_t>(es); };

@@ -25,13 +25,13 @@
 #include <xbyak/xbyak.h>
 #include <xbyak/xbyak_util.h>
 
-#include "tpp/jit/x86/staging.hpp"
 #include "tpp/detail/brgemm_desc.hpp"
 #include "tpp/jit/x86/brgemm_batch.hpp"
 #include "tpp/jit/x86/brgemm_epilogue.hpp"
 #include "tpp/jit/x86/const_table.hpp"
 #include "tpp/jit/x86/io.hpp"
 #include "tpp/jit/x86/loops.hpp"
+#include "tpp/jit/x86/staging.hpp"
 #include "tpp/jit/x86/unary_injector.hpp"
 
 namespace tpp::jit::x86 {

@@ -32,7 +32,6 @@
 #include <xbyak/xbyak.h>
 #include <xbyak/xbyak_util.h>
 
-#include "tpp/jit/x86/staging.hpp"
 #include "tpp/detail/brgemm_block.hpp"
 #include "tpp/detail/brgemm_desc.hpp"
 #include "tpp/jit/x86/brgemm_batch.hpp"
@@ -40,6 +39,7 @@
 #include "tpp/jit/x86/const_table.hpp"
 #include "tpp/jit/x86/io.hpp"
 #include "tpp/jit/x86/loops.hpp"
+#include "tpp/jit/x86/staging.hpp"
 #include "tpp/jit/x86/unary_injector.hpp"
 #include "tpp/jit/x86/vec.hpp"
 

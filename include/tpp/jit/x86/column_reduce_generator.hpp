@@ -16,9 +16,9 @@
 #include <xbyak/xbyak.h>
 #include <xbyak/xbyak_util.h>
 
-#include "tpp/jit/x86/staging.hpp"
 #include "tpp/jit/x86/const_table.hpp"
 #include "tpp/jit/x86/io.hpp"
+#include "tpp/jit/x86/staging.hpp"
 #include "tpp/jit/x86/vec.hpp"
 #include "tpp/ops/reduce_params.hpp"
 

@@ -23,12 +23,12 @@
 #include <xbyak/xbyak.h>
 #include <xbyak/xbyak_util.h>
 
-#include "tpp/jit/x86/staging.hpp"
 #include "tpp/detail/eltwise_desc.hpp"
 #include "tpp/jit/x86/const_table.hpp"
 #include "tpp/jit/x86/io.hpp"
 #include "tpp/jit/x86/loops.hpp"
 #include "tpp/jit/x86/math.hpp"
+#include "tpp/jit/x86/staging.hpp"
 #include "tpp/jit/x86/unary_injector.hpp"
 #include "tpp/jit/x86/vec.hpp"
 

@@ -12,8 +12,8 @@
 #include <xbyak/xbyak.h>
 #include <xbyak/xbyak_util.h>
 
-#include "tpp/jit/x86/staging.hpp"
 #include "tpp/detail/transform_desc.hpp"
+#include "tpp/jit/x86/staging.hpp"
 
 namespace tpp::jit::x86 {
 
@@ -86,7 +86,7 @@ class pad_generator : public Xbyak::CodeGenerator {
       jl(step, T_NEAR);
       done = n / 128 * 128;
     }
-    if (!copy) xor_(s_.cvt32(), s_.cvt32());
+    if (!copy && (n - done) % 16) xor_(s_.cvt32(), s_.cvt32());  // the zero the 8..1-byte pieces store
     for (int size : {32, 16, 8, 4, 2, 1})
       while (n - done >= size) {
         const int o = static_cast<int>(at + done);

@@ -13,10 +13,10 @@
 #include <xbyak/xbyak.h>
 #include <xbyak/xbyak_util.h>
 
-#include "tpp/jit/x86/staging.hpp"
 #include "tpp/detail/quant_desc.hpp"
 #include "tpp/jit/x86/const_table.hpp"
 #include "tpp/jit/x86/io.hpp"
+#include "tpp/jit/x86/staging.hpp"
 #include "tpp/jit/x86/vec.hpp"
 
 namespace tpp::jit::x86 {

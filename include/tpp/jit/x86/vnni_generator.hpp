@@ -23,8 +23,8 @@
 #include <xbyak/xbyak.h>
 #include <xbyak/xbyak_util.h>
 
-#include "tpp/jit/x86/staging.hpp"
 #include "tpp/detail/transform_desc.hpp"
+#include "tpp/jit/x86/staging.hpp"
 
 namespace tpp::jit::x86 {
 
