@@ -121,11 +121,11 @@ TEST_CASE("reduce: max and min skip NaN elements", "[reduce][nan]") {
       }
 }
 
-// Each row's sum and sum of squares together run as two equations over blocks of rows of about
-// 64 KiB (the second reads its block from cache): rows of 20 000 or 40 000 bytes make blocks of
-// 3 or 1 rows, with a remainder. Every row's pair must be bit for bit what the sum and the
-// sum-of-squares reductions give alone (the same per-row equations), at every level, with
-// operands against guard pages.
+// Each row's sum and sum of squares together run in one pass on x86 (row_sums_generator, which
+// adds in the equations' order) and elsewhere as two equations over blocks of rows of about 64
+// KiB (the second reads its block from cache): rows of 20 000 or 40 000 bytes make blocks of 3 or
+// 1 rows, with a remainder. Every row's pair must be bit for bit what the sum and the
+// sum-of-squares reductions give alone, at every level, with operands against guard pages.
 TEST_CASE("reduce: rows' sums and squares in blocks equal the separate reductions", "[reduce]") {
   std::mt19937 rng(44);
   for (tpp::isa level : levels()) {
@@ -157,9 +157,10 @@ TEST_CASE("reduce: rows' sums and squares in blocks equal the separate reduction
 }
 
 // A row reduction whose input outgrows half the cache one core can count on reads its rows from
-// memory, and its kernel prefetches each next row (equation_desc::prefetch). The rows are sized
-// from this machine's caches so that the big call prefetches; its results must be bit for bit
-// those of the same rows reduced 8 at a time (small calls, no prefetch; the same per-row code).
+// memory, and its kernel prefetches each next row (equation_desc::prefetch; reduce_desc::prefetch
+// for the sums and squares, by the same rule). The rows are sized from this machine's caches so
+// that the big call prefetches; its results must be bit for bit those of the same rows reduced 8
+// at a time (small calls, no prefetch; the same per-row code).
 TEST_CASE("reduce: rows read from memory equal the same rows in small calls", "[reduce]") {
   std::mt19937 rng(45);
   const int cols = 1024;
@@ -168,26 +169,31 @@ TEST_CASE("reduce: rows read from memory equal the same rows in small calls", "[
   tpp_test::fill(in.data(), dtype::f32, in.size() * 4, -2, 2, rng);
   for (tpp::isa level : levels()) {
     isa_scope cap(level);
-    for (reduce_kind op : {reduce_kind::sum, reduce_kind::max}) {
-      tpp::equation_params e;  // the equation tpp::reduce builds for these rows
-      e.m = rows;
-      e.n = cols;
-      e.inputs = {tpp::operand{dtype::f32}};
-      e.root = op == reduce_kind::max ? tpp::row_max(tpp::arg(0)) : tpp::row_sum(tpp::arg(0));
-      REQUIRE(tpp::detail::lower(e, level).prefetch == 1);
+    for (reduce_kind op : {reduce_kind::sum, reduce_kind::max, reduce_kind::sum_and_sum_squares}) {
+      const int per = op == reduce_kind::sum_and_sum_squares ? 2 : 1;  // results per row
+      if (per == 1) {
+        tpp::equation_params e;  // the equation tpp::reduce builds for these rows
+        e.m = rows;
+        e.n = cols;
+        e.inputs = {tpp::operand{dtype::f32}};
+        e.root = op == reduce_kind::max ? tpp::row_max(tpp::arg(0)) : tpp::row_sum(tpp::arg(0));
+        REQUIRE(tpp::detail::lower(e, level).prefetch == 1);
+      }
       tpp::reduce_params p;
       p.op = op;
       p.rows = rows;
       p.cols = cols;
-      std::vector<float> big(rows), small(rows);
+      std::vector<float> big(static_cast<std::size_t>(rows) * per), small(big.size());
       tpp::reduce(p)(in.data(), big.data());
       p.rows = 8;
       const tpp::reduce_kernel eight = tpp::reduce(p);
       p.rows = rows % 8;
-      for (int r = 0; r + 8 <= rows; r += 8) eight(in.data() + static_cast<std::size_t>(r) * cols, small.data() + r);
-      if (rows % 8) tpp::reduce(p)(in.data() + static_cast<std::size_t>(rows / 8 * 8) * cols, small.data() + rows / 8 * 8);
+      for (int r = 0; r + 8 <= rows; r += 8)
+        eight(in.data() + static_cast<std::size_t>(r) * cols, small.data() + static_cast<std::size_t>(r) * per);
+      if (const int r = rows / 8 * 8; rows % 8)
+        tpp::reduce(p)(in.data() + static_cast<std::size_t>(r) * cols, small.data() + static_cast<std::size_t>(r) * per);
       int wrong = 0;
-      for (int r = 0; r < rows; ++r) wrong += big[r] != small[r];
+      for (std::size_t r = 0; r < big.size(); ++r) wrong += big[r] != small[r];
       INFO(tpp::name(level) << " " << tpp::name(op) << " of " << rows << " rows: " << wrong << " differ");
       CHECK(wrong == 0);
     }

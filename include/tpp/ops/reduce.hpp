@@ -4,10 +4,10 @@
 //   over each_row     out rows x 1 (ld >= 1), or rows x 2 for sum_and_sum_squares: [sum, sumsq]
 //   over each_column  out 1 x cols, or 2 x cols (ld >= cols): row 0 the sums, row 1 the squares
 //
-// Rows run as reduction-root equations (the equation generator; sum and sum of squares as two,
-// block by block); columns have a generator of their own (x86 and NEON) that keeps a block of
-// column sums in registers while it walks down 8 rows at a time (on AArch64 rows run the
-// reference for now). max and
+// Rows run as reduction-root equations (the equation generator), except each row's sum and sum
+// of squares, which on x86 has a one-pass generator of its own (elsewhere: two equations, block
+// by block); columns have a generator of their own (x86 and NEON) that keeps a block of column
+// sums in registers while it walks down 8 rows at a time. max and
 // min skip NaN elements, like std::fmax / fmin (a line of only NaNs gives -Inf / +Inf, the identity);
 // sums accumulate in f32.
 //
@@ -18,10 +18,12 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
 
+#include "tpp/core/cache.hpp"
 #include "tpp/core/cpu.hpp"
 #include "tpp/detail/eltwise_validate.hpp"
 #include "tpp/jit/code_buffer.hpp"
@@ -33,6 +35,7 @@
 #if TPP_X86_64
 #include "tpp/jit/x86/column_reduce_generator.hpp"
 #include "tpp/jit/x86/generate.hpp"
+#include "tpp/jit/x86/row_sums_generator.hpp"
 #elif defined(__aarch64__)
 #include "tpp/jit/a64/column_reduce_generator.hpp"
 #endif
@@ -41,13 +44,27 @@ namespace tpp {
 
 namespace detail {
 
-struct column_reduce_entry {
-  column_reduce_desc desc;
+struct reduce_entry {
+  reduce_desc desc;
   void (*code)(const void* const*) = nullptr;  // args {in, out}; null: the reference
 };
 
-// out[j] (and out[ldo + j]) over the rows of column j, as the JIT defines it
-inline void column_reduce_ref(const column_reduce_desc& d, const void* in, float* out) {
+// Columns: out[j] (and out[ldo + j]) over the rows of column j; rows (sum_and_sum_squares):
+// out[i * ldo] and out[i * ldo + 1] over the columns of row i; as the JIT defines them.
+inline void reduce_ref(const reduce_desc& d, const void* in, float* out) {
+  if (d.over == reduce_dim::each_row) {
+    for (long i = 0; i < d.rows; ++i) {
+      float s = 0, q = 0;
+      for (long j = 0; j < d.cols; ++j) {
+        const float x = load_as_f32(in, d.in_type, i * d.ldi + j);
+        s += x;
+        q = std::fma(x, x, q);
+      }
+      out[i * d.ldo] = s;
+      out[i * d.ldo + 1] = q;
+    }
+    return;
+  }
   for (long j = 0; j < d.cols; ++j) {
     float s = d.op == reduce_kind::max ? -std::numeric_limits<float>::infinity()
               : d.op == reduce_kind::min ? std::numeric_limits<float>::infinity() : 0.0f;
@@ -67,24 +84,41 @@ inline void column_reduce_ref(const column_reduce_desc& d, const void* in, float
   }
 }
 
-inline column_reduce_entry build_column_reduce(const column_reduce_desc& d) {
-  column_reduce_entry e;
+// Whether each row's sum and sum of squares runs the one-pass generator (x86) rather than two
+// equations.
+inline bool row_sums_generated(const reduce_desc& d) {
+#if TPP_X86_64
+  return d.level != isa::ref && jit::x86::row_sums_supports(d);
+#else
+  (void)d;
+  return false;
+#endif
+}
+
+inline reduce_entry build_reduce(const reduce_desc& d) {
+  reduce_entry e;
   e.desc = d;
 #if TPP_X86_64
+  if (d.over == reduce_dim::each_row) {
+    if (row_sums_generated(d))
+      e.code = jit::x86::generate<jit::x86::row_sums_generator, void (*)(const void* const*)>(
+          d.level, "tpp_reduce_rows_sum_and_sum_squares", d);
+    return e;
+  }
   if (d.level == isa::ref || !jit::x86::column_reduce_supports(d)) return e;
   e.code = jit::x86::generate<jit::x86::column_reduce_generator, void (*)(const void* const*)>(
       d.level, std::string("tpp_reduce_columns_") + name(d.op), d);
 #elif defined(__aarch64__)
   std::size_t bytes = 0;
-  if (d.level != isa::ref)
+  if (d.level != isa::ref && d.over == reduce_dim::each_column)
     e.code = jit::publish_words<void (*)(const void* const*)>(jit::a64::column_reduce_generator(d),
                                                               std::string("tpp_reduce_columns_") + name(d.op), bytes);
 #endif
   return e;
 }
 
-inline jit::kernel_cache<column_reduce_desc, column_reduce_entry>& column_reduce_cache() {
-  static jit::kernel_cache<column_reduce_desc, column_reduce_entry> cache;
+inline jit::kernel_cache<reduce_desc, reduce_entry>& reduce_cache() {
+  static jit::kernel_cache<reduce_desc, reduce_entry> cache;
   return cache;
 }
 
@@ -93,7 +127,7 @@ inline jit::kernel_cache<column_reduce_desc, column_reduce_entry>& column_reduce
 class reduce_kernel {
  public:
   reduce_kernel() = default;
-  explicit reduce_kernel(const detail::column_reduce_entry* c) : col_(c) {}
+  explicit reduce_kernel(const detail::reduce_entry* e) : entry_(e) {}
   // rows: one equation (r1), or for sum_and_sum_squares the sums (r1) and the squares (r2) over
   // blocks of `block` rows, the second equation reading each block back from cache
   struct row_blocks {
@@ -105,10 +139,10 @@ class reduce_kernel {
 
   void operator()(const void* in, void* out) const {
     if (!in || !out) detail::fail("tpp::reduce: in or out is null");
-    if (col_) {
+    if (entry_) {
       const void* args[2] = {in, out};
-      if (col_->code) col_->code(args);
-      else detail::column_reduce_ref(col_->desc, in, static_cast<float*>(out));
+      if (entry_->code) entry_->code(args);
+      else detail::reduce_ref(entry_->desc, in, static_cast<float*>(out));
       return;
     }
     if (rows_.r1.empty()) detail::fail("tpp::reduce: the kernel handle is empty (default-constructed)");
@@ -128,10 +162,10 @@ class reduce_kernel {
       rows_.r2_tail({x}, y + 1);
     }
   }
-  bool jitted() const { return col_ ? col_->code != nullptr : rows_.r1.jitted(); }
+  bool jitted() const { return entry_ ? entry_->code != nullptr : rows_.r1.jitted(); }
 
  private:
-  const detail::column_reduce_entry* col_ = nullptr;
+  const detail::reduce_entry* entry_ = nullptr;
   row_blocks rows_;
 };
 
@@ -146,7 +180,7 @@ inline reduce_kernel reduce(const reduce_params& p) {
   if (p.out.bcast != broadcast::none) detail::fail(ctx, ": out.bcast must be none");
   const bool both = p.op == reduce_kind::sum_and_sum_squares;
   if (p.over == reduce_dim::each_column) {
-    detail::column_reduce_desc d;
+    detail::reduce_desc d;
     d.level = active_isa();
     d.op = p.op;
     d.in_type = p.in.type;
@@ -156,11 +190,26 @@ inline reduce_kernel reduce(const reduce_params& p) {
     d.ldo = p.out.ld ? p.out.ld : p.cols;
     if (p.out.ld < 0 || (both && d.ldo < p.cols))
       detail::fail(ctx, ": out.ld = ", p.out.ld, " is less than cols = ", p.cols, " (two output rows)");
-    return reduce_kernel(detail::column_reduce_cache().get(d, detail::build_column_reduce));
+    return reduce_kernel(detail::reduce_cache().get(d, detail::build_reduce));
   }
   const int ldo = p.out.ld ? p.out.ld : (both ? 2 : 1);
   if (p.out.ld < 0 || ldo < (both ? 2 : 1))
     detail::fail(ctx, ": out.ld = ", p.out.ld, " is less than ", both ? 2 : 1, ", the values per row");
+  const long ldi = p.in.ld ? p.in.ld : p.cols, row_bytes = ldi * size_of(p.in.type);
+  if (both) {
+    detail::reduce_desc d;
+    d.level = active_isa();
+    d.op = p.op;
+    d.over = reduce_dim::each_row;
+    d.in_type = p.in.type;
+    d.rows = p.rows;
+    d.cols = p.cols;
+    d.ldi = static_cast<std::int32_t>(ldi);
+    d.ldo = ldo;
+    // the rule of the row-sum equations (prefetches_rows): rows from memory prefetch the next
+    d.prefetch = p.rows > 1 && static_cast<double>(row_bytes) * p.rows > 0.5 * static_cast<double>(core_cache_bytes());
+    if (detail::row_sums_generated(d)) return reduce_kernel(detail::reduce_cache().get(d, detail::build_reduce));
+  }
   const expr x = arg(0);
   const auto rows_equation = [&](int rows, const expr& root) {
     equation_params e;
@@ -181,9 +230,9 @@ inline reduce_kernel reduce(const reduce_params& p) {
     }
     return reduce_kernel(r);
   }
-  // Sums and squares are two equations, each one pass. Over the whole operand the second pass
-  // would read it again from memory; over blocks of about 64 KiB it reads each block from L2.
-  const long ldi = p.in.ld ? p.in.ld : p.cols, row_bytes = ldi * size_of(p.in.type);
+  // Without the generator, sums and squares are two equations, each one pass. Over the whole
+  // operand the second pass would read it again from memory; over blocks of about 64 KiB it
+  // reads each block from L2.
   r.rows = p.rows;
   r.block = static_cast<int>(std::clamp<long>(64 * 1024 / row_bytes, 1, p.rows));
   r.in_bytes = r.block * row_bytes;

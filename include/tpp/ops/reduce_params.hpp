@@ -1,5 +1,5 @@
-// What a caller fills in to get a reduction TPP (tpp/ops/reduce.hpp), and the key of the column
-// reduction kernels.
+// What a caller fills in to get a reduction TPP (tpp/ops/reduce.hpp), and the key of the
+// reduction kernels that have a generator of their own (columns; each row's sum and sum of squares).
 #pragma once
 
 #include <cstdint>
@@ -33,14 +33,16 @@ struct reduce_params {
 
 namespace detail {
 
-struct column_reduce_desc {
+struct reduce_desc {
   isa level = isa::ref;
   reduce_kind op = reduce_kind::sum;
   dtype in_type = dtype::f32;
-  std::uint8_t pad = 0;
+  reduce_dim over = reduce_dim::each_column;
   std::int32_t rows = 0, cols = 0, ldi = 0, ldo = 0;
+  std::uint8_t prefetch = 0;  // rows: each row prefetches the next (the operand outgrows the cache)
+  std::uint8_t pad[3] = {};
 };
-static_assert(sizeof(column_reduce_desc) == 20, "no padding in keys");
+static_assert(sizeof(reduce_desc) == 24, "no padding in keys");
 
 // Rows per pass of a column reduction kernel whose column blocks hold block_cols columns. One
 // pass down all rows reads each column block as a strip of short runs, a row apart (16 KiB at
@@ -53,7 +55,7 @@ static_assert(sizeof(column_reduce_desc) == 20, "no padding in keys");
 //   64 x 4096          35   31   35   39   58   65   62-64  61   49
 // A row that one column block covers is read front to back by the one pass already. The NEON
 // generator takes the same rule by analogy (no Arm hardware here to time it).
-inline int column_reduce_pass_rows(const column_reduce_desc& d, int block_cols) {
+inline int column_reduce_pass_rows(const reduce_desc& d, int block_cols) {
   return d.cols <= block_cols ? d.rows : 8;
 }
 

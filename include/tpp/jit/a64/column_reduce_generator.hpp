@@ -27,7 +27,7 @@ class column_reduce_generator {
   static constexpr int U = 4;  // vectors per block: 4 independent chains
 
  public:
-  explicit column_reduce_generator(const detail::column_reduce_desc& d) : d_(d) { emit(); }
+  explicit column_reduce_generator(const detail::reduce_desc& d) : d_(d) { emit(); }
   const std::vector<std::uint32_t>& words() const { return a_.words(); }
 
  private:
@@ -128,7 +128,7 @@ class column_reduce_generator {
     }
   }
 
-  const detail::column_reduce_desc d_;
+  const detail::reduce_desc d_;
   assembler a_;
   lane_io io_{a_, x(10), x(11)};
 };

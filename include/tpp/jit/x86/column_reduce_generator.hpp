@@ -25,7 +25,7 @@
 namespace tpp::jit::x86 {
 
 // Row displacements stay in pointer arithmetic; only the column offsets are immediates.
-inline bool column_reduce_supports(const detail::column_reduce_desc& d) {
+inline bool column_reduce_supports(const detail::reduce_desc& d) {
   return static_cast<long long>(d.cols) * 4 * 2 < (1LL << 30) && static_cast<long long>(d.ldo) * 4 < (1LL << 30) &&
          static_cast<long long>(d.ldi) * size_of(d.in_type) < (1LL << 30);
 }
@@ -37,7 +37,7 @@ class column_reduce_generator : public Xbyak::CodeGenerator {
   static constexpr int U = 4;  // vectors per block: 4 independent chains per output vector
 
  public:
-  explicit column_reduce_generator(const detail::column_reduce_desc& d)
+  explicit column_reduce_generator(const detail::reduce_desc& d)
       : Xbyak::CodeGenerator(1 << 16, Xbyak::DontSetProtectRWE, staging()),
         d_(d),
         consts_(vec<V>::bytes),
@@ -164,7 +164,7 @@ class column_reduce_generator : public Xbyak::CodeGenerator {
     }
   }
 
-  const detail::column_reduce_desc d_;
+  const detail::reduce_desc d_;
   const_table consts_;
   io<V> io_;
   Xbyak::Reg64 in_, out_, p_, i_, in0_, out0_;

@@ -36,6 +36,7 @@
 #include "tpp/jit/x86/binary_injector.hpp"
 #include "tpp/jit/x86/const_table.hpp"
 #include "tpp/jit/x86/io.hpp"
+#include "tpp/jit/x86/lane_fold.hpp"
 #include "tpp/jit/x86/loops.hpp"
 #include "tpp/jit/x86/staging.hpp"
 #include "tpp/jit/x86/unary_injector.hpp"
@@ -379,19 +380,8 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
     };
     for (int t = 1; t < u; ++t) combine(V(acc[0]), V(acc[t]));
     const int tmp = alloc();
-    if constexpr (avx512) {
-      vextractf32x8(Ymm(tmp), Zmm(acc[0]), 1);
-      combine(Ymm(acc[0]), Ymm(tmp));
-      vextractf32x4(Xmm(tmp), Ymm(acc[0]), 1);
-    } else {
-      vextractf128(Xmm(tmp), Ymm(acc[0]), 1);
-    }
-    const Xmm x(acc[0]), y(tmp);
-    combine(x, y);
-    vmovhlps(y, y, x);
-    combine(x, y);
-    vmovshdup(y, x);
-    combine(x, y);
+    fold_lanes<V>(*this, acc[0], tmp, combine);
+    const Xmm x(acc[0]);
     if (op == reduce_op::mean) vdivss(x, x, consts_.f(static_cast<float>(d_.n)));
     vmovss(dword[rsp + 4 * i], x);
     release(tmp);
