@@ -9,13 +9,13 @@
 //       ymm r = in[i0 + r][j0 .. j0+8)          (rows past the edge: zero; columns masked)
 //       8 x 8 transpose: unpck{l,h}ps -> shufps -> vperm2f128
 //       out[j0 + c][i0 .. i0+8) = ymm c          (rows past the edge masked)
-// A whole block is staged so that each of its 16 input lines and 16 output lines is touched in
-// one burst: the left tiles read input lines whole (two loads back to back) and park the right
+// Where a block's rows alias in L1 (staged(): row strides of a multiple of 2 KiB), a whole block
+// is staged so that each of its 16 input lines and 16 output lines is touched in one burst: the left tiles read input lines whole (two loads back to back) and park the right
 // halves in a stack buffer for the right tiles; the top tiles park their half output lines, and
 // the bottom tiles write each output line whole, the parked half and their own back to back.
 // With a power-of-two ld a block's 16 lines share one 8-way L1 set, and a line touched in two
 // visits came in twice. Zen 3, 1024^2 f32, GB/s in + out (memcpy in the same run ~55-63):
-// unstaged 13.7, staged ~22-30; 1000^2: 35 -> 44-52. Panels 32 or 64 wide, super-rows of 32..256,
+// unstaged 13.7, staged ~22-30 (at other strides staging only costs: staged()). Panels 32 or 64 wide, super-rows of 32..256,
 // a diagonal block order, software prefetch of the next block's lines (either side) and
 // non-temporal stores were each tried and were slower or no better; so were (C++ prototypes)
 // blocks of 8..64 x 8..64 through padded L1 buffers, output rows written 2..16 per burst,
@@ -143,7 +143,7 @@ class transpose_generator : public Xbyak::CodeGenerator {
 
   void emit_block(int rows, int cols) {
     if (es_ < 4) return narrow_block(rows, cols);
-    if (rows == 16 && cols == 16) {  // staged: see the header
+    if (rows == 16 && cols == 16 && staged()) {  // see the header
       for (int r0 = 0; r0 < 16; r0 += 8)
         for (int c0 = 0; c0 < 16; c0 += 8)
           emit_tile(8, 8, c0, r0,
@@ -153,6 +153,21 @@ class transpose_generator : public Xbyak::CodeGenerator {
     for (int c0 = 0; c0 < cols; c0 += 8)
       for (int r0 = 0; r0 < rows; r0 += 8)
         emit_tile(std::min(8, rows - r0), std::min(8, cols - c0), c0, r0, {source::in, sink::out});
+  }
+
+  // Whether whole 32-bit blocks are staged: only where a block's 16 rows share at most two L1
+  // sets on the input or the output side (row strides of a multiple of 2 KiB), the aliasing the
+  // staging is for. Elsewhere it only adds stack traffic. Zen 3, f32 n x n, GB/s in + out,
+  // staged / plain, in-process A/B, three runs: 64^2 50-53 / 88-94, 256^2 29-40 / 35-43, 384^2
+  // 27-42 / 32-45, 768^2 25-37 / 29-39, 1000^2 26-42 / 35-50; 512^2 23-30 / 22-28, 1024^2 13-17 /
+  // 10-12.
+  bool staged() const {
+    const auto sets = [](long stride) {  // distinct L1 sets (64 of 64-byte lines) of 16 rows
+      std::uint64_t seen = 0;
+      for (long r = 0; r < 16; ++r) seen |= 1ull << ((r * stride / 64) % 64);
+      return __builtin_popcountll(seen);
+    };
+    return sets(4L * d_.ldi) <= 2 || sets(4L * d_.ldo) <= 2;
   }
 
   // ---- 16- and 8-bit blocks (see the header) --------------------------------------------------
