@@ -1,7 +1,10 @@
 // Every unary TPP vs the reference: every ISA level this machine has, every dtype pair, the
 // shape grid (tails, ld > cols), broadcast inputs, guard pages on both sides of every operand.
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "eltwise_check.hpp"
 
@@ -222,5 +225,75 @@ TEST_CASE("a streaming unary op called in place", "[unary][stream]") {
       for (int j = 0; j < cols; ++j) want[i * ld + j] = std::max(want[i * ld + j], 0.0f);
     tpp::unary(p)(x.data(), x.data());
     for (int k = 0; k < rows * ld; ++k) REQUIRE(x.as<float>()[k] == want[k]);
+  }
+}
+
+// relu, abs, negate, relu_inv and max / min of bf16 inputs write bf16 values, zero or NaN, so
+// below avx512_bf16 the kernels skip the rounding and only quieten NaNs (io::set_exact_bf16).
+// Every one of the 65536 bf16 patterns (b: the patterns in another order) must come out bit for
+// bit as the reference writes it; at avx512_bf16 and up, where vcvtneps2bf16 converts, the
+// documented difference of tpp::to_bf16 (subnormal results become zero of the same sign) is the
+// only one allowed. Operands against guard pages.
+TEST_CASE("bf16 ops that write input values round only NaNs", "[unary][binary][bf16]") {
+  const int rows = 256, cols = 256;
+  const std::size_t bytes = static_cast<std::size_t>(rows) * cols * 2;
+  guarded a(bytes, true), b(bytes, false), fwd(bytes, true);
+  for (int i = 0; i < rows * cols; ++i) {
+    a.as<std::uint16_t>()[i] = static_cast<std::uint16_t>(i);
+    b.as<std::uint16_t>()[i] = static_cast<std::uint16_t>(i * 40503u + 12345u);  // odd multiplier: all patterns
+    fwd.as<std::uint16_t>()[i] = static_cast<std::uint16_t>(i * 3u + 7u);
+  }
+  // one kernel per op at one level, called on a, b, fwd
+  using call = std::function<void(void*)>;
+  const auto unary_at = [&](unary_op op) {
+    return [&, op]() -> call {
+      tpp::unary_params p;
+      p.op = op;
+      p.rows = rows;
+      p.cols = cols;
+      p.in.type = p.out.type = dtype::bf16;
+      if (op == unary_op::relu_inv) p.fwd.type = dtype::bf16;
+      const tpp::unary_kernel k = tpp::unary(p);
+      return [&, k, op](void* out) {
+        if (op == unary_op::relu_inv) k(tpp::unary_args{a.data(), out, fwd.data()});
+        else k(a.data(), out);
+      };
+    };
+  };
+  const auto binary_at = [&](tpp::binary_op op) {
+    return [&, op]() -> call {
+      tpp::binary_params p;
+      p.op = op;
+      p.rows = rows;
+      p.cols = cols;
+      p.a.type = p.b.type = p.out.type = dtype::bf16;
+      const tpp::binary_kernel k = tpp::binary(p);
+      return [&, k](void* out) { k(a.data(), b.data(), out); };
+    };
+  };
+  const std::pair<const char*, std::function<call()>> ops[] = {
+      {"relu", unary_at(unary_op::relu)},           {"abs", unary_at(unary_op::abs)},
+      {"negate", unary_at(unary_op::negate)},       {"relu_inv", unary_at(unary_op::relu_inv)},
+      {"max", binary_at(tpp::binary_op::max)},      {"min", binary_at(tpp::binary_op::min)}};
+  for (const auto& [name, build] : ops) {
+    std::vector<std::uint16_t> want(static_cast<std::size_t>(rows) * cols);
+    {
+      isa_scope cap(tpp::isa::ref);
+      build()(want.data());
+    }
+    for (tpp::isa level : levels()) {
+      isa_scope cap(level);
+      guarded out(bytes, true);
+      build()(out.data());
+      const bool flushes = tpp::is_x86(level) && level >= tpp::isa::avx512_bf16;
+      long wrong = 0;
+      for (std::size_t i = 0; i < want.size(); ++i) {
+        const std::uint16_t got = out.as<std::uint16_t>()[i], w = want[i];
+        const bool subnormal = (w & 0x7F80) == 0 && (w & 0x007F) != 0;
+        wrong += got != w && !(flushes && subnormal && got == (w & 0x8000));
+      }
+      INFO(name << " at " << tpp::name(level) << ": " << wrong << " of 65536 differ from the reference");
+      CHECK(wrong == 0);
+    }
   }
 }

@@ -52,6 +52,20 @@ inline bool copies_bits(const eltwise_desc& d) {
   return d.fam == family::unary && d.uop() == unary_op::copy && d.src[0].type == t &&
          (t == dtype::bf16 || t == dtype::f16);
 }
+// Whether every value the op writes to a bf16 out is a bf16 input value, zero, or NaN: relu,
+// abs, negate, relu_inv (dy or 0) and max / min of bf16 inputs. The f32 -> bf16 rounding then
+// only has NaNs to quieten (io::set_exact_bf16), which is what tpp::to_bf16 does with them.
+// Zen 3, relu bf16 64x64: ~15 -> ~10 instructions per vector.
+inline bool stores_exact_bf16(const eltwise_desc& d) {
+  if (d.dst.type != dtype::bf16 || d.src[0].type != dtype::bf16) return false;
+  if (d.fam == family::binary)
+    return d.src[1].type == dtype::bf16 && (d.bop() == binary_op::max || d.bop() == binary_op::min);
+  if (d.fam != family::unary) return false;
+  switch (d.uop()) {
+    case unary_op::relu: case unary_op::abs: case unary_op::negate: case unary_op::relu_inv: return true;
+    default: return false;
+  }
+}
 static_assert(std::has_unique_object_representations_v<operand_desc>, "no padding in keys");
 static_assert(sizeof(eltwise_desc) == 4 + 8 + 4 * sizeof(operand_desc) + 4, "no padding in keys");
 

@@ -74,6 +74,7 @@ class eltwise_generator : public Xbyak::CodeGenerator {
         inj_(*this, consts_),
         io_(*this, consts_, d.level >= isa::avx512_bf16, V(vec<V>::count - 1)) {
     io_.set_raw16(detail::copies_bits(d));
+    io_.set_exact_bf16(detail::stores_exact_bf16(d));
     plan();
     emit();
   }

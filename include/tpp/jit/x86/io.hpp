@@ -51,6 +51,9 @@ class io {
   // Bit moves for 16-bit types (detail::copies_bits): loads zero-extend each element into its
   // 32-bit lane and stores truncate it back, with no conversion either way.
   void set_raw16(bool raw) { raw16_ = raw; }
+  // Values stored as bf16 are already bf16 or NaN (detail::stores_exact_bf16): rounding to
+  // nearest even is then a truncation, and only a NaN needs its quiet bit (as tpp::to_bf16).
+  void set_exact_bf16(bool exact) { exact_bf16_ = exact; }
 
   // Prepares the tail of `tail` lanes (1 <= tail < L) that loads and stores with n < L use:
   // opmask k1 on AVX-512, the tail-mask register on AVX2. scratch: any free general register.
@@ -169,7 +172,8 @@ class io {
       g_.vmovdqu16(mem(), h);
       return;
     } else {
-      round_to_bf16(v, t0, t1);
+      if (exact_bf16_) quiet_to_bf16(v, t1);
+      else round_to_bf16(v, t0, t1);
       if constexpr (avx512) {
         g_.vpmovdw(mem(), v);
         return;
@@ -209,11 +213,25 @@ class io {
     g_.vpsrld(v, t0, 16);
   }
 
+  // round_to_bf16 for values that are bf16 or NaN: NaN made quiet, then the high halves
+  void quiet_to_bf16(const V& v, const V& t1) {
+    if constexpr (avx512) {
+      g_.vcmpps(Xbyak::Opmask(2), v, v, 0x03 /*UNORD_Q*/);
+      g_.vpord(v | Xbyak::Opmask(2), v, c_.u32(0x00400000u));
+    } else {
+      g_.vcmpps(t1, v, v, 0x03 /*UNORD_Q*/);
+      g_.vandps(t1, t1, c_.u32(0x00400000u));
+      g_.vorps(v, v, t1);
+    }
+    g_.vpsrld(v, v, 16);
+  }
+
   Xbyak::CodeGenerator& g_;
   const_table& c_;
   bool native_bf16_;
   V tail_mask_;
   bool raw16_ = false;
+  bool exact_bf16_ = false;
 };
 
 }  // namespace tpp::jit::x86
