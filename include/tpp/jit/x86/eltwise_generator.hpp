@@ -215,6 +215,15 @@ class eltwise_generator : public Xbyak::CodeGenerator {
     }
   }
 
+  // Whether full AVX2 vectors go through io's bf16 pairs: every operand in memory is bf16 and
+  // no output depends on element order (bitmasks) or moves raw bits.
+  bool bf16_pairs() const {
+    if (avx512 || d_.dst.type != dtype::bf16 || detail::copies_bits(d_) || d_.mask.type != dtype::none) return false;
+    if (reads_src0() && !has_bcast(0) && d_.src[0].type != dtype::bf16) return false;
+    if (reads_src1() && !has_bcast(1) && d_.src[1].type != dtype::bf16) return false;
+    return d_.fam == detail::family::unary || !is_compare(d_.bop());
+  }
+
   // u lanes starting at element offset off (relative to the pointers); the last lane holds n.
   void emit_chunk(int u, long off, int n_last) {
     std::vector<lane_regs> ls(lanes_.begin(), lanes_.begin() + u);
@@ -222,8 +231,20 @@ class eltwise_generator : public Xbyak::CodeGenerator {
     const auto at = [&](int k, int i) {
       return ptr_[k] + bytes_of(operand_of(k), off + static_cast<long>(i) * kLanes);
     };
+    // lanes i and i + 1 as one bf16 pair (io::load_bf16_pair)
+    const auto paired = [&](int i) { return bf16_pairs() && i % 2 == 0 && i + 1 < u && count(i + 1) == kLanes; };
     // inputs
     for (int i = 0; i < u; ++i) {
+      if (paired(i)) {
+        if (reads_src0() && !has_bcast(0)) io_.load_bf16_pair(ls[i].v, ls[i + 1].v, at(0, i), ls[i].t[0]);
+        if (reads_src1() && !has_bcast(1)) io_.load_bf16_pair(ls[i].y, ls[i + 1].y, at(1, i), ls[i].t[0]);
+        for (int j = i; j < i + 2; ++j) {
+          if (reads_src0() && has_bcast(0)) vmovaps(ls[j].v, bcast_[0]);
+          if (reads_src1() && has_bcast(1)) vmovaps(ls[j].y, bcast_[1]);
+        }
+        ++i;
+        continue;
+      }
       if (reads_src0()) {
         if (has_bcast(0)) vmovaps(ls[i].v, bcast_[0]);
         else io_.load(ls[i].v, d_.src[0].type, at(0, i), count(i));
@@ -244,6 +265,11 @@ class eltwise_generator : public Xbyak::CodeGenerator {
       unary(ls, [&](int i) { return at(3, i); }, count);
     }
     for (int i = 0; i < u; ++i) {
+      if (paired(i)) {
+        io_.store_bf16_pair(ls[i].v, ls[i + 1].v, at(2, i), ls[i].t[0], ls[i].t[1]);
+        ++i;
+        continue;
+      }
       if (stream_ && count(i) == kLanes) vmovntps(ptr[at(2, i)], ls[i].v);  // f32 (lower() checks)
       else io_.store(ls[i].v, d_.dst.type, at(2, i), count(i), ls[i].t[0], ls[i].t[1]);
     }
