@@ -107,6 +107,10 @@ inline std::size_t core_cache_bytes() {
   return c.private_bytes == c.last_level ? c.last_level : c.private_bytes + share;
 }
 
+// Whether rows read `bytes` in all come from memory rather than cache: more than half the cache
+// one core can count on. One-pass row reductions then prefetch each next row.
+inline bool rows_from_memory(double bytes) { return bytes > 0.5 * static_cast<double>(core_cache_bytes()); }
+
 // Whether a kernel that reads and writes `bytes` in all should stream its output under hint h.
 inline bool streams_output(store_hint h, double bytes) {
   if (h != store_hint::automatic) return h == store_hint::streaming;

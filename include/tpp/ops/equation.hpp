@@ -83,7 +83,7 @@ inline bool prefetches_rows(const equation_desc& d) {
   if (!d.root_is_reduction() || d.passes != 1 || d.m == 1) return false;
   double bytes = 0;
   for (int k = 0; k < d.inputs; ++k) bytes += operand_bytes(d.in[k], d.m, d.n);
-  return bytes > 0.5 * static_cast<double>(core_cache_bytes());
+  return rows_from_memory(bytes);
 }
 
 inline equation_desc lower(const equation_params& p, isa level) {

@@ -49,22 +49,11 @@ struct reduce_entry {
   void (*code)(const void* const*) = nullptr;  // args {in, out}; null: the reference
 };
 
-// Columns: out[j] (and out[ldo + j]) over the rows of column j; rows (sum_and_sum_squares):
-// out[i * ldo] and out[i * ldo + 1] over the columns of row i; as the JIT defines them.
-inline void reduce_ref(const reduce_desc& d, const void* in, float* out) {
-  if (d.over == reduce_dim::each_row) {
-    for (long i = 0; i < d.rows; ++i) {
-      float s = 0, q = 0;
-      for (long j = 0; j < d.cols; ++j) {
-        const float x = load_as_f32(in, d.in_type, i * d.ldi + j);
-        s += x;
-        q = std::fma(x, x, q);
-      }
-      out[i * d.ldo] = s;
-      out[i * d.ldo + 1] = q;
-    }
-    return;
-  }
+// out[j] (and out[ldo + j]) over the rows of column j, as the JIT defines it. Row entries
+// exist only where the row-sums generator built their code (row_sums_generated); elsewhere rows
+// run as equations, whose reference is the equation reference.
+inline void column_reduce_ref(const reduce_desc& d, const void* in, float* out) {
+  if (d.over != reduce_dim::each_column) fail("tpp::reduce: internal: a row entry without code");
   for (long j = 0; j < d.cols; ++j) {
     float s = d.op == reduce_kind::max ? -std::numeric_limits<float>::infinity()
               : d.op == reduce_kind::min ? std::numeric_limits<float>::infinity() : 0.0f;
@@ -142,7 +131,7 @@ class reduce_kernel {
     if (entry_) {
       const void* args[2] = {in, out};
       if (entry_->code) entry_->code(args);
-      else detail::reduce_ref(entry_->desc, in, static_cast<float*>(out));
+      else detail::column_reduce_ref(entry_->desc, in, static_cast<float*>(out));
       return;
     }
     if (rows_.r1.empty()) detail::fail("tpp::reduce: the kernel handle is empty (default-constructed)");
@@ -179,15 +168,22 @@ inline reduce_kernel reduce(const reduce_params& p) {
   if (p.out.type != dtype::f32) detail::fail(ctx, ": out.type = ", name(p.out.type), "; reductions write f32");
   if (p.out.bcast != broadcast::none) detail::fail(ctx, ": out.bcast must be none");
   const bool both = p.op == reduce_kind::sum_and_sum_squares;
-  if (p.over == reduce_dim::each_column) {
+  const long ldi = p.in.ld ? p.in.ld : p.cols, row_bytes = ldi * size_of(p.in.type);
+  // the key of a generator's kernel (columns; rows' sums and squares), over the given dim
+  const auto desc_over = [&](reduce_dim over, int ldo) {
     detail::reduce_desc d;
     d.level = active_isa();
     d.op = p.op;
     d.in_type = p.in.type;
+    d.over = over;
     d.rows = p.rows;
     d.cols = p.cols;
-    d.ldi = p.in.ld ? p.in.ld : p.cols;
-    d.ldo = p.out.ld ? p.out.ld : p.cols;
+    d.ldi = static_cast<std::int32_t>(ldi);
+    d.ldo = ldo;
+    return d;
+  };
+  if (p.over == reduce_dim::each_column) {
+    const detail::reduce_desc d = desc_over(reduce_dim::each_column, p.out.ld ? p.out.ld : p.cols);
     if (p.out.ld < 0 || (both && d.ldo < p.cols))
       detail::fail(ctx, ": out.ld = ", p.out.ld, " is less than cols = ", p.cols, " (two output rows)");
     return reduce_kernel(detail::reduce_cache().get(d, detail::build_reduce));
@@ -195,19 +191,10 @@ inline reduce_kernel reduce(const reduce_params& p) {
   const int ldo = p.out.ld ? p.out.ld : (both ? 2 : 1);
   if (p.out.ld < 0 || ldo < (both ? 2 : 1))
     detail::fail(ctx, ": out.ld = ", p.out.ld, " is less than ", both ? 2 : 1, ", the values per row");
-  const long ldi = p.in.ld ? p.in.ld : p.cols, row_bytes = ldi * size_of(p.in.type);
   if (both) {
-    detail::reduce_desc d;
-    d.level = active_isa();
-    d.op = p.op;
-    d.over = reduce_dim::each_row;
-    d.in_type = p.in.type;
-    d.rows = p.rows;
-    d.cols = p.cols;
-    d.ldi = static_cast<std::int32_t>(ldi);
-    d.ldo = ldo;
+    detail::reduce_desc d = desc_over(reduce_dim::each_row, ldo);
     // the rule of the row-sum equations (prefetches_rows): rows from memory prefetch the next
-    d.prefetch = p.rows > 1 && static_cast<double>(row_bytes) * p.rows > 0.5 * static_cast<double>(core_cache_bytes());
+    d.prefetch = p.rows > 1 && rows_from_memory(static_cast<double>(row_bytes) * p.rows);
     if (detail::row_sums_generated(d)) return reduce_kernel(detail::reduce_cache().get(d, detail::build_reduce));
   }
   const expr x = arg(0);

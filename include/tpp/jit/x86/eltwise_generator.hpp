@@ -236,6 +236,7 @@ class eltwise_generator : public Xbyak::CodeGenerator {
     // inputs
     for (int i = 0; i < u; ++i) {
       if (paired(i)) {
+        vpxor(ls[i].t[0], ls[i].t[0], ls[i].t[0]);  // the zero both pair loads widen against
         if (reads_src0() && !has_bcast(0)) io_.load_bf16_pair(ls[i].v, ls[i + 1].v, at(0, i), ls[i].t[0]);
         if (reads_src1() && !has_bcast(1)) io_.load_bf16_pair(ls[i].y, ls[i + 1].y, at(1, i), ls[i].t[0]);
         for (int j = i; j < i + 2; ++j) {

@@ -132,17 +132,15 @@ class io {
   // store_bf16_pair's one vpackusdw puts them back in order. Element-wise ops between operands
   // loaded this way see matching elements. Against two vpmovzxwd + vpslld loads and two
   // vpackusdw + vpermq stores: two shifts and three shuffles fewer per 16 elements.
+  // zero: a register holding 0 (one vpxor serves every pair of a step)
   void load_bf16_pair(const V& lo, const V& hi, const Xbyak::RegExp& a, const V& zero) {
-    g_.vpxor(zero, zero, zero);
     g_.vmovdqu(hi, g_.ptr[a]);
     g_.vpunpcklwd(lo, zero, hi);
     g_.vpunpckhwd(hi, zero, hi);
   }
   void store_bf16_pair(const V& lo, const V& hi, const Xbyak::RegExp& a, const V& t0, const V& t1) {
-    for (const V& v : {lo, hi}) {
-      if (exact_bf16_) quiet_to_bf16(v, t1);
-      else round_to_bf16(v, t0, t1);
-    }
+    narrow_to_bf16(lo, t0, t1);
+    narrow_to_bf16(hi, t0, t1);
     g_.vpackusdw(lo, lo, hi);
     g_.vmovdqu(g_.ptr[a], lo);
   }
@@ -192,8 +190,7 @@ class io {
       g_.vmovdqu16(mem(), h);
       return;
     } else {
-      if (exact_bf16_) quiet_to_bf16(v, t1);
-      else round_to_bf16(v, t0, t1);
+      narrow_to_bf16(v, t0, t1);
       if constexpr (avx512) {
         g_.vpmovdw(mem(), v);
         return;
@@ -233,6 +230,12 @@ class io {
     g_.vpsrld(v, t0, 16);
   }
 
+  // f32 -> bf16 bits in the low half of each lane: rounded, or for values that are bf16 already
+  // (set_exact_bf16) only NaNs made quiet
+  void narrow_to_bf16(const V& v, const V& t0, const V& t1) {
+    if (exact_bf16_) quiet_to_bf16(v, t1);
+    else round_to_bf16(v, t0, t1);
+  }
   // round_to_bf16 for values that are bf16 or NaN: NaN made quiet, then the high halves
   void quiet_to_bf16(const V& v, const V& t1) {
     if constexpr (avx512) {

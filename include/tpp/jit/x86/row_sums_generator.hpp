@@ -12,11 +12,9 @@
 // One pass reads each row once. The two reduction equations it replaces (sums, then squares over
 // the same block of rows read back from L2) ran at 41 % (64 x 4096) and 75 % (1024 x 4096) of
 // memcpy on Zen 3, against 97 % and 128 % for a plain row sum. Where the operand outgrows half
-// of the cache one core can count on, each row prefetches the next one, as the row-sum
-// equations do (tpp/ops/equation.hpp, prefetches_rows).
+// of the cache one core can count on (rows_from_memory), each row prefetches the next one, as
+// the row-sum equations do.
 #pragma once
-
-#include <algorithm>
 
 #include <xbyak/xbyak.h>
 #include <xbyak/xbyak_util.h>

@@ -10,16 +10,17 @@
 //       8 x 8 transpose: unpck{l,h}ps -> shufps -> vperm2f128
 //       out[j0 + c][i0 .. i0+8) = ymm c          (rows past the edge masked)
 // Where a block's rows alias in L1 (staged(): row strides of a multiple of 2 KiB), a whole block
-// is staged so that each of its 16 input lines and 16 output lines is touched in one burst: the left tiles read input lines whole (two loads back to back) and park the right
-// halves in a stack buffer for the right tiles; the top tiles park their half output lines, and
-// the bottom tiles write each output line whole, the parked half and their own back to back.
+// is staged so that each of its 16 input lines and 16 output lines is touched in one burst: the
+// left tiles read input lines whole (two loads back to back) and park the right halves in a
+// stack buffer for the right tiles; the top tiles park their half output lines, and the bottom
+// tiles write each output line whole, the parked half and their own back to back.
 // With a power-of-two ld a block's 16 lines share one 8-way L1 set, and a line touched in two
 // visits came in twice. Zen 3, 1024^2 f32, GB/s in + out (memcpy in the same run ~55-63):
-// unstaged 13.7, staged ~22-30 (at other strides staging only costs: staged()). Panels 32 or 64 wide, super-rows of 32..256,
-// a diagonal block order, software prefetch of the next block's lines (either side) and
-// non-temporal stores were each tried and were slower or no better; so were (C++ prototypes)
-// blocks of 8..64 x 8..64 through padded L1 buffers, output rows written 2..16 per burst,
-// prefetch 1..8 blocks ahead, and huge pages. A store burst to 16 lines of one set is the slow
+// unstaged 13.7, staged ~22-30 (at other strides staging only costs: staged()). Panels 32 or
+// 64 wide, super-rows of 32..256, a diagonal block order, software prefetch of the next block's
+// lines (either side) and non-temporal stores were each tried and were slower or no better; so
+// were (C++ prototypes) blocks of 8..64 x 8..64 through padded L1 buffers, output rows written
+// 2..16 per burst, prefetch 1..8 blocks ahead, and huge pages. A store burst to 16 lines of one set is the slow
 // part: writing 16 rows x 64 bytes of one column ran at ~22 GB/s, 8 rows x 128 bytes at ~40.
 //
 // 16-bit blocks are two 8 x 16 halves (transpose16): ymm r = in[i0 + r][j0 .. j0+16) holds columns
