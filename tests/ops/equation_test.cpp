@@ -93,7 +93,10 @@ class oracle {
           case K::arg: v = in_[p->op].at(i, j); e = 0; break;
           case K::constant: v = static_cast<float>(p->value); e = 0; break;
           case K::reduce: v = row_v; e = row_e; break;
-          case K::unary: unary(static_cast<tpp::unary_op>(p->op), a->v[k], a->e[k], v, e); break;
+          case K::unary:
+            if (b) backward(static_cast<tpp::unary_op>(p->op), a->v[k], a->e[k], b->v[k], b->e[k], v, e);
+            else unary(static_cast<tpp::unary_op>(p->op), a->v[k], a->e[k], v, e);
+            break;
           case K::binary: {
             const double x = a->v[k], y = b->v[k], ex = a->e[k], ey = b->e[k];
             switch (static_cast<tpp::binary_op>(p->op)) {
@@ -157,6 +160,19 @@ class oracle {
       }
       default: FAIL("the oracle has no other unary op");
     }
+  }
+
+  // dx = dy f'(x) and its bound: f' within [-0.17, 1.13] and its slope |f''| <= 0.80 (at x = 0,
+  // 2 sigmoid'(0) sqrt(2/pi)) carry the inputs' errors; the op's documented bound adds its own
+  static void backward(tpp::unary_op op, double dy, double edy, double x, double ex, double& v, double& e) {
+    const auto acc = tpp::jit_accuracy(op);
+    if (op != tpp::unary_op::gelu_tanh_inv) FAIL("the oracle has no other backward op");
+    const double k0 = 0.7978845608028654, k1 = 0.044715;
+    const double s = 1 / (1 + std::exp(-2 * k0 * (x + k1 * x * x * x)));
+    const double d = s + 2 * k0 * x * s * (1 - s) * (1 + 3 * k1 * x * x);
+    v = dy * d;
+    e = (std::fabs(d) + 0.8 * ex) * edy + std::fabs(dy) * 0.8 * ex + (acc.ulps + 1) * ulp(v) +
+        acc.abs_dy * (std::fabs(dy) + edy);
   }
 
   int m_, n_;
@@ -322,14 +338,15 @@ TEST_CASE("equation: random trees (depth <= 6, mixed broadcasts) against the ora
   if (jit_levels) REQUIRE(jitted_trees * 10 >= jit_levels * 9);
 }
 
-TEST_CASE("equation: LayerNorm, softmax (forward, backward), bias + GELU, BatchNorm", "[equation]") {
+TEST_CASE("equation: LayerNorm, softmax, bias + GELU (forward, backward), BatchNorm", "[equation]") {
   std::mt19937 rng(22);
   const int ns[] = {1, 7, 8, 9, 15, 16, 17, 33, 100};
   for (int n : ns)
     for (int m : {1, 3}) {
       std::vector<tpp::equation_params> ps = {
           tpp::layernorm_forward(m, n), tpp::layernorm_backward(m, n), tpp::softmax_forward(m, n),
-          tpp::softmax_backward(m, n), tpp::bias_gelu(m, n), tpp::batchnorm_forward(m, n),
+          tpp::softmax_backward(m, n), tpp::bias_gelu(m, n), tpp::bias_gelu_backward(m, n),
+          tpp::bias_gelu_backward(m, n, dtype::bf16), tpp::batchnorm_forward(m, n),
           tpp::batchnorm_forward(m, n, dtype::bf16, {true, true}), tpp::layernorm_forward(m, n, dtype::bf16),
           tpp::softmax_forward(m, n, dtype::f16)};
       ps[0].inputs[0].ld = n + 5;  // ld > n on an input and the output
@@ -345,6 +362,52 @@ TEST_CASE("equation: LayerNorm, softmax (forward, backward), bias + GELU, BatchN
           }
         }
     }
+}
+
+// Backward ops as nodes read dy and the forward operand straight from two inputs here, so the
+// result must be what the backward TPP gives: within the op's documented bound (math_bounds.hpp)
+// of tpp::ref's value, and exactly it for the relu family. The fwd node is also read by a second
+// consumer (dx + fwd * 0) in half the cases, so the op must not clobber it.
+TEST_CASE("equation: backward ops as nodes match the backward TPPs", "[equation]") {
+  std::mt19937 rng(41);
+  const tpp::unary_op ops[] = {tpp::unary_op::relu_inv,      tpp::unary_op::leaky_relu_inv, tpp::unary_op::elu_inv,
+                               tpp::unary_op::gelu_tanh_inv, tpp::unary_op::gelu_erf_inv,   tpp::unary_op::tanh_inv,
+                               tpp::unary_op::sigmoid_inv};
+  for (tpp::unary_op op : ops)
+    for (const auto& s : shapes)
+      for (dtype t : {dtype::f32, dtype::bf16})
+        for (bool shared : {false, true}) {
+          const int m = s[0], n = s[1];
+          tpp::equation_params p;
+          p.m = m;
+          p.n = n;
+          p.inputs = {{t, n + 3}, {t}};
+          p.out = {dtype::f32, n + 1};
+          const std::optional<float> alpha = has_alpha(op) ? std::optional<float>(0.3f) : std::nullopt;
+          const tpp::expr dx = tpp::unary_backward(op, tpp::arg(0), tpp::arg(1), alpha);
+          p.root = shared ? dx + tpp::arg(1) * 0.0f : dx;
+          for (tpp::isa level : levels()) {
+            isa_scope cap(level);
+            const tpp::equation_kernel kl = tpp::equation(p);
+            REQUIRE(kl.jitted() == expect_jit(level, p.out.type));
+            auto in = make_inputs(p.inputs, m, n, level == levels().back(), rng);
+            guarded out(tpp_test::span_bytes(p.out, m, n), true);
+            const void* ptrs[2] = {in[0].mem->data(), in[1].mem->data()};
+            kl({ptrs[0], ptrs[1]}, out.data());
+            const tpp::accuracy acc = tpp::jit_accuracy(op);
+            for (int i = 0; i < m; ++i)
+              for (int j = 0; j < n; ++j) {
+                const float dy = static_cast<float>(in[0].at(i, j)), f = static_cast<float>(in[1].at(i, j));
+                const float want = tpp::ref::unary_backward(op, dy, f, has_alpha(op) ? 0.3f : 0.0f);
+                const float got = static_cast<const float*>(out.data())[static_cast<long>(i) * (n + 1) + j];
+                const double tol = acc.ulps ? acc.ulps * ulp(want) + acc.abs_dy * std::fabs(dy) : 0;
+                if (!(std::fabs(got - want) <= tol))
+                  FAIL_CHECK(tpp::name(op) << " at (" << i << ", " << j << "): got " << got << ", want " << want
+                                           << " +- " << tol << " (dy " << dy << ", fwd " << f
+                                           << ", level " << tpp::name(level) << ", n " << n << ")");
+              }
+          }
+        }
 }
 
 // store_hint::streaming: an f32 root whose rows start 64 bytes apart is stored with streaming
@@ -476,7 +539,9 @@ TEST_CASE("equation: bad trees and calls throw tpp::error", "[equation][errors]"
   p.inputs = {{dtype::f32}};
   p.root = tpp::arg(1);  // only one input
   bad(p);
-  p.root = tpp::unary(tpp::unary_op::relu_inv, tpp::arg(0));  // backward op
+  p.root = tpp::unary(tpp::unary_op::relu_inv, tpp::arg(0));  // a backward op without its forward operand
+  bad(p);
+  p.root = tpp::unary_backward(tpp::unary_op::gelu_tanh, tpp::arg(0), tpp::arg(0));  // not a backward op
   bad(p);
   p.root = tpp::binary(tpp::binary_op::cmp_gt, tpp::arg(0), tpp::arg(0));  // writes a mask
   bad(p);

@@ -82,12 +82,17 @@ class equation_flattener {
       case expr_kind::constant: break;
       case expr_kind::unary: {
         const auto op = static_cast<unary_op>(n->op);
-        if (n->op >= unary_op_count || !is_activation(op))
+        if (n->op >= unary_op_count || !(is_activation(op) || is_backward(op)))
           fail("tpp::equation: unary op ", n->op < unary_op_count ? name(op) : "?",
-               " is not supported in equations; allowed: forward ops that read x");
+               " is not supported in equations; allowed: forward ops that read x, and backward ops");
         if (!has_alpha(op) && n->value != 0)
           fail("tpp::equation: unary op ", name(op), " takes no alpha, but alpha = ", n->value);
+        if (is_backward(op) != (n->b != nullptr))
+          fail("tpp::equation: unary op ", name(op),
+               is_backward(op) ? " needs the forward operand: build it with tpp::unary_backward(op, dy, fwd)"
+                               : " takes one operand");
         e.a = child(n->a);
+        if (is_backward(op)) e.b = child(n->b);  // the forward operand
         break;
       }
       case expr_kind::binary:

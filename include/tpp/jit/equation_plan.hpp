@@ -28,7 +28,8 @@ struct out_of_registers {
 
 // The transcendental activations: the ones worth storing rather than computing twice.
 constexpr bool is_transcendental(unary_op op) {
-  return (op >= unary_op::exp && op <= unary_op::erf) || op == unary_op::elu;
+  return (op >= unary_op::exp && op <= unary_op::erf) || op == unary_op::elu || op == unary_op::elu_inv ||
+         op == unary_op::gelu_tanh_inv || op == unary_op::gelu_erf_inv;
 }
 
 // A pool of vector registers 0 .. size-1 for one pass; running dry throws out_of_registers.
@@ -96,7 +97,8 @@ class equation_plan {
   std::vector<int> children(int i) const {
     const detail::eq_node& e = d_.nodes[i];
     switch (e.kind) {
-      case kind::unary: case kind::reduce: return {e.a};
+      case kind::unary: return is_backward(static_cast<unary_op>(e.op)) ? std::vector<int>{e.a, e.b} : std::vector<int>{e.a};
+      case kind::reduce: return {e.a};
       case kind::binary: return {e.a, e.b};
       case kind::ternary: return {e.a, e.b, e.c};
       default: return {};

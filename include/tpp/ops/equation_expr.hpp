@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "tpp/ops/eltwise_ops.hpp"
 
@@ -71,6 +72,13 @@ inline expr arg(int i) {
 }
 inline expr unary(unary_op op, const expr& x, float alpha = 0) {
   return detail::make(detail::expr_kind::unary, static_cast<int>(op), alpha, &x);
+}
+// A backward op (relu_inv .. sigmoid_inv, tpp/ops/eltwise_ops.hpp) as a node: dx from the
+// incoming gradient dy and the saved forward operand fwd (x; y for tanh and sigmoid).
+//   dy, x + bias  ->  tpp::unary_backward(tpp::unary_op::gelu_tanh_inv, dy, x + bias)
+inline expr unary_backward(unary_op op, const expr& dy, const expr& fwd, std::optional<float> alpha = {}) {
+  const float a = has_alpha(op) ? alpha.value_or(default_alpha(op)) : alpha.value_or(0.0f);
+  return detail::make(detail::expr_kind::unary, static_cast<int>(op), a, &dy, &fwd);
 }
 inline expr binary(binary_op op, const expr& a, const expr& b) {
   return detail::make(detail::expr_kind::binary, static_cast<int>(op), 0, &a, &b);

@@ -54,6 +54,13 @@ inline equation_params bias_gelu(int m, int n, dtype t = dtype::f32) {
   return detail::eq_params(m, n, {{t}, {t, 0, broadcast::row}}, t, gelu_tanh(arg(0) + arg(1)));
 }
 
+// dx of bias + GELU: dx = dy * gelu_tanh'(x + bias).   args: dy, x, bias[n].   1 pass.
+// The bias gradient is dx's column sum: tpp::reduce over columns (or the next layer's GEMM).
+inline equation_params bias_gelu_backward(int m, int n, dtype t = dtype::f32) {
+  return detail::eq_params(m, n, {{t}, {t}, {t, 0, broadcast::row}}, t,
+                           unary_backward(unary_op::gelu_tanh_inv, arg(0), arg(1) + arg(2)));
+}
+
 // BatchNorm forward with the statistics folded into scale and shift (rows = N*H*W, cols = C):
 //   y = [relu]( x * scale + shift [+ residual] ).   args: x, scale[n], shift[n] [, residual].
 struct batchnorm_options {

@@ -48,7 +48,10 @@ inline void equation(const detail::equation_desc& d, const detail::equation_args
           for (long j = 0; j < n; ++j) o[j] = e.value;
           break;
         case expr_kind::unary:
-          for (long j = 0; j < n; ++j) o[j] = unary_forward(static_cast<unary_op>(e.op), x[j], e.value);
+          if (is_backward(static_cast<unary_op>(e.op)))
+            for (long j = 0; j < n; ++j) o[j] = unary_backward(static_cast<unary_op>(e.op), x[j], y[j], e.value);
+          else
+            for (long j = 0; j < n; ++j) o[j] = unary_forward(static_cast<unary_op>(e.op), x[j], e.value);
           break;
         case expr_kind::binary:
           for (long j = 0; j < n; ++j) o[j] = binary_value(static_cast<binary_op>(e.op), x[j], y[j]);

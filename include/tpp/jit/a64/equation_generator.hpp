@@ -168,6 +168,20 @@ class equation_generator : public equation_walker<equation_generator> {
       case kind::unary: {
         const auto op = static_cast<unary_op>(e.op);
         out = take_or_copy(e.a);
+        if (is_backward(op)) {  // dx from dy (in place) and a copy of the forward operand (clobbered)
+          const int temps = math::backward_temps(op);
+          const std::vector<int> held = alloc_list(lanes * (temps + 1));
+          std::vector<vreg> dy, fwd, free;
+          for (int t = 0; t < lanes; ++t) {
+            dy.push_back(v(out[t]));
+            fwd.push_back(v(held[t]));
+            a_.orr(fwd.back(), v(val[e.b][t]), v(val[e.b][t]));
+          }
+          for (std::size_t k = lanes; k < held.size(); ++k) free.push_back(v(held[k]));
+          math_.apply_backward(op, e.value, dy, fwd, free);
+          release_list(held);
+          break;
+        }
         const int temps = math::temps(op);
         const std::vector<int> held = alloc_list(lanes * std::max(temps, 0));
         math::lanes_t ls;

@@ -43,13 +43,7 @@ inline int op_temps(const detail::eltwise_desc& d) {
   const auto op = d.uop();
   if (op == unary_op::relu) return 2;  // its bitmask needs a compare register
   if (is_activation(op)) return injector_temps(op);
-  switch (op) {
-    case unary_op::relu_inv: case unary_op::tanh_inv: case unary_op::sigmoid_inv: return 1;
-    case unary_op::leaky_relu_inv: return 2;
-    case unary_op::elu_inv: return 3;
-    case unary_op::gelu_tanh_inv: case unary_op::gelu_erf_inv: return 4;
-    default: return 0;
-  }
+  return is_backward(op) ? backward_temps(op) : 0;
 }
 
 template <class V>
@@ -306,50 +300,18 @@ class eltwise_generator : public Xbyak::CodeGenerator {
         }
         break;
       case unary_op::relu_inv:
-        if (d_.src[1].type == dtype::bit) {
-          for (auto& l : ls) apply_mask(l.v, l.y);
-        } else {
-          for (auto& l : ls) positive_mask(l.y, l.t[0]);
-          for (auto& l : ls) apply_mask(l.v, l.y);
+        if (d_.src[1].type == dtype::bit) {  // y holds the bits as lane masks
+          for (auto& l : ls) inj_.apply_mask(l.v, l.y);
+          break;
         }
-        break;
-      case unary_op::leaky_relu_inv:
-        for (auto& l : ls) vmulps(l.t[0], l.v, consts_.f(alpha));
-        for (auto& l : ls) positive_mask(l.y, l.t[1]);
-        for (auto& l : ls) select_by_mask(l.v, l.t[0], l.v, l.y);
-        break;
-      case unary_op::elu_inv: {
-        for (auto& l : ls) {
-          vmovaps(l.t[2], l.y);
-          positive_mask(l.t[2], l.t[0]);
-        }
-        lanes_t e;
-        for (auto& l : ls) e.push_back(make_lane(l.y, {l.t[0], l.t[1]}));
-        math_.exp(e);
-        for (auto& l : ls) vmulps(l.y, l.y, consts_.f(alpha));
-        for (auto& l : ls) vmulps(l.y, l.y, l.v);
-        for (auto& l : ls) select_by_mask(l.v, l.y, l.v, l.t[2]);
+        [[fallthrough]];
+      case unary_op::leaky_relu_inv: case unary_op::elu_inv: case unary_op::gelu_tanh_inv:
+      case unary_op::gelu_erf_inv: case unary_op::tanh_inv: case unary_op::sigmoid_inv: {
+        lanes_t m;  // the forward operand (y) as t[4]
+        for (auto& l : ls) m.push_back(make_lane(l.v, {l.t[0], l.t[1], l.t[2], l.t[3], l.y}));
+        inj_.apply_backward(d_.uop(), alpha, m);
         break;
       }
-      case unary_op::gelu_tanh_inv:
-      case unary_op::gelu_erf_inv: {
-        lanes_t m;  // x (the fwd operand) sits in t[4]
-        for (auto& l : ls) m.push_back(make_lane(l.v, {l.t[0], l.t[1], l.t[2], l.t[3], l.y, l.t[4]}));
-        if (d_.uop() == unary_op::gelu_tanh_inv) math_.gelu_tanh_inv(m);
-        else math_.gelu_erf_inv(m);
-        break;
-      }
-      case unary_op::tanh_inv:
-        for (auto& l : ls) vmovaps(l.t[0], consts_.f(1.0f));
-        for (auto& l : ls) vfnmadd231ps(l.t[0], l.y, l.y);
-        for (auto& l : ls) vmulps(l.v, l.v, l.t[0]);
-        break;
-      case unary_op::sigmoid_inv:
-        for (auto& l : ls) vmovaps(l.t[0], consts_.f(1.0f));
-        for (auto& l : ls) vsubps(l.t[0], l.t[0], l.y);
-        for (auto& l : ls) vmulps(l.t[0], l.t[0], l.y);
-        for (auto& l : ls) vmulps(l.v, l.v, l.t[0]);
-        break;
       default: inj_.apply(d_.uop(), alpha, math_lanes(ls)); break;
     }
   }
@@ -412,29 +374,6 @@ class eltwise_generator : public Xbyak::CodeGenerator {
     io_.load_bits_as_mask(m, a, n, scratch_.cvt32());
   }
   // y -> all-ones lanes where y > 0 (tmp clobbered)
-  void positive_mask(const V& y, const V& tmp) {
-    vxorps(tmp, tmp, tmp);
-    if constexpr (avx512) {
-      vcmpps(Xbyak::Opmask(3), y, tmp, 0x1E);
-      vpmovm2d(y, Xbyak::Opmask(3));
-    } else {
-      vcmpps(y, y, tmp, 0x1E);
-    }
-  }
-  void apply_mask(const V& v, const V& m) {
-    if constexpr (avx512) vpandd(v, v, m);
-    else vandps(v, v, m);
-  }
-  // dst = m ? a : b (m all-ones or zero per lane)
-  void select_by_mask(const V& dst, const V& b, const V& a, const V& m) {
-    if constexpr (avx512) {
-      vpmovd2m(Xbyak::Opmask(3), m);
-      vblendmps(dst | Xbyak::Opmask(3), b, a);
-    } else {
-      vblendvps(dst, b, a, m);
-    }
-  }
-
   const desc d_;
   bool stream_ = false;  // emitting the streaming copy of the row loop
   const_table consts_;

@@ -263,13 +263,18 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
         for (int t = 0; t < lanes; ++t) vbroadcastss(V(out[t]), dword[rsp + 4 * i]);
         break;
       case kind::unary: {
+        const auto op = static_cast<unary_op>(e.op);
         if (dying(e.a)) {
           out = adopt(e.a, val);
         } else {
           out = alloc_lanes(lanes);
           for (int t = 0; t < lanes; ++t) vmovaps(V(out[t]), V(val[e.a][t]));
         }
-        const int temps = injector_temps(static_cast<unary_op>(e.op));
+        if (is_backward(op)) {
+          backward(op, e.value, out, val[e.b], lanes);
+          break;
+        }
+        const int temps = injector_temps(op);
         const std::vector<int> held = walker::alloc_list(lanes * temps);
         typename math<V>::lanes_t ls;
         for (int t = 0; t < lanes; ++t) {
@@ -334,6 +339,24 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
       }
     }
     return out;
+  }
+
+  // dy (in place) = op's dx from dy and the forward operand fwd, which is copied: the injector
+  // clobbers it, and the node may be read again
+  void backward(unary_op op, float alpha, const regs& dy, const regs& fwd, int lanes) {
+    const int temps = backward_temps(op);
+    const std::vector<int> held = walker::alloc_list(lanes * (temps + 1));
+    typename math<V>::lanes_t ls;
+    for (int t = 0; t < lanes; ++t) {
+      const int* h = held.data() + t * (temps + 1);
+      lane<V> l = math<V>::make_lane(V(dy[t]), {});
+      for (int k = 0; k < 6; ++k) l.t[k] = k < temps ? V(h[k]) : l.v;
+      l.t[4] = V(h[temps]);
+      vmovaps(l.t[4], V(fwd[t]));
+      ls.push_back(l);
+    }
+    inj_.apply_backward(op, alpha, ls);
+    walker::release_list(held);
   }
 
   // acc[i] (op)= v over the lanes; tail lanes keep the identity

@@ -14,8 +14,9 @@
 
 namespace tpp::jit::x86 {
 
-// The injector implements the activations (is_activation): relu's bitmask and the backward ops,
-// which touch a second operand, stay with their generators.
+// The injector implements the activations (is_activation) and, in apply_backward, the backward
+// ops on a value operand (the element-wise generator and equations share them); relu's bitmask
+// and relu_inv from a bitmask stay with the element-wise generator.
 
 // Vector temporaries apply() needs per lane.
 inline int injector_temps(unary_op op) {
@@ -26,6 +27,17 @@ inline int injector_temps(unary_op op) {
     case unary_op::tanh: case unary_op::sigmoid: case unary_op::elu: case unary_op::gelu_tanh:
       return 3;
     case unary_op::gelu_erf: case unary_op::erf: return 4;
+    default: return 0;
+  }
+}
+
+// Vector temporaries apply_backward needs per lane, besides dy and the forward operand.
+inline int backward_temps(unary_op op) {
+  switch (op) {
+    case unary_op::relu_inv: case unary_op::tanh_inv: case unary_op::sigmoid_inv: return 1;
+    case unary_op::leaky_relu_inv: return 2;
+    case unary_op::elu_inv: return 3;
+    case unary_op::gelu_tanh_inv: case unary_op::gelu_erf_inv: return 4;
     default: return 0;
   }
 }
@@ -72,6 +84,74 @@ class unary_injector {
         for (auto& l : ls) math_.select_by_sign(l.v, l.t[2], l.v, l.t[2]);
         break;
       default: break;  // not an activation: the caller emits it
+    }
+  }
+
+  // The backward ops (is_backward): each lane's v = dy becomes dx; t[4] holds the saved forward
+  // operand (x, or y for tanh and sigmoid) and is clobbered; t[0 .. backward_temps) are temps.
+  //   lanes {dy0, t.., x0}, {dy1, t.., x1}  ->  dy0 = dy0 * gelu_tanh'(x0), ...
+  void apply_backward(unary_op op, float alpha, const lanes_t& ls) {
+    switch (op) {
+      case unary_op::relu_inv:
+        for (auto& l : ls) positive_mask(l.t[4], l.t[0]);
+        for (auto& l : ls) apply_mask(l.v, l.t[4]);
+        break;
+      case unary_op::leaky_relu_inv:
+        for (auto& l : ls) g_.vmulps(l.t[0], l.v, c_.f(alpha));
+        for (auto& l : ls) positive_mask(l.t[4], l.t[1]);
+        for (auto& l : ls) select_by_mask(l.v, l.t[0], l.v, l.t[4]);
+        break;
+      case unary_op::elu_inv: {
+        for (auto& l : ls) {
+          g_.vmovaps(l.t[2], l.t[4]);
+          positive_mask(l.t[2], l.t[0]);
+        }
+        lanes_t e;
+        for (auto& l : ls) e.push_back(math<V>::make_lane(l.t[4], {l.t[0], l.t[1]}));
+        math_.exp(e);
+        for (auto& l : ls) g_.vmulps(l.t[4], l.t[4], c_.f(alpha));
+        for (auto& l : ls) g_.vmulps(l.t[4], l.t[4], l.v);
+        for (auto& l : ls) select_by_mask(l.v, l.t[4], l.v, l.t[2]);
+        break;
+      }
+      case unary_op::gelu_tanh_inv: math_.gelu_tanh_inv(ls); break;
+      case unary_op::gelu_erf_inv: math_.gelu_erf_inv(ls); break;
+      case unary_op::tanh_inv:  // dy (1 - y^2), one rounding in 1 - y^2
+        for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(1.0f));
+        for (auto& l : ls) g_.vfnmadd231ps(l.t[0], l.t[4], l.t[4]);
+        for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[0]);
+        break;
+      case unary_op::sigmoid_inv:  // dy y (1 - y)
+        for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(1.0f));
+        for (auto& l : ls) g_.vsubps(l.t[0], l.t[0], l.t[4]);
+        for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], l.t[4]);
+        for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[0]);
+        break;
+      default: break;  // not a backward op
+    }
+  }
+
+  // m = all ones where y > 0, else 0 (NaN: 0); tmp clobbered
+  void positive_mask(const V& y, const V& tmp) {
+    g_.vxorps(tmp, tmp, tmp);
+    if constexpr (vec<V>::avx512) {
+      g_.vcmpps(Xbyak::Opmask(3), y, tmp, 0x1E);
+      g_.vpmovm2d(y, Xbyak::Opmask(3));
+    } else {
+      g_.vcmpps(y, y, tmp, 0x1E);
+    }
+  }
+  void apply_mask(const V& v, const V& m) {
+    if constexpr (vec<V>::avx512) g_.vpandd(v, v, m);
+    else g_.vandps(v, v, m);
+  }
+  // dst = m ? a : b (m all-ones or zero per lane)
+  void select_by_mask(const V& dst, const V& b, const V& a, const V& m) {
+    if constexpr (vec<V>::avx512) {
+      g_.vpmovd2m(Xbyak::Opmask(3), m);
+      g_.vblendmps(dst | Xbyak::Opmask(3), b, a);
+    } else {
+      g_.vblendvps(dst, b, a, m);
     }
   }
 
