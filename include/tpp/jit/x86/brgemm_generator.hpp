@@ -256,7 +256,7 @@ class brgemm_generator : public Xbyak::CodeGenerator {
   // pair holds columns 0-3 | 8-11 and 4-7 | 12-15, so its accumulators hold C in that order too;
   // a block puts its C (beta) into that order and back before the epilogue, one swap of 128-bit
   // halves per pair (the swap is its own inverse). Zen 3, bf16 x bf16 -> f32, both kernels built
-  // in one process, three rounds: 64^3 1.01-1.04x, 128^3 1.09-1.10x, 64^3 x 16 1.07-1.08x, 23^3
+  // in one process, three rounds: 64^3 1.01-1.07x, 128^3 1.09-1.10x, 64^3 x 16 1.07-1.08x, 23^3
   // 1.05-1.07x, 16^3 0.99-1.03x.
   bool pairs_b() const {
     return !avx512 && product_ == k_product::fma && d_.b_type == dtype::bf16 && d_.b_layout == gemm_layout::normal;
