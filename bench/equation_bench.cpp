@@ -222,6 +222,42 @@ void chain_calls_bench(benchmark::State& st, shape s, tpp::unary_op act) {
   set_bytes(st, s, 5);
 }
 
+// dx = dy * gelu_tanh'(x + bias) (the backward of bias + GELU): one equation (tpp::bias_gelu_backward,
+// reads dy and x, writes dx) ...
+void bias_gelu_bwd_equation_bench(benchmark::State& st, shape s) {
+  arrays a(static_cast<std::size_t>(s.rows) * s.cols, 4);
+  const tpp::equation_kernel k = tpp::equation(tpp::bias_gelu_backward(s.rows, s.cols));
+  for (auto _ : st) {
+    k({a.p[0], a.p[1], a.p[2]}, a.p[3]);
+    benchmark::ClobberMemory();
+  }
+  set_bytes(st, s, 3);
+}
+
+// ... or two TPP calls: x + bias (row broadcast) into a temporary, then gelu_tanh_inv(dy, it)
+void bias_gelu_bwd_calls_bench(benchmark::State& st, shape s) {
+  arrays a(static_cast<std::size_t>(s.rows) * s.cols, 5);
+  tpp::binary_params q;
+  q.op = tpp::binary_op::add;
+  q.rows = s.rows;
+  q.cols = s.cols;
+  q.b.bcast = tpp::broadcast::row;
+  tpp::unary_params g;
+  g.op = tpp::unary_op::gelu_tanh_inv;
+  g.rows = s.rows;
+  g.cols = s.cols;
+  g.fwd.type = tpp::dtype::f32;
+  const auto add = tpp::binary(q);
+  const auto inv = tpp::unary(g);
+  float* t = a.p[4];
+  for (auto _ : st) {
+    add(a.p[1], a.p[2], t);
+    inv(tpp::unary_args{a.p[0], a.p[3], t});
+    benchmark::ClobberMemory();
+  }
+  set_bytes(st, s, 3);
+}
+
 void register_all() {
   for (shape s : {shape{64, 4096}, shape{1024, 4096}}) {
     const std::string n = "/f32/" + std::to_string(s.rows) + "x" + std::to_string(s.cols);
@@ -281,6 +317,8 @@ void register_all() {
       benchmark::RegisterBenchmark(("eq/tpp/" + c + n).c_str(), chain_equation_bench, s, act);
       benchmark::RegisterBenchmark(("eq/calls/" + c + n).c_str(), chain_calls_bench, s, act);
     }
+    benchmark::RegisterBenchmark(("eq/tpp/fused_bias_gelu_backward" + n).c_str(), bias_gelu_bwd_equation_bench, s);
+    benchmark::RegisterBenchmark(("eq/calls/fused_bias_gelu_backward" + n).c_str(), bias_gelu_bwd_calls_bench, s);
   }
 }
 
