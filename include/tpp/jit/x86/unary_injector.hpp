@@ -36,8 +36,8 @@ inline int backward_temps(unary_op op) {
   switch (op) {
     case unary_op::relu_inv: case unary_op::tanh_inv: case unary_op::sigmoid_inv: return 1;
     case unary_op::leaky_relu_inv: return 2;
-    case unary_op::elu_inv: return 3;
-    case unary_op::gelu_tanh_inv: case unary_op::gelu_erf_inv: return 4;
+    case unary_op::elu_inv: case unary_op::gelu_tanh_inv: return 3;
+    case unary_op::gelu_erf_inv: return 4;
     default: return 0;
   }
 }
