@@ -270,22 +270,29 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
           out = alloc_lanes(lanes);
           for (int t = 0; t < lanes; ++t) vmovaps(V(out[t]), V(val[e.a][t]));
         }
-        if (is_backward(op)) {
-          backward(op, e.value, out, val[e.b], lanes);
-          break;
-        }
-        const int temps = injector_temps(op);
-        const std::vector<int> held = walker::alloc_list(lanes * temps);
+        // a backward op (dx from dy, in place) reads the forward operand from t[4], which it
+        // clobbers: a copy, since the node may be read again
+        const bool backward = is_backward(op);
+        const int temps = backward ? backward_temps(op) : injector_temps(op);
+        const int per_lane = temps + (backward ? 1 : 0);
+        const std::vector<int> held = walker::alloc_list(lanes * per_lane);
         typename math<V>::lanes_t ls;
         for (int t = 0; t < lanes; ++t) {
+          const int* h = held.data() + t * per_lane;
           lane<V> l = math<V>::make_lane(V(out[t]), {});
-          for (int k = 0; k < 6; ++k) l.t[k] = k < temps ? V(held[t * temps + k]) : l.v;
+          for (int k = 0; k < 6; ++k) l.t[k] = k < temps ? V(h[k]) : l.v;
+          if (backward) {
+            l.t[4] = V(h[temps]);
+            vmovaps(l.t[4], V(val[e.b][t]));
+          }
           ls.push_back(l);
         }
-        if (plan_.softmax_exp(i))
+        if (backward)
+          inj_.apply_backward(op, e.value, ls);
+        else if (plan_.softmax_exp(i))
           inj_.maths().exp(ls, math<V>::exp_domain::nonpositive_ftz);
         else
-          inj_.apply(static_cast<unary_op>(e.op), e.value, ls);
+          inj_.apply(op, e.value, ls);
         walker::release_list(held);
         break;
       }
@@ -339,24 +346,6 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
       }
     }
     return out;
-  }
-
-  // dy (in place) = op's dx from dy and the forward operand fwd, which is copied: the injector
-  // clobbers it, and the node may be read again
-  void backward(unary_op op, float alpha, const regs& dy, const regs& fwd, int lanes) {
-    const int temps = backward_temps(op);
-    const std::vector<int> held = walker::alloc_list(lanes * (temps + 1));
-    typename math<V>::lanes_t ls;
-    for (int t = 0; t < lanes; ++t) {
-      const int* h = held.data() + t * (temps + 1);
-      lane<V> l = math<V>::make_lane(V(dy[t]), {});
-      for (int k = 0; k < 6; ++k) l.t[k] = k < temps ? V(h[k]) : l.v;
-      l.t[4] = V(h[temps]);
-      vmovaps(l.t[4], V(fwd[t]));
-      ls.push_back(l);
-    }
-    inj_.apply_backward(op, alpha, ls);
-    walker::release_list(held);
   }
 
   // acc[i] (op)= v over the lanes; tail lanes keep the identity
