@@ -221,10 +221,48 @@ check_result run_equation(const tpp::equation_params& p, bool flush_end, std::mt
   std::memset(outr.data(), 0x7F, obytes);
   std::vector<const void*> ptrs;
   for (const auto& d : in) ptrs.push_back(d.mem->data());
-  k(ptrs.size(), ptrs.data(), out.data());
+  // column sums: 1 x n f32 rows holding values to add to, the same for the kernel and tpp::ref
+  const std::size_t sums = p.column_sums.size(), sbytes = sizeof(float) * p.n;
+  std::vector<std::unique_ptr<guarded>> srow, srowr;
+  std::vector<void*> sp, spr;
+  std::vector<float> init(sums * p.n);
+  for (std::size_t s = 0; s < sums; ++s) {
+    srow.push_back(std::make_unique<guarded>(sbytes, flush_end));
+    srowr.push_back(std::make_unique<guarded>(sbytes, flush_end));
+    tpp_test::fill(init.data() + s * p.n, dtype::f32, sbytes, -1, 1, rng);
+    std::memcpy(srow[s]->data(), init.data() + s * p.n, sbytes);
+    std::memcpy(srowr[s]->data(), init.data() + s * p.n, sbytes);
+    sp.push_back(srow[s]->data());
+    spr.push_back(srowr[s]->data());
+  }
+  k(ptrs.size(), ptrs.data(), out.data(), sums, sp.data());
   const auto d = tpp::detail::lower(p, tpp::isa::ref);
-  tpp::ref::equation(d, {ptrs.data(), outr.data()});
+  tpp::ref::equation(d, {ptrs.data(), outr.data(), spr.data()});
   oracle o(p.m, p.n, in);
+  for (std::size_t s = 0; s < sums; ++s) {
+    const value& c = o.eval(p.column_sums[s].node());
+    for (int j = 0; j < p.n; ++j) {
+      const double start = init[s * p.n + j];
+      double want = start, err = 0, mag = std::fabs(start);
+      for (int i = 0; i < p.m; ++i) {
+        const std::size_t k2 = static_cast<std::size_t>(i) * p.n + j;
+        want += c.v[k2];
+        err += c.e[k2];
+        mag += std::fabs(c.v[k2]) + c.e[k2];
+      }
+      const double tol = err + (p.m + 1) * u32 * mag + 1e-30;  // the terms' errors and m f32 additions
+      for (const auto* row : {&srow, &srowr}) {
+        const double got = static_cast<const float*>((*row)[s]->data())[j];
+        if (!(std::fabs(got - want) <= tol)) {
+          std::ostringstream m;
+          m << (row == &srow ? "kernel" : "tpp::ref") << " column sum " << s << " at " << j << ": got " << got
+            << ", want " << want << " +- " << tol << " (m=" << p.m << " n=" << p.n
+            << " level=" << tpp::name(tpp::active_isa()) << ")";
+          return {false, m.str()};
+        }
+      }
+    }
+  }
   const value& r = o.eval(p.root.node());
   const long ld = p.out.ld ? p.out.ld : cols;
   for (int i = 0; i < p.m; ++i)
@@ -281,6 +319,29 @@ class tree_maker {
   int inputs_;
 };
 
+// 1..3 column sums over nodes of the tree (the root, row-invariant nodes and reductions included,
+// so a node may be summed and read again), one of them now and then a new node over one of those.
+std::vector<tpp::expr> pick_column_sums(const tpp::expr& root, std::mt19937& rng) {
+  std::vector<std::shared_ptr<const tpp::detail::expr_node>> nodes;
+  std::vector<std::shared_ptr<const tpp::detail::expr_node>> todo{root.node()};
+  while (!todo.empty()) {
+    auto n = todo.back();
+    todo.pop_back();
+    if (std::find(nodes.begin(), nodes.end(), n) != nodes.end()) continue;
+    nodes.push_back(n);
+    for (const auto& c : {n->a, n->b, n->c})
+      if (c) todo.push_back(c);
+  }
+  std::vector<tpp::expr> sums;
+  const int count = 1 + static_cast<int>(rng() % 3);
+  for (int k = 0; k < count; ++k) {
+    tpp::expr e(nodes[rng() % nodes.size()]);
+    if (nodes.size() < 40 && rng() % 4 == 0) e = tpp::sigmoid(e) * 2.0f;
+    sums.push_back(e);
+  }
+  return sums;
+}
+
 // Every level but ref JITs an equation; on AArch64 a bf16 out also needs BF16.
 bool expect_jit(tpp::isa level, dtype out) { return tpp_test::x86_jit(level) || tpp_test::neon_jit_writing(level, out); }
 
@@ -318,6 +379,7 @@ TEST_CASE("equation: random trees (depth <= 6, mixed broadcasts) against the ora
       p.out = tpp::operand{dtype::f32, t % 2 ? 3 : 0};
     } else {
       p.out = tpp::operand{t % 4 == 3 ? dtype::bf16 : (t % 4 == 1 ? dtype::f16 : dtype::f32), t % 3 ? 0 : p.n + 1};
+      if (t % 3 == 1) p.column_sums = pick_column_sums(p.root, rng);
     }
     ++trees;
     for (tpp::isa level : levels()) {
@@ -339,7 +401,8 @@ TEST_CASE("equation: random trees (depth <= 6, mixed broadcasts) against the ora
   if (jit_levels) REQUIRE(jitted_trees * 10 >= jit_levels * 9);
 }
 
-TEST_CASE("equation: LayerNorm, softmax, bias + GELU (forward, backward), BatchNorm", "[equation]") {
+TEST_CASE("equation: LayerNorm, softmax, bias + GELU (forward, backward, parameter gradients), BatchNorm",
+          "[equation]") {
   std::mt19937 rng(22);
   const int ns[] = {1, 7, 8, 9, 15, 16, 17, 33, 100};
   for (int n : ns)
@@ -349,7 +412,12 @@ TEST_CASE("equation: LayerNorm, softmax, bias + GELU (forward, backward), BatchN
           tpp::softmax_backward(m, n), tpp::bias_gelu(m, n), tpp::bias_gelu_backward(m, n),
           tpp::bias_gelu_backward(m, n, dtype::bf16), tpp::batchnorm_forward(m, n),
           tpp::batchnorm_forward(m, n, dtype::bf16, {true, true}), tpp::layernorm_forward(m, n, dtype::bf16),
-          tpp::softmax_forward(m, n, dtype::f16)};
+          tpp::softmax_forward(m, n, dtype::f16),
+          // and with their parameter gradients as column sums
+          tpp::layernorm_backward(m, n, dtype::f32, 1e-5f, tpp::param_grads::column_sums),
+          tpp::layernorm_backward(m, n, dtype::bf16, 1e-5f, tpp::param_grads::column_sums),
+          tpp::bias_gelu_backward(m, n, dtype::f32, tpp::param_grads::column_sums),
+          tpp::bias_gelu_backward(m, n, dtype::bf16, tpp::param_grads::column_sums)};
       ps[0].inputs[0].ld = n + 5;  // ld > n on an input and the output
       ps[0].out.ld = n + 2;
       for (const auto& p : ps)
@@ -574,6 +642,21 @@ TEST_CASE("equation: bad trees and calls throw tpp::error", "[equation][errors]"
   REQUIRE_THROWS_AS(k({nullptr}, y), tpp::error);
   REQUIRE_THROWS_AS(k({x}, nullptr), tpp::error);
   REQUIRE_THROWS_AS(tpp::equation_kernel()({x}, y), tpp::error);
+  REQUIRE_THROWS_AS(k({x}, y, {y}), tpp::error);  // a column-sum row it does not have
+  p.column_sums = {tpp::arg(0), tpp::arg(0) * 2.0f};
+  const tpp::equation_kernel ks = tpp::equation(p);
+  REQUIRE(ks.column_sums() == 2);
+  REQUIRE_THROWS_AS(ks({x}, y), tpp::error);             // without its column-sum rows
+  REQUIRE_THROWS_AS(ks({x}, y, {y, nullptr}), tpp::error);
+  p.column_sums = std::vector<expr>(5, tpp::arg(0));  // more than 4
+  bad(p);
+  p.column_sums = {tpp::arg(0)};
+  p.root = tpp::row_sum(tpp::arg(0));  // a reduction root writes no m x n rows to sum along
+  bad(p);
+  p.column_sums = {tpp::arg(2)};  // an unknown operand in a column sum
+  p.root = tpp::relu(tpp::arg(0));
+  bad(p);
+  p.column_sums.clear();
   try {
     p.root = tpp::arg(3);
     tpp::equation(p);

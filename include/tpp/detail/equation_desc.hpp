@@ -4,7 +4,9 @@
 //   relu(arg(0) * arg(1) + 0.5f)  ->  [arg 0] [arg 1] [mul 0 1] [const 0.5] [add 2 3] [relu 4]
 //
 // Each row reduction also gets its pass: 1 + the largest pass of a reduction below it. Pass p
-// computes the reductions of pass p over the row; the last pass evaluates the root and stores it.
+// computes the reductions of pass p over the row; the last pass evaluates the root and stores it,
+// and adds the nodes of the column sums into their rows. The root is the last node unless a
+// column sum's own nodes follow it.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +21,7 @@ namespace tpp::detail {
 
 constexpr int equation_max_nodes = 48;
 constexpr int equation_max_inputs = 8;
+constexpr int equation_max_sums = 4;
 
 struct eq_node {
   expr_kind kind = expr_kind::constant;
@@ -35,23 +38,33 @@ struct equation_desc {
   std::uint8_t count = 0, inputs = 0, passes = 0;  // nodes, operands, passes over a row
   std::uint8_t stream = 0;                         // 1: the root's full vectors are streaming stores
   std::uint8_t prefetch = 0;                       // 1: a one-pass row reduction prefetches the next row
-  std::uint8_t pad[2] = {};
+  std::uint8_t root_node = 0;                      // the root's index (column sums may follow it)
+  std::uint8_t sums = 0;                           // column sums (equation_params::column_sums)
+  std::uint8_t sum_node[equation_max_sums] = {};   // the node each column sum adds up
+  std::uint8_t pad[8 - equation_max_sums] = {};
   std::int32_t m = 0, n = 0;
   operand_desc out;
   operand_desc in[equation_max_inputs];
   eq_node nodes[equation_max_nodes];
 
-  const eq_node& root() const { return nodes[count - 1]; }
+  const eq_node& root() const { return nodes[root_node]; }
   bool root_is_reduction() const { return root().kind == expr_kind::reduce; }
+  // node i is added up over the rows into some column sum
+  bool summed(int i) const {
+    for (int k = 0; k < sums; ++k)
+      if (sum_node[k] == i) return true;
+    return false;
+  }
 };
 static_assert(sizeof(eq_node) == 12, "no padding in keys");
-static_assert(sizeof(equation_desc) == 16 + 8 + 8 * equation_max_inputs + 12 * equation_max_nodes,
+static_assert(sizeof(equation_desc) == 24 + 8 + 8 * equation_max_inputs + 12 * equation_max_nodes,
               "no padding in keys (hashed and compared as bytes)");
 
-// What a kernel is called with.
+// What a kernel is called with: sums[k] is column sum k's 1 x n f32 row (added to).
 struct equation_args {
   const void* const* inputs;
   void* out;
+  void* const* sums = nullptr;
 };
 
 // tree -> nodes; throws tpp::error for bad trees (unknown args, ops, too many nodes).

@@ -93,7 +93,7 @@ class equation_plan {
   explicit equation_plan(const detail::equation_desc& d) : d_(d) { choose_materialized(); }
 
   int passes() const { return d_.passes; }
-  int root() const { return d_.count - 1; }
+  int root() const { return d_.root_node; }
   std::vector<int> children(int i) const {
     const detail::eq_node& e = d_.nodes[i];
     switch (e.kind) {
@@ -126,7 +126,8 @@ class equation_plan {
   std::vector<bool> needed_in(int q) const {
     std::vector<bool> need(d_.count, false);
     for (int i = d_.count - 1; i >= 0; --i) {
-      const bool target = reduces_in(i, q) || (i == root() && q == passes() && !d_.root_is_reduction());
+      const bool last = q == passes();
+      const bool target = reduces_in(i, q) || (last && i == root() && !d_.root_is_reduction()) || (last && d_.summed(i));
       if (!target && !need[i]) continue;
       need[i] = true;
       if (is_leaf_in(i, q)) continue;
@@ -143,6 +144,9 @@ class equation_plan {
     for (int i = 0; i < d_.count; ++i)
       if (p.need[i] && !is_leaf_in(i, q))
         for (int c : children(i)) p.last_use[c] = std::max(p.last_use[c], i);
+    // the root is stored after the block's last node (a column sum's nodes may follow it): no
+    // node takes over its registers, and it is freed with the block
+    if (q == passes() && !d_.root_is_reduction()) p.last_use[root()] = d_.count;
     p.hoisted.assign(d_.count, false);
     for (int i = 0; i < d_.count; ++i) {
       if (!p.need[i]) continue;
@@ -165,7 +169,8 @@ class equation_plan {
       for (int c : children(i))
         if (p.hoisted[c]) p.kept[c] = true;
     }
-    if (p.hoisted[root()]) p.kept[root()] = true;
+    for (int i = 0; i < d_.count; ++i)  // the root and the column sums' nodes are read by the sweep
+      if (p.hoisted[i] && q == passes() && (i == root() || d_.summed(i))) p.kept[i] = true;
     return p;
   }
 
@@ -227,8 +232,9 @@ class equation_plan {
       }
       return full && transcendental;
     };
-    for (int i = d_.count - 2; i >= 0; --i) {
+    for (int i = d_.count - 1; i >= 0; --i) {
       const detail::eq_node& e = d_.nodes[i];
+      if (i == root()) continue;
       if (e.kind != kind::unary && e.kind != kind::binary && e.kind != kind::ternary) continue;
       if (!needed_in(P)[i] || !costly(i)) continue;
       int earlier = 0;

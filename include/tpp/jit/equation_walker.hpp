@@ -143,6 +143,16 @@ class equation_walker {
     for (int i = 0; i < d_.count; ++i)
       if (hreg_[i] >= 0) val[i] = regs{hreg_[i], hreg_[i], hreg_[i], hreg_[i]};
     self().before_block(lanes, first);
+    const bool last = q == plan_.passes();
+    // column sums: each node is added in as soon as it is computed, before a parent may take
+    // over its registers (a row-invariant one from its hoisted register)
+    const auto add_sums = [&](int i) {
+      for (int k = 0; k < d_.sums; ++k)
+        if (d_.sum_node[k] == i) self().add_to_sum(k, val[i], lanes, first, n_last);
+    };
+    if (last)
+      for (int i = 0; i < d_.count; ++i)
+        if (p_.hoisted[i]) add_sums(i);
     for (int i = 0; i < d_.count; ++i) {
       if (!p_.need[i] || p_.hoisted[i]) continue;
       const detail::eq_node& e = d_.nodes[i];
@@ -154,6 +164,7 @@ class equation_walker {
         live[i] = true;
         if (reused_ >= 0) live[reused_] = false;
         if (plan_.stores_materialized(i, q)) self().store(val[i], lanes, first, n_last, dtype::f32, false);
+        if (last) add_sums(i);
       }
       if (!plan_.is_leaf_in(i, q))
         for (int c : plan_.children(i))
@@ -162,7 +173,7 @@ class equation_walker {
             live[c] = false;
           }
     }
-    if (q == plan_.passes() && !d_.root_is_reduction()) {
+    if (last && !d_.root_is_reduction()) {
       const int r = plan_.root();
       self().store(val[r], lanes, first, n_last, d_.out.type, p_.hoisted[r]);
     }

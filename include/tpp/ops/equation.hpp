@@ -41,6 +41,13 @@ struct equation_params {
   std::vector<operand> inputs;  // arg(i) is inputs[i]; at most 8
   operand out{dtype::f32};      // m x n, or m x 1 (f32) for a reduction root; no broadcast
   expr root{0.0f};
+  // Column sums of nodes of the tree, for parameter gradients (LayerNorm's dgamma and dbeta, a
+  // bias's gradient) in the same sweep:   sums[k][j] += sum over rows i of column_sums[k](i, j)
+  // Each is added in f32 (the node's value before out's conversion), row after row, into a 1 x n
+  // f32 row given at the call: k(inputs, out, {sums ...}). Zero them first for a plain sum; with
+  // row blocks on threads give each thread its own rows and add them up after. At most 4; not
+  // with a reduction root.
+  std::vector<expr> column_sums;
   // Streaming stores (tpp/core/cache.hpp) for an f32 root whose rows start 64 bytes apart (or
   // one packed block); the x86 JIT honours it, where the output's address is vector-aligned.
   store_hint store = store_hint::automatic;
@@ -51,7 +58,7 @@ namespace detail {
 // Without row reductions, m packed rows are one row of m*n (scalar inputs aside): one long
 // column loop instead of m short ones, as the element-wise TPPs do.
 inline void collapse_rows(equation_desc& d) {
-  if (d.m == 1 || static_cast<long long>(d.m) * d.n > max_extent) return;
+  if (d.m == 1 || d.sums || static_cast<long long>(d.m) * d.n > max_extent) return;
   for (int i = 0; i < d.count; ++i)
     if (d.nodes[i].kind == expr_kind::reduce) return;
   for (int k = 0; k < d.inputs; ++k)
@@ -101,8 +108,20 @@ inline equation_desc lower(const equation_params& p, isa level) {
     const std::string field = "inputs[" + std::to_string(i) + "]";
     d.in[i] = lower_operand(ctx, field.c_str(), p.inputs[i], p.m, p.n, {});
   }
-  equation_flattener(d).add(p.root.node());
-  d.passes = static_cast<std::uint8_t>(d.root().pass + (d.root_is_reduction() ? 0 : 1));
+  equation_flattener flat(d);
+  d.root_node = static_cast<std::uint8_t>(flat.add(p.root.node()));
+  if (p.column_sums.size() > static_cast<std::size_t>(equation_max_sums))
+    fail("tpp::equation: column_sums has ", p.column_sums.size(), " expressions; at most ", equation_max_sums);
+  if (!p.column_sums.empty() && d.root_is_reduction())
+    fail("tpp::equation: column_sums needs an m x n root; this root is a row reduction");
+  int last = d.root().pass;  // the largest pass of a reduction the last pass reads
+  for (std::size_t k = 0; k < p.column_sums.size(); ++k) {
+    const int i = flat.add(p.column_sums[k].node());
+    d.sum_node[k] = static_cast<std::uint8_t>(i);
+    last = std::max(last, static_cast<int>(d.nodes[i].pass));
+  }
+  d.sums = static_cast<std::uint8_t>(p.column_sums.size());
+  d.passes = static_cast<std::uint8_t>(d.root_is_reduction() ? last : last + 1);
   if (d.root_is_reduction()) {
     if (p.out.type != dtype::f32)
       fail("tpp::equation: out.type = ", name(p.out.type), ", but a reduction root writes f32 (m x 1)");
@@ -202,7 +221,12 @@ class equation_kernel {
   void operator()(std::initializer_list<const void*> inputs, void* out) const {
     (*this)(inputs.size(), inputs.begin(), out);
   }
-  void operator()(std::size_t count, const void* const* inputs, void* out) const {
+  // with column sums: their 1 x n f32 rows, in the order of equation_params::column_sums
+  void operator()(std::initializer_list<const void*> inputs, void* out, std::initializer_list<void*> sums) const {
+    (*this)(inputs.size(), inputs.begin(), out, sums.size(), sums.begin());
+  }
+  void operator()(std::size_t count, const void* const* inputs, void* out, std::size_t sum_count = 0,
+                  void* const* sums = nullptr) const {
     if (!e_) detail::fail("tpp::equation: the kernel handle is empty (default-constructed)");
     const auto& d = e_->desc;
     if (count != d.inputs)
@@ -210,7 +234,12 @@ class equation_kernel {
     for (std::size_t i = 0; i < count; ++i)
       if (!inputs[i]) detail::fail("tpp::equation: input ", i, " is null");
     if (!out) detail::fail("tpp::equation: out is null");
-    const detail::equation_args a{inputs, out};
+    if (sum_count != d.sums)
+      detail::fail("tpp::equation: called with ", sum_count, " column-sum pointers; the equation has ",
+                   static_cast<int>(d.sums));
+    for (std::size_t k = 0; k < sum_count; ++k)
+      if (!sums[k]) detail::fail("tpp::equation: column sum ", k, " is null");
+    const detail::equation_args a{inputs, out, sums};
     if (e_->code) e_->code(&a);
     else ref::equation(d, a);
   }
@@ -220,6 +249,7 @@ class equation_kernel {
   isa level() const { return e_->desc.level; }
   int passes() const { return e_->desc.passes; }      // sweeps over each row
   int nodes() const { return e_->desc.count; }         // distinct nodes after sharing
+  int column_sums() const { return e_->desc.sums; }    // column-sum rows a call takes
   int unroll() const { return e_->unroll; }            // vectors per column step (JIT; least over passes)
   bool streams() const { return e_->streams; }          // root stored streaming (store_hint)
 

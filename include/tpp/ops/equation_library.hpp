@@ -26,14 +26,25 @@ inline equation_params layernorm_forward(int m, int n, dtype t = dtype::f32, flo
                            d * rsqrt(row_mean(d * d) + eps) * arg(1) + arg(2));
 }
 
-// dx of LayerNorm (gamma's and beta's gradients are column sums, not in this equation).
-//   args: x, gamma[n], dy.   xhat = (x - mean) * rstd, g = dy * gamma:
+// What a shipped backward equation computes besides dx (its out).
+enum class param_grads {
+  none,         // dx only: k(inputs, dx)
+  column_sums,  // and its parameters' gradients as column sums: k(inputs, dx, {grads ...}),
+                // added to their 1 x n f32 rows (equation_params::column_sums)
+};
+
+// dx of LayerNorm.   args: x, gamma[n], dy.   xhat = (x - mean) * rstd, g = dy * gamma:
 //   dx = rstd * (g - mean(g) - xhat * mean(g * xhat)); 4 passes.
-inline equation_params layernorm_backward(int m, int n, dtype t = dtype::f32, float eps = 1e-5f) {
-  const expr x = arg(0), d = x - row_mean(x), rstd = rsqrt(row_mean(d * d) + eps);
-  const expr xhat = d * rstd, g = arg(2) * arg(1);
-  return detail::eq_params(m, n, {{t}, {t, 0, broadcast::row}, {t}}, t,
-                           rstd * (g - row_mean(g) - xhat * row_mean(g * xhat)));
+// param_grads::column_sums: also dgamma += sum over rows of dy * xhat and dbeta += sum of dy, in
+// the last pass: k({x, gamma, dy}, dx, {dgamma, dbeta}).
+inline equation_params layernorm_backward(int m, int n, dtype t = dtype::f32, float eps = 1e-5f,
+                                          param_grads grads = param_grads::none) {
+  const expr x = arg(0), dy = arg(2), d = x - row_mean(x), rstd = rsqrt(row_mean(d * d) + eps);
+  const expr xhat = d * rstd, g = dy * arg(1);
+  equation_params p = detail::eq_params(m, n, {{t}, {t, 0, broadcast::row}, {t}}, t,
+                                        rstd * (g - row_mean(g) - xhat * row_mean(g * xhat)));
+  if (grads == param_grads::column_sums) p.column_sums = {dy * xhat, dy};
+  return p;
 }
 
 // y = exp(x - max) * (1 / sum(exp(x - max))) over each row.   args: x.   3 passes.
@@ -55,10 +66,13 @@ inline equation_params bias_gelu(int m, int n, dtype t = dtype::f32) {
 }
 
 // dx of bias + GELU: dx = dy * gelu_tanh'(x + bias).   args: dy, x, bias[n].   1 pass.
-// The bias gradient is dx's column sum: tpp::reduce over columns (or the next layer's GEMM).
-inline equation_params bias_gelu_backward(int m, int n, dtype t = dtype::f32) {
-  return detail::eq_params(m, n, {{t}, {t}, {t, 0, broadcast::row}}, t,
-                           unary_backward(unary_op::gelu_tanh_inv, arg(0), arg(1) + arg(2)));
+// param_grads::column_sums: also the bias gradient, dbias += dx's column sum (of dx in f32, before
+// out's conversion): k({dy, x, bias}, dx, {dbias}).
+inline equation_params bias_gelu_backward(int m, int n, dtype t = dtype::f32, param_grads grads = param_grads::none) {
+  equation_params p = detail::eq_params(m, n, {{t}, {t}, {t, 0, broadcast::row}}, t,
+                                        unary_backward(unary_op::gelu_tanh_inv, arg(0), arg(1) + arg(2)));
+  if (grads == param_grads::column_sums) p.column_sums = {p.root};
+  return p;
 }
 
 // BatchNorm forward with the statistics folded into scale and shift (rows = N*H*W, cols = C):

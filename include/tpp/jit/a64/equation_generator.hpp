@@ -16,7 +16,7 @@
 // tpp::ref does); binary max/min use fmax/fmin (NaN propagated, as tpp::binary does).
 //
 // Registers: x0 args, x1 rows, x2 column (elements), x3 out, x4-x11 the inputs, x12 / x16
-// addresses, x13 the constant table, x14-x15 lane_io scratch, x17 the column-block counter.
+// addresses (x12 also a column sum's row), x13 the constant table, x14-x15 lane_io scratch, x17 the column-block counter.
 // Vectors v0-v29 are the pool (v8-v15 saved and restored: AAPCS64 asks for their low halves),
 // v30 / v31 the constant and mask registers of a64::math. The stack holds the saved d8-d15 and
 // one f32 slot per node for reductions.
@@ -116,6 +116,21 @@ class equation_generator : public equation_walker<equation_generator> {
       io_.store(v(copy >= 0 ? copy : r[k]), t, x(16), static_cast<long>(first + k * VL) * es, n_of(k, lanes, n_last));
     }
     if (copy >= 0) release(copy);
+  }
+
+  // column sum k's row at the block's columns += r (f32); x12 = the row, from the arguments
+  void add_to_sum(int k, const regs& r, int lanes, int first, int n_last) {
+    a_.ldr(x(12), args_, offsetof(detail::equation_args, sums));
+    a_.ldr(x(12), x(12), static_cast<std::uint32_t>(8 * k));
+    a_.add(x(16), x(12), col_, 2);
+    const int t = alloc();
+    for (int l = 0; l < lanes; ++l) {
+      const long at = 4L * (first + l * VL);
+      io_.load(v(t), dtype::f32, x(16), at, n_of(l, lanes, n_last));
+      a_.fadd(v(t), v(t), v(r[l]));
+      io_.store(v(t), dtype::f32, x(16), at, n_of(l, lanes, n_last));
+    }
+    release(t);
   }
 
   // x16 = this row's out at the current column

@@ -107,7 +107,7 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
     for (int q = 1; q <= plan_.passes(); ++q) walk_pass(q);
     if (d_.root_is_reduction()) {  // f32 (checked when lowering): one float per row
       const Xbyak::Xmm x(alloc());
-      vmovss(x, dword[rsp + 4 * (d_.count - 1)]);
+      vmovss(x, dword[rsp + 4 * plan_.root()]);
       vmovss(dword[out_], x);
       release(x.getIdx());
     }
@@ -226,6 +226,22 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
       release(t1);
       release(t0);
     }
+  }
+
+  // column sum k's row at the block's columns += r (f32); its address comes from the call's
+  // arguments each time (s0_ is scratch), so column sums take no register for the sweep
+  void add_to_sum(int k, const regs& r, int lanes, int first, int n_last) {
+    mov(s0_, ptr[args_ + static_cast<int>(offsetof(detail::equation_args, sums))]);
+    mov(s0_, ptr[s0_ + 8 * k]);
+    const V t(alloc());
+    for (int l = 0; l < lanes; ++l) {
+      const Xbyak::RegExp at = s0_ + col_ * 4 + (first + l * VL) * 4;
+      const int n = walker::n_of(l, lanes, n_last);
+      io_.load(t, dtype::f32, at, n);
+      vaddps(t, t, V(r[l]));
+      io_.store(t, dtype::f32, at, n, t, t);
+    }
+    release(t.getIdx());
   }
 
   // The registers holding node i for `lanes` vectors.
