@@ -258,6 +258,77 @@ void bias_gelu_bwd_calls_bench(benchmark::State& st, shape s) {
   set_bytes(st, s, 3);
 }
 
+// The parameter gradients in the same sweep as dx (equation_params::column_sums) against dx's
+// equation and the column sums as their own TPP calls: LayerNorm (dgamma = sum dy * xhat over the
+// rows, dbeta = sum dy) and bias + GELU (dbias = sum dx). GB/s counts the m x n operands once.
+tpp::reduce_kernel column_sum_kernel(shape s) {
+  tpp::reduce_params r;
+  r.op = tpp::reduce_kind::sum;
+  r.over = tpp::reduce_dim::each_column;
+  r.rows = s.rows;
+  r.cols = s.cols;
+  return tpp::reduce(r);
+}
+
+// args x, gamma, dy -> dx, {dgamma, dbeta}
+void ln_grads_equation_bench(benchmark::State& st, shape s) {
+  arrays a(static_cast<std::size_t>(s.rows) * s.cols, 3), v(static_cast<std::size_t>(s.cols), 3);
+  const tpp::equation_kernel k =
+      tpp::equation(tpp::layernorm_backward(s.rows, s.cols, tpp::dtype::f32, 1e-5f, tpp::param_grads::column_sums));
+  for (auto _ : st) {
+    std::memset(v.p[1], 0, s.cols * 4);
+    std::memset(v.p[2], 0, s.cols * 4);
+    k({a.p[0], v.p[0], a.p[1]}, a.p[2], {v.p[1], v.p[2]});
+    benchmark::ClobberMemory();
+  }
+  set_bytes(st, s, 3);
+}
+
+// ... dx's equation, dy * xhat into a temporary by a second equation, two column sums
+void ln_grads_calls_bench(benchmark::State& st, shape s) {
+  arrays a(static_cast<std::size_t>(s.rows) * s.cols, 4), v(static_cast<std::size_t>(s.cols), 3);
+  const tpp::equation_kernel dx = tpp::equation(tpp::layernorm_backward(s.rows, s.cols));
+  tpp::equation_params q = tpp::layernorm_backward(s.rows, s.cols, tpp::dtype::f32, 1e-5f, tpp::param_grads::column_sums);
+  q.root = q.column_sums[0];  // dy * xhat
+  q.column_sums.clear();
+  const tpp::equation_kernel dy_xhat = tpp::equation(q);
+  const tpp::reduce_kernel sum = column_sum_kernel(s);
+  for (auto _ : st) {
+    dx({a.p[0], v.p[0], a.p[1]}, a.p[2]);
+    dy_xhat({a.p[0], v.p[0], a.p[1]}, a.p[3]);
+    sum(a.p[3], v.p[1]);
+    sum(a.p[1], v.p[2]);
+    benchmark::ClobberMemory();
+  }
+  set_bytes(st, s, 3);
+}
+
+// args dy, x, bias -> dx, {dbias}
+void bias_gelu_grads_equation_bench(benchmark::State& st, shape s) {
+  arrays a(static_cast<std::size_t>(s.rows) * s.cols, 3), v(static_cast<std::size_t>(s.cols), 2);
+  const tpp::equation_kernel k =
+      tpp::equation(tpp::bias_gelu_backward(s.rows, s.cols, tpp::dtype::f32, tpp::param_grads::column_sums));
+  for (auto _ : st) {
+    std::memset(v.p[1], 0, s.cols * 4);
+    k({a.p[0], a.p[1], v.p[0]}, a.p[2], {v.p[1]});
+    benchmark::ClobberMemory();
+  }
+  set_bytes(st, s, 3);
+}
+
+// ... dx's equation, then dx's column sum
+void bias_gelu_grads_calls_bench(benchmark::State& st, shape s) {
+  arrays a(static_cast<std::size_t>(s.rows) * s.cols, 3), v(static_cast<std::size_t>(s.cols), 2);
+  const tpp::equation_kernel k = tpp::equation(tpp::bias_gelu_backward(s.rows, s.cols));
+  const tpp::reduce_kernel sum = column_sum_kernel(s);
+  for (auto _ : st) {
+    k({a.p[0], a.p[1], v.p[0]}, a.p[2]);
+    sum(a.p[2], v.p[1]);
+    benchmark::ClobberMemory();
+  }
+  set_bytes(st, s, 3);
+}
+
 void register_all() {
   for (shape s : {shape{64, 4096}, shape{1024, 4096}}) {
     const std::string n = "/f32/" + std::to_string(s.rows) + "x" + std::to_string(s.cols);
@@ -319,6 +390,10 @@ void register_all() {
     }
     benchmark::RegisterBenchmark(("eq/tpp/fused_bias_gelu_backward" + n).c_str(), bias_gelu_bwd_equation_bench, s);
     benchmark::RegisterBenchmark(("eq/calls/fused_bias_gelu_backward" + n).c_str(), bias_gelu_bwd_calls_bench, s);
+    benchmark::RegisterBenchmark(("eq/tpp/grads_bias_gelu_backward" + n).c_str(), bias_gelu_grads_equation_bench, s);
+    benchmark::RegisterBenchmark(("eq/calls/grads_bias_gelu_backward" + n).c_str(), bias_gelu_grads_calls_bench, s);
+    benchmark::RegisterBenchmark(("eq/tpp/grads_layernorm_backward" + n).c_str(), ln_grads_equation_bench, s);
+    benchmark::RegisterBenchmark(("eq/calls/grads_layernorm_backward" + n).c_str(), ln_grads_calls_bench, s);
   }
 }
 

@@ -135,7 +135,7 @@ def equation_report(ctx, runs):
     print("|---|---|---|---|---|---|")
     targets = []
     for (case, size), r in rows.items():
-        if case == "copy" or case.startswith("chain") or case.startswith("fused"):
+        if case == "copy" or case.startswith(("chain", "fused", "grads")):
             continue
         t, o = gbps(r.get("tpp")), gbps(r.get("onednn"))
         m = gbps(rows.get(("copy", memcpy_size(size)), {}).get("memcpy"))
@@ -159,13 +159,16 @@ def equation_report(ctx, runs):
         print(f"| {case} | {size} | {t / 1e3:.1f} µs | {c / 1e3:.1f} µs | {c / t:.2f}× |")
         targets.append((f"{case} {size} one equation >= 2x four calls", c >= 2 * t, f"{c / t:.2f}x"))
     print()
-    fused = [(k, r) for k, r in rows.items() if k[0].startswith("fused") and "tpp" in r and "calls" in r]
-    if fused:  # no target: what fusing a backward op saves
-        print("| fused backward | size | one equation | TPP calls | speed-up |")
+    # no targets: what fusing a backward op saves, and its parameter gradients (column sums)
+    for prefix, title in (("fused_", "fused backward"), ("grads_", "backward with parameter gradients")):
+        fused = [(k, r) for k, r in rows.items() if k[0].startswith(prefix) and "tpp" in r and "calls" in r]
+        if not fused:
+            continue
+        print(f"| {title} | size | one equation | TPP calls | speed-up |")
         print("|---|---|---|---|---|")
         for (case, size), r in fused:
             t, c = ns(r["tpp"]), ns(r["calls"])
-            print(f"| {case[len('fused_'):]} | {size} | {t / 1e3:.1f} µs | {c / 1e3:.1f} µs | {c / t:.2f}× |")
+            print(f"| {case[len(prefix):]} | {size} | {t / 1e3:.1f} µs | {c / 1e3:.1f} µs | {c / t:.2f}× |")
         print()
     print("Targets:")
     for what, ok, fig in targets:
