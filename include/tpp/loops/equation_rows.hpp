@@ -1,0 +1,88 @@
+// An equation over all m rows of its operands on the enclosing OpenMP threads:
+//
+//   for row blocks b of block_rows rows, in parallel:          (the last block may be shorter)
+//     kernel(inputs at b's first row, out at b's first row, partial column sums of b, zeroed)
+//   column sums: sums[k] += the blocks' partials, added in block order
+//
+// The blocks are fixed by block_rows, not by the thread count, and their partial column sums
+// are added in the same order whatever thread ran them, so every result is the same bits for any
+// number of threads. The column sums then differ in rounding from one call over all m rows
+// (which adds row after row); both are f32 sums of the same terms.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
+#include "tpp/core/error.hpp"
+#include "tpp/ops/equation.hpp"
+
+namespace tpp {
+
+namespace detail {
+
+// Elements between one row and the next of an equation operand as the caller gave it (0: the
+// same element for every row).
+inline long row_step(const operand& o, int n) {
+  switch (o.bcast) {
+    case broadcast::none: return o.ld ? o.ld : n;
+    case broadcast::column: return o.ld ? o.ld : 1;
+    default: return 0;
+  }
+}
+
+}  // namespace detail
+
+// Runs p over its m rows in blocks of block_rows (p.m, p.n and the operands as for
+// tpp::equation(p)); inputs[i] is arg(i), sums[k] column sum k's 1 x n f32 row (added to).
+inline void equation_rows(const equation_params& p, const std::vector<const void*>& inputs, void* out,
+                          const std::vector<void*>& sums = {}, int block_rows = 64) {
+  if (block_rows < 1) detail::fail("tpp::equation_rows: block_rows = ", block_rows, " must be positive");
+  if (p.m < 1) detail::fail("tpp::equation_rows: m = ", p.m, " must be positive");
+  if (inputs.size() != p.inputs.size())
+    detail::fail("tpp::equation_rows: ", inputs.size(), " input pointers; the equation has ", p.inputs.size());
+  if (sums.size() != p.column_sums.size())
+    detail::fail("tpp::equation_rows: ", sums.size(), " column-sum rows; the equation has ", p.column_sums.size());
+  // every pointer is checked here: a kernel's error inside the parallel loop would end the program
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    if (!inputs[i]) detail::fail("tpp::equation_rows: input ", i, " is null");
+  if (!out) detail::fail("tpp::equation_rows: out is null");
+  for (std::size_t k = 0; k < sums.size(); ++k)
+    if (!sums[k]) detail::fail("tpp::equation_rows: column sum ", k, " is null");
+  const int rows = std::min(block_rows, p.m), blocks = (p.m + rows - 1) / rows, last = p.m - (blocks - 1) * rows;
+  equation_params q = p;
+  q.m = rows;
+  const equation_kernel full = equation(q);  // validates the rest (types, lds, the tree)
+  q.m = last;
+  const equation_kernel tail = last == rows ? full : equation(q);
+  const bool reduction_root = p.root.node() && p.root.node()->kind == detail::expr_kind::reduce;
+  const long out_step = p.out.ld ? p.out.ld : (reduction_root ? 1 : p.n);
+  const std::size_t n = static_cast<std::size_t>(p.n), count = sums.size();
+  // the blocks' partial column sums: [block][sum][n]
+  std::vector<float> partial(count ? static_cast<std::size_t>(blocks) * count * n : 0, 0.0f);
+
+#pragma omp parallel for schedule(static)
+  for (int b = 0; b < blocks; ++b) {
+    const long r0 = static_cast<long>(b) * rows;
+    const void* in[detail::equation_max_inputs];
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+      in[i] = static_cast<const char*>(inputs[i]) + r0 * detail::row_step(p.inputs[i], p.n) * size_of(p.inputs[i].type);
+    void* part[detail::equation_max_sums];
+    for (std::size_t k = 0; k < count; ++k) part[k] = partial.data() + (static_cast<std::size_t>(b) * count + k) * n;
+    void* o = static_cast<char*>(out) + r0 * out_step * size_of(p.out.type);
+    (b == blocks - 1 ? tail : full)(inputs.size(), in, o, count, part);
+  }
+  for (std::size_t k = 0; k < count; ++k) {
+    float* s = static_cast<float*>(sums[k]);
+    for (int b = 0; b < blocks; ++b) {
+      const float* v = partial.data() + (static_cast<std::size_t>(b) * count + k) * n;
+      for (std::size_t j = 0; j < n; ++j) s[j] += v[j];
+    }
+  }
+}
+
+}  // namespace tpp
