@@ -94,6 +94,8 @@ class equation_plan {
 
   int passes() const { return d_.passes; }
   int root() const { return d_.root_node; }
+  // the last pass stores the root's m x n values (not a row reduction, not out = none)
+  bool stores_rows() const { return !d_.root_is_reduction() && d_.out.type != dtype::none; }
   std::vector<int> children(int i) const {
     const detail::eq_node& e = d_.nodes[i];
     switch (e.kind) {
@@ -127,7 +129,7 @@ class equation_plan {
     std::vector<bool> need(d_.count, false);
     for (int i = d_.count - 1; i >= 0; --i) {
       const bool last = q == passes();
-      const bool target = reduces_in(i, q) || (last && i == root() && !d_.root_is_reduction()) || (last && d_.summed(i));
+      const bool target = reduces_in(i, q) || (last && i == root() && stores_rows()) || (last && d_.summed(i));
       if (!target && !need[i]) continue;
       need[i] = true;
       if (is_leaf_in(i, q)) continue;
@@ -146,7 +148,7 @@ class equation_plan {
         for (int c : children(i)) p.last_use[c] = std::max(p.last_use[c], i);
     // the root is stored after the block's last node (a column sum's nodes may follow it): no
     // node takes over its registers, and it is freed with the block
-    if (q == passes() && !d_.root_is_reduction()) p.last_use[root()] = d_.count;
+    if (q == passes() && stores_rows()) p.last_use[root()] = d_.count;
     p.hoisted.assign(d_.count, false);
     for (int i = 0; i < d_.count; ++i) {
       if (!p.need[i]) continue;
@@ -170,7 +172,7 @@ class equation_plan {
         if (p.hoisted[c]) p.kept[c] = true;
     }
     for (int i = 0; i < d_.count; ++i)  // the root and the column sums' nodes are read by the sweep
-      if (p.hoisted[i] && q == passes() && (i == root() || d_.summed(i))) p.kept[i] = true;
+      if (p.hoisted[i] && q == passes() && ((i == root() && stores_rows()) || d_.summed(i))) p.kept[i] = true;
     return p;
   }
 

@@ -173,7 +173,7 @@ class equation_walker {
             live[c] = false;
           }
     }
-    if (last && !d_.root_is_reduction()) {
+    if (last && plan_.stores_rows()) {
       const int r = plan_.root();
       self().store(val[r], lanes, first, n_last, d_.out.type, p_.hoisted[r]);
     }

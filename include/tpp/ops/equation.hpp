@@ -39,7 +39,8 @@ namespace tpp {
 struct equation_params {
   int m = 0, n = 0;
   std::vector<operand> inputs;  // arg(i) is inputs[i]; at most 8
-  operand out{dtype::f32};      // m x n, or m x 1 (f32) for a reduction root; no broadcast
+  operand out{dtype::f32};      // m x n, or m x 1 (f32) for a reduction root; no broadcast;
+                                // none: only the column sums are written (out may be null)
   expr root{0.0f};
   // Column sums of nodes of the tree, for parameter gradients (LayerNorm's dgamma and dbeta, a
   // bias's gradient) in the same sweep:   sums[k][j] += sum over rows i of column_sums[k](i, j)
@@ -114,7 +115,8 @@ inline equation_desc lower(const equation_params& p, isa level) {
     fail("tpp::equation: column_sums has ", p.column_sums.size(), " expressions; at most ", equation_max_sums);
   if (!p.column_sums.empty() && d.root_is_reduction())
     fail("tpp::equation: column_sums needs an m x n root; this root is a row reduction");
-  int last = d.root().pass;  // the largest pass of a reduction the last pass reads
+  // the largest pass of a reduction the last pass reads (out = none: the root is not computed)
+  int last = p.out.type == dtype::none ? 0 : d.root().pass;
   for (std::size_t k = 0; k < p.column_sums.size(); ++k) {
     const int i = flat.add(p.column_sums[k].node());
     d.sum_node[k] = static_cast<std::uint8_t>(i);
@@ -122,7 +124,10 @@ inline equation_desc lower(const equation_params& p, isa level) {
   }
   d.sums = static_cast<std::uint8_t>(p.column_sums.size());
   d.passes = static_cast<std::uint8_t>(d.root_is_reduction() ? last : last + 1);
-  if (d.root_is_reduction()) {
+  if (p.out.type == dtype::none) {  // column sums only: no m x n rows are written
+    if (p.column_sums.empty()) fail("tpp::equation: out.type = none, but column_sums is empty: nothing to write");
+    d.out = operand_desc{};
+  } else if (d.root_is_reduction()) {
     if (p.out.type != dtype::f32)
       fail("tpp::equation: out.type = ", name(p.out.type), ", but a reduction root writes f32 (m x 1)");
     d.out = lower_operand(ctx, "out", p.out, p.m, 1, {false, false, true, false});
@@ -233,7 +238,7 @@ class equation_kernel {
       detail::fail("tpp::equation: called with ", count, " input pointers; the equation has ", static_cast<int>(d.inputs));
     for (std::size_t i = 0; i < count; ++i)
       if (!inputs[i]) detail::fail("tpp::equation: input ", i, " is null");
-    if (!out) detail::fail("tpp::equation: out is null");
+    if (!out && d.out.type != dtype::none) detail::fail("tpp::equation: out is null");
     if (sum_count != d.sums)
       detail::fail("tpp::equation: called with ", sum_count, " column-sum pointers; the equation has ",
                    static_cast<int>(d.sums));

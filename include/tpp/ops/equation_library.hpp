@@ -91,4 +91,26 @@ inline equation_params batchnorm_forward(int m, int n, dtype t = dtype::f32, bat
   return detail::eq_params(m, n, std::move(in), t, y);
 }
 
+// BatchNorm backward (training; rows = N*H*W, columns = channels, mean and rstd the batch's),
+// in two sweeps, since dx needs the two column sums of all rows first. xhat = (x - mean) * rstd.
+// 1. The column sums only (out = none):   dgamma += sum over rows of dy * xhat,  dbeta += sum of dy
+//    args: x, mean[n], rstd[n], dy:   k({x, mean, rstd, dy}, nullptr, {dgamma, dbeta})
+inline equation_params batchnorm_backward_sums(int m, int n, dtype t = dtype::f32) {
+  const expr dy = arg(3), xhat = (arg(0) - arg(1)) * arg(2);
+  equation_params p = detail::eq_params(m, n, {{t}, {dtype::f32, 0, broadcast::row}, {dtype::f32, 0, broadcast::row}, {t}},
+                                        dtype::none, dy * xhat);
+  p.column_sums = {p.root, dy};
+  return p;
+}
+// 2. dx = gamma * rstd * (dy - (dbeta + xhat * dgamma) / rows), rows = all the batch's rows
+//    (0: m; more where the m rows are a block of them).
+//    args: x, mean[n], rstd[n], dy, gamma[n], dgamma[n], dbeta[n]
+inline equation_params batchnorm_backward(int m, int n, dtype t = dtype::f32, long rows = 0) {
+  const expr x = arg(0), rstd = arg(2), dy = arg(3), xhat = (x - arg(1)) * rstd;
+  const expr inv_rows(1.0f / static_cast<float>(rows ? rows : m));
+  const operand channel{dtype::f32, 0, broadcast::row};
+  return detail::eq_params(m, n, {{t}, channel, channel, {t}, channel, channel, channel}, t,
+                           arg(4) * rstd * (dy - (arg(6) + xhat * arg(5)) * inv_rows));
+}
+
 }  // namespace tpp
