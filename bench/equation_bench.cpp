@@ -329,6 +329,66 @@ void bias_gelu_grads_calls_bench(benchmark::State& st, shape s) {
   set_bytes(st, s, 3);
 }
 
+// BatchNorm backward (rows = N*H*W, columns = channels): the column sums, then dx; mean and rstd
+// (the forward's batch statistics) are inputs.   args x, dy -> dx, {dgamma, dbeta}
+void bn_grads_equation_bench(benchmark::State& st, shape s) {
+  arrays a(static_cast<std::size_t>(s.rows) * s.cols, 3), v(static_cast<std::size_t>(s.cols), 5);
+  for (int j = 0; j < s.cols; ++j) v.p[1][j] = 1.0f + 0.1f * v.p[1][j];  // rstd > 0
+  const tpp::equation_kernel sums = tpp::equation(tpp::batchnorm_backward_sums(s.rows, s.cols));
+  const tpp::equation_kernel dx = tpp::equation(tpp::batchnorm_backward(s.rows, s.cols));
+  float *mean = v.p[0], *rstd = v.p[1], *gamma = v.p[2], *dgamma = v.p[3], *dbeta = v.p[4];
+  for (auto _ : st) {
+    std::memset(dgamma, 0, s.cols * 4);
+    std::memset(dbeta, 0, s.cols * 4);
+    sums({a.p[0], mean, rstd, a.p[1]}, nullptr, {dgamma, dbeta});
+    dx({a.p[0], mean, rstd, a.p[1], gamma, dgamma, dbeta}, a.p[2]);
+    benchmark::ClobberMemory();
+  }
+  set_bytes(st, s, 3);
+}
+
+#if TPP_BENCH_ONEDNN
+// oneDNN's layer- or batch-normalization backward (diff scale and shift too), from the forward's
+// mean and variance: reads x and dy, writes dx, dgamma, dbeta
+void onednn_norm_backward_bench(benchmark::State& st, shape s, bool layernorm) {
+  using namespace dnnl;
+  static engine eng(engine::kind::cpu, 0);
+  static stream strm(eng);
+  arrays a(static_cast<std::size_t>(s.rows) * s.cols, 3), v(static_cast<std::size_t>(std::max(s.rows, s.cols)), 6);
+  for (std::size_t i = 0; i < v.n; ++i) v.p[1][i] = 1.0f + 0.1f * v.p[1][i];  // variance > 0
+  // BatchNorm: N = rows, C = cols, H = W = 1 in nhwc, which oneDNN's jit kernels take (its 2D nc
+  // path ran its reference code, 10-30x slower)
+  const memory::desc md = layernorm ? memory::desc({s.rows, s.cols}, memory::data_type::f32, memory::format_tag::ab)
+                                    : memory::desc({s.rows, s.cols, 1, 1}, memory::data_type::f32, memory::format_tag::nhwc);
+  const memory::desc sd({layernorm ? s.rows : s.cols}, memory::data_type::f32, memory::format_tag::a);
+  const memory::desc cd({s.cols}, memory::data_type::f32, memory::format_tag::a);
+  const auto flags = normalization_flags::use_scale | normalization_flags::use_shift;
+  primitive prim;
+  if (layernorm) {
+    layer_normalization_forward::primitive_desc fwd(
+        layer_normalization_forward::desc(prop_kind::forward_training, md, 1e-5f, flags), eng);
+    prim = layer_normalization_backward(layer_normalization_backward::primitive_desc(
+        layer_normalization_backward::desc(prop_kind::backward, md, md, 1e-5f, flags), eng, fwd));
+  } else {
+    batch_normalization_forward::primitive_desc fwd(
+        batch_normalization_forward::desc(prop_kind::forward_training, md, 1e-5f, flags), eng);
+    prim = batch_normalization_backward(batch_normalization_backward::primitive_desc(
+        batch_normalization_backward::desc(prop_kind::backward, md, md, 1e-5f, flags), eng, fwd));
+  }
+  std::unordered_map<int, memory> args{
+      {DNNL_ARG_SRC, memory(md, eng, a.p[0])},       {DNNL_ARG_DIFF_DST, memory(md, eng, a.p[1])},
+      {DNNL_ARG_DIFF_SRC, memory(md, eng, a.p[2])},  {DNNL_ARG_MEAN, memory(sd, eng, v.p[0])},
+      {DNNL_ARG_VARIANCE, memory(sd, eng, v.p[1])},  {DNNL_ARG_SCALE, memory(cd, eng, v.p[2])},
+      {DNNL_ARG_DIFF_SCALE, memory(cd, eng, v.p[3])}, {DNNL_ARG_DIFF_SHIFT, memory(cd, eng, v.p[4])},
+      {DNNL_ARG_SHIFT, memory(cd, eng, v.p[5])}};  // unread, but execute asks for it
+  for (auto _ : st) {
+    prim.execute(strm, args);
+    strm.wait();
+  }
+  set_bytes(st, s, 3);
+}
+#endif
+
 void register_all() {
   for (shape s : {shape{64, 4096}, shape{1024, 4096}}) {
     const std::string n = "/f32/" + std::to_string(s.rows) + "x" + std::to_string(s.cols);
@@ -394,6 +454,11 @@ void register_all() {
     benchmark::RegisterBenchmark(("eq/calls/grads_bias_gelu_backward" + n).c_str(), bias_gelu_grads_calls_bench, s);
     benchmark::RegisterBenchmark(("eq/tpp/grads_layernorm_backward" + n).c_str(), ln_grads_equation_bench, s);
     benchmark::RegisterBenchmark(("eq/calls/grads_layernorm_backward" + n).c_str(), ln_grads_calls_bench, s);
+    benchmark::RegisterBenchmark(("eq/tpp/grads_batchnorm_backward" + n).c_str(), bn_grads_equation_bench, s);
+#if TPP_BENCH_ONEDNN
+    benchmark::RegisterBenchmark(("eq/onednn/grads_layernorm_backward" + n).c_str(), onednn_norm_backward_bench, s, true);
+    benchmark::RegisterBenchmark(("eq/onednn/grads_batchnorm_backward" + n).c_str(), onednn_norm_backward_bench, s, false);
+#endif
   }
 }
 
