@@ -88,6 +88,34 @@ TEST_CASE("equation_rows: row blocks on threads match one call; column sums for 
   omp_set_num_threads(1);
   REQUIRE(o1 == o2);
 
+  // column sums only (out = none, out null): BatchNorm's dgamma and dbeta over 150 rows
+  {
+    const int m = 150, n = 24;
+    const auto x = random_floats(static_cast<std::size_t>(m) * n, rng), dy = random_floats(x.size(), rng);
+    const auto mean = random_floats(n, rng), rstd = random_floats(n, rng);
+    const tpp::equation_params bn = tpp::batchnorm_backward_sums(m, n);
+    std::vector<float> one(2 * n, 0.0f), split[2];
+    const std::vector<const void*> in = {x.data(), mean.data(), rstd.data(), dy.data()};
+    tpp::equation(bn)(in.size(), in.data(), nullptr, 2, std::vector<void*>{one.data(), one.data() + n}.data());
+    for (int threads : {1, 2}) {
+      omp_set_num_threads(threads);
+      std::vector<float>& c = split[threads - 1];
+      c.assign(2 * n, 0.0f);
+      tpp::equation_rows(bn, in, nullptr, {c.data(), c.data() + n}, 40);
+    }
+    omp_set_num_threads(1);
+    REQUIRE(split[0] == split[1]);
+    for (int j = 0; j < 2 * n; ++j) {
+      const int c = j % n;
+      double mag = 0;  // the terms' magnitudes: dy * xhat, then dy
+      for (int i = 0; i < m; ++i) {
+        const double d = dy[i * n + c];
+        mag += std::fabs(j < n ? d * (x[i * n + c] - mean[c]) * rstd[c] : d);
+      }
+      REQUIRE(std::fabs(split[0][j] - one[j]) <= 2 * (m + 1) * std::ldexp(1.0, -24) * mag * 1.01);
+    }
+  }
+
   // bad calls fail before any thread runs
   float y[64] = {};
   REQUIRE_THROWS_AS(tpp::equation_rows(r, {a.data(), nullptr}, o2.data()), tpp::error);

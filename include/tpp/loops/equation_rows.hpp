@@ -50,7 +50,7 @@ inline void equation_rows(const equation_params& p, const std::vector<const void
   // every pointer is checked here: a kernel's error inside the parallel loop would end the program
   for (std::size_t i = 0; i < inputs.size(); ++i)
     if (!inputs[i]) detail::fail("tpp::equation_rows: input ", i, " is null");
-  if (!out) detail::fail("tpp::equation_rows: out is null");
+  if (!out && p.out.type != dtype::none) detail::fail("tpp::equation_rows: out is null");
   for (std::size_t k = 0; k < sums.size(); ++k)
     if (!sums[k]) detail::fail("tpp::equation_rows: column sum ", k, " is null");
   const int rows = std::min(block_rows, p.m), blocks = (p.m + rows - 1) / rows, last = p.m - (blocks - 1) * rows;
@@ -73,7 +73,7 @@ inline void equation_rows(const equation_params& p, const std::vector<const void
       in[i] = static_cast<const char*>(inputs[i]) + r0 * detail::row_step(p.inputs[i], p.n) * size_of(p.inputs[i].type);
     void* part[detail::equation_max_sums];
     for (std::size_t k = 0; k < count; ++k) part[k] = partial.data() + (static_cast<std::size_t>(b) * count + k) * n;
-    void* o = static_cast<char*>(out) + r0 * out_step * size_of(p.out.type);
+    void* o = out ? static_cast<char*>(out) + r0 * out_step * size_of(p.out.type) : nullptr;  // null: out = none
     (b == blocks - 1 ? tail : full)(inputs.size(), in, o, count, part);
   }
   for (std::size_t k = 0; k < count; ++k) {
