@@ -284,6 +284,22 @@ void ln_grads_equation_bench(benchmark::State& st, shape s) {
   set_bytes(st, s, 3);
 }
 
+// ... the same from the statistics the forward saved (norm_stats::saved): two passes instead of
+// four, and the inputs oneDNN's primitive gets.   args x, gamma, dy, mean, rstd
+void ln_grads_saved_bench(benchmark::State& st, shape s) {
+  arrays a(static_cast<std::size_t>(s.rows) * s.cols, 3), v(static_cast<std::size_t>(s.cols), 3),
+      r(static_cast<std::size_t>(s.rows), 2);
+  const tpp::equation_kernel k = tpp::equation(tpp::layernorm_backward(
+      s.rows, s.cols, tpp::dtype::f32, 1e-5f, tpp::param_grads::column_sums, tpp::norm_stats::saved));
+  for (auto _ : st) {
+    std::memset(v.p[1], 0, s.cols * 4);
+    std::memset(v.p[2], 0, s.cols * 4);
+    k({a.p[0], v.p[0], a.p[1], r.p[0], r.p[1]}, a.p[2], {v.p[1], v.p[2]});
+    benchmark::ClobberMemory();
+  }
+  set_bytes(st, s, 3);
+}
+
 // ... dx's equation, dy * xhat into a temporary by a second equation, two column sums
 void ln_grads_calls_bench(benchmark::State& st, shape s) {
   arrays a(static_cast<std::size_t>(s.rows) * s.cols, 4), v(static_cast<std::size_t>(s.cols), 3);
@@ -454,9 +470,12 @@ void register_all() {
     benchmark::RegisterBenchmark(("eq/calls/grads_bias_gelu_backward" + n).c_str(), bias_gelu_grads_calls_bench, s);
     benchmark::RegisterBenchmark(("eq/tpp/grads_layernorm_backward" + n).c_str(), ln_grads_equation_bench, s);
     benchmark::RegisterBenchmark(("eq/calls/grads_layernorm_backward" + n).c_str(), ln_grads_calls_bench, s);
+    benchmark::RegisterBenchmark(("eq/tpp/grads_layernorm_backward_saved_stats" + n).c_str(), ln_grads_saved_bench, s);
     benchmark::RegisterBenchmark(("eq/tpp/grads_batchnorm_backward" + n).c_str(), bn_grads_equation_bench, s);
 #if TPP_BENCH_ONEDNN
     benchmark::RegisterBenchmark(("eq/onednn/grads_layernorm_backward" + n).c_str(), onednn_norm_backward_bench, s, true);
+    benchmark::RegisterBenchmark(("eq/onednn/grads_layernorm_backward_saved_stats" + n).c_str(), onednn_norm_backward_bench,
+                                 s, true);
     benchmark::RegisterBenchmark(("eq/onednn/grads_batchnorm_backward" + n).c_str(), onednn_norm_backward_bench, s, false);
 #endif
   }

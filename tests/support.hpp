@@ -27,7 +27,7 @@ class guarded {
     len_ = body + 2 * page;
     base_ = static_cast<char*>(mmap(nullptr, len_, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
     if (base_ == MAP_FAILED) throw std::runtime_error("mmap failed");
-    if (mprotect(base_ + page, body, PROT_READ | PROT_WRITE) != 0)
+    if (body && mprotect(base_ + page, body, PROT_READ | PROT_WRITE) != 0)  // qemu rejects a length of 0
       throw std::runtime_error("mprotect failed");
     data_ = flush_end ? base_ + page + body - bytes : base_ + page;
   }

@@ -235,11 +235,36 @@ check_result run_equation(const tpp::equation_params& p, bool flush_end, std::mt
     sp.push_back(srow[s]->data());
     spr.push_back(srowr[s]->data());
   }
-  const bool rows_out = p.out.type != dtype::none;  // none: column sums only, out null
-  k(ptrs.size(), ptrs.data(), rows_out ? out.data() : nullptr, sums, sp.data());
+  // row outputs: m x 1 f32 columns against guard pages, after the column sums
+  const std::size_t routs = p.row_outputs.size(), rbytes = sizeof(float) * p.m;
+  for (std::size_t r = 0; r < routs; ++r) {
+    srow.push_back(std::make_unique<guarded>(rbytes, flush_end));
+    srowr.push_back(std::make_unique<guarded>(rbytes, flush_end));
+    sp.push_back(srow.back()->data());
+    spr.push_back(srowr.back()->data());
+  }
+  const bool rows_out = p.out.type != dtype::none;  // none: side outputs only, out null
+  k(ptrs.size(), ptrs.data(), rows_out ? out.data() : nullptr, sp.size(), sp.data());
   const auto d = tpp::detail::lower(p, tpp::isa::ref);
   tpp::ref::equation(d, {ptrs.data(), rows_out ? outr.data() : nullptr, spr.data()});
   oracle o(p.m, p.n, in);
+  for (std::size_t r = 0; r < routs; ++r) {
+    const value& c = o.eval(p.row_outputs[r].node());
+    for (int i = 0; i < p.m; ++i) {
+      const std::size_t k2 = static_cast<std::size_t>(i) * p.n;  // every column holds the row's value
+      const double want = c.v[k2], tol = c.e[k2] + 1e-30;
+      for (const auto* col : {&srow, &srowr}) {
+        const double got = static_cast<const float*>((*col)[sums + r]->data())[i];
+        if (!(std::fabs(got - want) <= tol)) {
+          std::ostringstream m;
+          m << (col == &srow ? "kernel" : "tpp::ref") << " row output " << r << " at row " << i << ": got " << got
+            << ", want " << want << " +- " << tol << " (m=" << p.m << " n=" << p.n
+            << " level=" << tpp::name(tpp::active_isa()) << ")";
+          return {false, m.str()};
+        }
+      }
+    }
+  }
   for (std::size_t s = 0; s < sums; ++s) {
     const value& c = o.eval(p.column_sums[s].node());
     for (int j = 0; j < p.n; ++j) {
@@ -321,19 +346,26 @@ class tree_maker {
   int inputs_;
 };
 
-// 1..3 column sums over nodes of the tree (the root, row-invariant nodes and reductions included,
-// so a node may be summed and read again), one of them now and then a new node over one of those.
-std::vector<tpp::expr> pick_column_sums(const tpp::expr& root, std::mt19937& rng) {
-  std::vector<std::shared_ptr<const tpp::detail::expr_node>> nodes;
-  std::vector<std::shared_ptr<const tpp::detail::expr_node>> todo{root.node()};
+using node_ptr = std::shared_ptr<const tpp::detail::expr_node>;
+
+// every distinct node of the tree under root
+std::vector<node_ptr> nodes_of(const tpp::expr& root) {
+  std::vector<node_ptr> nodes, todo{root.node()};
   while (!todo.empty()) {
-    auto n = todo.back();
+    node_ptr n = todo.back();
     todo.pop_back();
     if (std::find(nodes.begin(), nodes.end(), n) != nodes.end()) continue;
     nodes.push_back(n);
     for (const auto& c : {n->a, n->b, n->c})
       if (c) todo.push_back(c);
   }
+  return nodes;
+}
+
+// 1..3 column sums over nodes of the tree (the root, row-invariant nodes and reductions included,
+// so a node may be summed and read again), one of them now and then a new node over one of those.
+std::vector<tpp::expr> pick_column_sums(const tpp::expr& root, std::mt19937& rng) {
+  const std::vector<node_ptr> nodes = nodes_of(root);
   std::vector<tpp::expr> sums;
   const int count = 1 + static_cast<int>(rng() % 3);
   for (int k = 0; k < count; ++k) {
@@ -342,6 +374,35 @@ std::vector<tpp::expr> pick_column_sums(const tpp::expr& root, std::mt19937& rng
     sums.push_back(e);
   }
   return sums;
+}
+
+// 1..3 row outputs over row-invariant nodes of the tree (reductions and ops of them), now and
+// then a new op over one; none where the tree has no such node.
+std::vector<tpp::expr> pick_row_outputs(const tpp::expr& root, const std::vector<tpp::operand>& in, std::mt19937& rng) {
+  using K = tpp::detail::expr_kind;
+  std::map<const tpp::detail::expr_node*, bool> memo;
+  std::function<bool(const node_ptr&)> invariant = [&](const node_ptr& n) {
+    auto it = memo.find(n.get());
+    if (it != memo.end()) return it->second;
+    bool r = true;
+    if (n->kind == K::arg) r = in[n->op].bcast == tpp::broadcast::column || in[n->op].bcast == tpp::broadcast::scalar;
+    else if (n->kind != K::reduce && n->kind != K::constant)
+      for (const auto& c : {n->a, n->b, n->c}) r = r && (!c || invariant(c));
+    return memo[n.get()] = r;
+  };
+  const std::vector<node_ptr> nodes = nodes_of(root);
+  std::vector<node_ptr> picks;
+  for (const auto& n : nodes)
+    if (n->kind != K::arg && n->kind != K::constant && invariant(n)) picks.push_back(n);
+  std::vector<tpp::expr> outs;
+  if (picks.empty()) return outs;
+  const int count = 1 + static_cast<int>(rng() % 3);
+  for (int k = 0; k < count; ++k) {
+    tpp::expr e(picks[rng() % picks.size()]);
+    if (nodes.size() < 40 && rng() % 3 == 0) e = tpp::tanh(e) + 1.0f;
+    outs.push_back(e);
+  }
+  return outs;
 }
 
 // Every level but ref JITs an equation; on AArch64 a bf16 out also needs BF16.
@@ -382,7 +443,8 @@ TEST_CASE("equation: random trees (depth <= 6, mixed broadcasts) against the ora
     } else {
       p.out = tpp::operand{t % 4 == 3 ? dtype::bf16 : (t % 4 == 1 ? dtype::f16 : dtype::f32), t % 3 ? 0 : p.n + 1};
       if (t % 3 == 1) p.column_sums = pick_column_sums(p.root, rng);
-      if (t % 9 == 4) p.out = tpp::operand{dtype::none};  // the column sums alone
+      if (t % 2 == 0) p.row_outputs = pick_row_outputs(p.root, p.inputs, rng);
+      if (t % 9 == 4) p.out = tpp::operand{dtype::none};  // the side outputs alone
     }
     ++trees;
     for (tpp::isa level : levels()) {
@@ -422,7 +484,12 @@ TEST_CASE("equation: LayerNorm, softmax, bias + GELU (forward, backward, paramet
           tpp::bias_gelu_backward(m, n, dtype::f32, tpp::param_grads::column_sums),
           tpp::bias_gelu_backward(m, n, dtype::bf16, tpp::param_grads::column_sums),
           tpp::batchnorm_backward_sums(m, n), tpp::batchnorm_backward_sums(m, n, dtype::bf16),
-          tpp::batchnorm_backward(m, n), tpp::batchnorm_backward(m, n, dtype::bf16, 1000)};
+          tpp::batchnorm_backward(m, n), tpp::batchnorm_backward(m, n, dtype::bf16, 1000),
+          // LayerNorm's statistics written by the forward and read by the backward
+          tpp::layernorm_forward(m, n, dtype::f32, 1e-5f, tpp::norm_stats::save),
+          tpp::layernorm_forward(m, n, dtype::bf16, 1e-5f, tpp::norm_stats::save),
+          tpp::layernorm_backward(m, n, dtype::f32, 0, tpp::param_grads::column_sums, tpp::norm_stats::saved),
+          tpp::layernorm_backward(m, n, dtype::bf16, 0, tpp::param_grads::none, tpp::norm_stats::saved)};
       ps[0].inputs[0].ld = n + 5;  // ld > n on an input and the output
       ps[0].out.ld = n + 2;
       for (const auto& p : ps)
@@ -653,7 +720,22 @@ TEST_CASE("equation: bad trees and calls throw tpp::error", "[equation][errors]"
   REQUIRE(ks.column_sums() == 2);
   REQUIRE_THROWS_AS(ks({x}, y), tpp::error);             // without its column-sum rows
   REQUIRE_THROWS_AS(ks({x}, y, {y, nullptr}), tpp::error);
-  p.out = {dtype::none};  // no rows and no column sums: nothing to write
+  p.row_outputs = {tpp::row_sum(tpp::arg(0)), tpp::arg(0) * 2.0f};  // the second varies along the row
+  bad(p);
+  p.row_outputs = std::vector<expr>(4, tpp::row_sum(tpp::arg(0)));  // more than 3
+  bad(p);
+  p.row_outputs = {tpp::row_max(tpp::arg(0))};
+  p.root = tpp::row_sum(tpp::arg(0));  // a reduction root is a row output already
+  bad(p);
+  p.root = tpp::relu(tpp::arg(0));
+  const tpp::equation_kernel kr = tpp::equation(p);
+  REQUIRE(kr.row_outputs() == 1);
+  REQUIRE_THROWS_AS(kr({x}, y), tpp::error);  // without its row-output column
+  p.row_outputs.clear();
+  REQUIRE_THROWS_AS(tpp::layernorm_forward(4, 8, dtype::f32, 1e-5f, tpp::norm_stats::saved), tpp::error);
+  REQUIRE_THROWS_AS(tpp::layernorm_backward(4, 8, dtype::f32, 1e-5f, tpp::param_grads::none, tpp::norm_stats::save),
+                    tpp::error);
+  p.out = {dtype::none};  // no rows and no side outputs: nothing to write
   p.column_sums.clear();
   bad(p);
   p.out = {dtype::f32};

@@ -90,12 +90,25 @@ TEST_CASE("equation: LayerNorm and BatchNorm backward are the gradients of their
         dbeta[j] = central_difference([&](const vec& v) { return loss(x, gamma, v); }, beta, j);
       }
 
-      const auto xf = to_f32(x), dyf = to_f32(dy), gf = to_f32(gamma);
+      const auto xf = to_f32(x), dyf = to_f32(dy), gf = to_f32(gamma), bf = to_f32(beta);
       std::vector<float> kdx(x.size()), kdg(n, 0.0f), kdb(n, 0.0f);
       if (!batch) {
         const auto k = tpp::equation(tpp::layernorm_backward(m, n, dtype::f32, static_cast<float>(eps),
                                                              tpp::param_grads::column_sums));
         k({xf.data(), gf.data(), dyf.data()}, kdx.data(), {kdg.data(), kdb.data()});
+        // and from the statistics the forward saves: the same gradients
+        std::vector<float> y(x.size()), mean(m), rstd(m), sdx(x.size()), sdg(n, 0.0f), sdb(n, 0.0f);
+        tpp::equation(tpp::layernorm_forward(m, n, dtype::f32, static_cast<float>(eps), tpp::norm_stats::save))(
+            {xf.data(), gf.data(), bf.data()}, y.data(), {mean.data(), rstd.data()});
+        tpp::equation(tpp::layernorm_backward(m, n, dtype::f32, 0, tpp::param_grads::column_sums,
+                                              tpp::norm_stats::saved))(
+            {xf.data(), gf.data(), dyf.data(), mean.data(), rstd.data()}, sdx.data(), {sdg.data(), sdb.data()});
+        INFO("LayerNorm from saved statistics at " << tpp::name(level));
+        check_close("dx", sdx, dx);
+        check_close("dgamma", sdg, dgamma);
+        check_close("dbeta", sdb, dbeta);
+        const vec yd = norm_forward(false, m, n, x, gamma, beta);  // the forward itself, to f32 rounding
+        for (std::size_t i = 0; i < yd.size(); ++i) REQUIRE(std::fabs(y[i] - yd[i]) <= 1e-5 * (1 + std::fabs(yd[i])));
       } else {  // the batch statistics, then the two sweeps
         std::vector<float> mean(n), rstd(n);
         for (int j = 0; j < n; ++j) {

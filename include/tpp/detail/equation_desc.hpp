@@ -5,8 +5,8 @@
 //
 // Each row reduction also gets its pass: 1 + the largest pass of a reduction below it. Pass p
 // computes the reductions of pass p over the row; the last pass evaluates the root and stores it,
-// and adds the nodes of the column sums into their rows. The root is the last node unless a
-// column sum's own nodes follow it.
+// adds the nodes of the column sums into their rows, and writes the row outputs once per row.
+// The root is the last node unless the nodes of a column sum or row output follow it.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +22,8 @@ namespace tpp::detail {
 constexpr int equation_max_nodes = 48;
 constexpr int equation_max_inputs = 8;
 constexpr int equation_max_sums = 4;
+constexpr int equation_max_row_outputs = 3;
+static_assert(equation_max_sums + 1 + equation_max_row_outputs == 8, "the desc's header stays 24 bytes");
 
 struct eq_node {
   expr_kind kind = expr_kind::constant;
@@ -41,7 +43,8 @@ struct equation_desc {
   std::uint8_t root_node = 0;                      // the root's index (column sums may follow it)
   std::uint8_t sums = 0;                           // column sums (equation_params::column_sums)
   std::uint8_t sum_node[equation_max_sums] = {};   // the node each column sum adds up
-  std::uint8_t pad[8 - equation_max_sums] = {};
+  std::uint8_t row_outs = 0;                       // row outputs (equation_params::row_outputs)
+  std::uint8_t row_node[equation_max_row_outputs] = {};  // the row-invariant node each writes
   std::int32_t m = 0, n = 0;
   operand_desc out;
   operand_desc in[equation_max_inputs];
@@ -49,6 +52,12 @@ struct equation_desc {
 
   const eq_node& root() const { return nodes[root_node]; }
   bool root_is_reduction() const { return root().kind == expr_kind::reduce; }
+  // node i is written once per row into some row output
+  bool row_output(int i) const {
+    for (int k = 0; k < row_outs; ++k)
+      if (row_node[k] == i) return true;
+    return false;
+  }
   // node i is added up over the rows into some column sum
   bool summed(int i) const {
     for (int k = 0; k < sums; ++k)
@@ -60,11 +69,12 @@ static_assert(sizeof(eq_node) == 12, "no padding in keys");
 static_assert(sizeof(equation_desc) == 24 + 8 + 8 * equation_max_inputs + 12 * equation_max_nodes,
               "no padding in keys (hashed and compared as bytes)");
 
-// What a kernel is called with: sums[k] is column sum k's 1 x n f32 row (added to).
+// What a kernel is called with. side: the column sums' 1 x n f32 rows (added to), then the row
+// outputs' m x 1 f32 columns.
 struct equation_args {
   const void* const* inputs;
   void* out;
-  void* const* sums = nullptr;
+  void* const* side = nullptr;
 };
 
 // tree -> nodes; throws tpp::error for bad trees (unknown args, ops, too many nodes).

@@ -129,7 +129,8 @@ class equation_plan {
     std::vector<bool> need(d_.count, false);
     for (int i = d_.count - 1; i >= 0; --i) {
       const bool last = q == passes();
-      const bool target = reduces_in(i, q) || (last && i == root() && stores_rows()) || (last && d_.summed(i));
+      const bool target = reduces_in(i, q) || (last && i == root() && stores_rows()) ||
+                          (last && (d_.summed(i) || d_.row_output(i)));
       if (!target && !need[i]) continue;
       need[i] = true;
       if (is_leaf_in(i, q)) continue;

@@ -127,6 +127,10 @@ class equation_walker {
       val[i] = self().evaluate(i, val, live, 1, 0, vl_);
       live[i] = true;
       if (reused_ >= 0) live[reused_] = false;
+      // row outputs: written as soon as computed, before a parent may take over the register
+      if (p_.q == plan_.passes())
+        for (int k = 0; k < d_.row_outs; ++k)
+          if (d_.row_node[k] == i) self().store_row_output(k, val[i][0]);
     }
     keep_ = nullptr;
     for (int i = 0; i < d_.count; ++i) {

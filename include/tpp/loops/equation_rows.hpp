@@ -38,21 +38,23 @@ inline long row_step(const operand& o, int n) {
 }  // namespace detail
 
 // Runs p over its m rows in blocks of block_rows (p.m, p.n and the operands as for
-// tpp::equation(p)); inputs[i] is arg(i), sums[k] column sum k's 1 x n f32 row (added to).
+// tpp::equation(p)); inputs[i] is arg(i); side: the column sums' 1 x n f32 rows (added to), then
+// the row outputs' m x 1 f32 columns, as for the kernel.
 inline void equation_rows(const equation_params& p, const std::vector<const void*>& inputs, void* out,
-                          const std::vector<void*>& sums = {}, int block_rows = 64) {
+                          const std::vector<void*>& side = {}, int block_rows = 64) {
   if (block_rows < 1) detail::fail("tpp::equation_rows: block_rows = ", block_rows, " must be positive");
   if (p.m < 1) detail::fail("tpp::equation_rows: m = ", p.m, " must be positive");
   if (inputs.size() != p.inputs.size())
     detail::fail("tpp::equation_rows: ", inputs.size(), " input pointers; the equation has ", p.inputs.size());
-  if (sums.size() != p.column_sums.size())
-    detail::fail("tpp::equation_rows: ", sums.size(), " column-sum rows; the equation has ", p.column_sums.size());
+  if (side.size() != p.column_sums.size() + p.row_outputs.size())
+    detail::fail("tpp::equation_rows: ", side.size(), " side-output pointers; the equation has ", p.column_sums.size(),
+                 " column sums and ", p.row_outputs.size(), " row outputs");
   // every pointer is checked here: a kernel's error inside the parallel loop would end the program
   for (std::size_t i = 0; i < inputs.size(); ++i)
     if (!inputs[i]) detail::fail("tpp::equation_rows: input ", i, " is null");
   if (!out && p.out.type != dtype::none) detail::fail("tpp::equation_rows: out is null");
-  for (std::size_t k = 0; k < sums.size(); ++k)
-    if (!sums[k]) detail::fail("tpp::equation_rows: column sum ", k, " is null");
+  for (std::size_t k = 0; k < side.size(); ++k)
+    if (!side[k]) detail::fail("tpp::equation_rows: side output ", k, " is null");
   const int rows = std::min(block_rows, p.m), blocks = (p.m + rows - 1) / rows, last = p.m - (blocks - 1) * rows;
   equation_params q = p;
   q.m = rows;
@@ -61,7 +63,7 @@ inline void equation_rows(const equation_params& p, const std::vector<const void
   const equation_kernel tail = last == rows ? full : equation(q);
   const bool reduction_root = p.root.node() && p.root.node()->kind == detail::expr_kind::reduce;
   const long out_step = p.out.ld ? p.out.ld : (reduction_root ? 1 : p.n);
-  const std::size_t n = static_cast<std::size_t>(p.n), count = sums.size();
+  const std::size_t n = static_cast<std::size_t>(p.n), count = p.column_sums.size();
   // the blocks' partial column sums: [block][sum][n]
   std::vector<float> partial(count ? static_cast<std::size_t>(blocks) * count * n : 0, 0.0f);
 
@@ -71,13 +73,14 @@ inline void equation_rows(const equation_params& p, const std::vector<const void
     const void* in[detail::equation_max_inputs];
     for (std::size_t i = 0; i < inputs.size(); ++i)
       in[i] = static_cast<const char*>(inputs[i]) + r0 * detail::row_step(p.inputs[i], p.n) * size_of(p.inputs[i].type);
-    void* part[detail::equation_max_sums];
+    void* part[detail::equation_max_sums + detail::equation_max_row_outputs];
     for (std::size_t k = 0; k < count; ++k) part[k] = partial.data() + (static_cast<std::size_t>(b) * count + k) * n;
+    for (std::size_t k = count; k < side.size(); ++k) part[k] = static_cast<float*>(side[k]) + r0;  // row outputs
     void* o = out ? static_cast<char*>(out) + r0 * out_step * size_of(p.out.type) : nullptr;  // null: out = none
-    (b == blocks - 1 ? tail : full)(inputs.size(), in, o, count, part);
+    (b == blocks - 1 ? tail : full)(inputs.size(), in, o, side.size(), part);
   }
   for (std::size_t k = 0; k < count; ++k) {
-    float* s = static_cast<float*>(sums[k]);
+    float* s = static_cast<float*>(side[k]);
     for (int b = 0; b < blocks; ++b) {
       const float* v = partial.data() + (static_cast<std::size_t>(b) * count + k) * n;
       for (std::size_t j = 0; j < n; ++j) s[j] += v[j];

@@ -49,6 +49,11 @@ struct equation_params {
   // row blocks on threads give each thread its own rows and add them up after. At most 4; not
   // with a reduction root.
   std::vector<expr> column_sums;
+  // Row outputs: row-invariant nodes (a row reduction, or ops of reductions, constants and
+  // column-broadcast operands, e.g. LayerNorm's mean and rsqrt(var + eps)) written once per row
+  // into an m x 1 f32 column: k(inputs, out, {column sums ..., row outputs ...}). At most 3; not
+  // with a reduction root (it is one).
+  std::vector<expr> row_outputs;
   // Streaming stores (tpp/core/cache.hpp) for an f32 root whose rows start 64 bytes apart (or
   // one packed block); the x86 JIT honours it, where the output's address is vector-aligned.
   store_hint store = store_hint::automatic;
@@ -59,7 +64,7 @@ namespace detail {
 // Without row reductions, m packed rows are one row of m*n (scalar inputs aside): one long
 // column loop instead of m short ones, as the element-wise TPPs do.
 inline void collapse_rows(equation_desc& d) {
-  if (d.m == 1 || d.sums || static_cast<long long>(d.m) * d.n > max_extent) return;
+  if (d.m == 1 || d.sums || d.row_outs || static_cast<long long>(d.m) * d.n > max_extent) return;
   for (int i = 0; i < d.count; ++i)
     if (d.nodes[i].kind == expr_kind::reduce) return;
   for (int k = 0; k < d.inputs; ++k)
@@ -94,6 +99,22 @@ inline bool prefetches_rows(const equation_desc& d) {
   return rows_from_memory(bytes);
 }
 
+// Node i has one value per row: a reduction, a constant, a column or scalar operand, or an
+// op of those only.
+inline bool row_invariant(const equation_desc& d, int i) {
+  const eq_node& e = d.nodes[i];
+  switch (e.kind) {
+    case expr_kind::reduce:
+    case expr_kind::constant: return true;
+    case expr_kind::arg: return d.in[e.op].bcast == broadcast::column || d.in[e.op].bcast == broadcast::scalar;
+    case expr_kind::unary:
+      return row_invariant(d, e.a) && (!is_backward(static_cast<unary_op>(e.op)) || row_invariant(d, e.b));
+    case expr_kind::binary: return row_invariant(d, e.a) && row_invariant(d, e.b);
+    case expr_kind::ternary: return row_invariant(d, e.a) && row_invariant(d, e.b) && row_invariant(d, e.c);
+  }
+  return false;
+}
+
 inline equation_desc lower(const equation_params& p, isa level) {
   const call_ctx ctx{"equation", "tree"};
   check_extent(ctx, "m", p.m);
@@ -123,9 +144,22 @@ inline equation_desc lower(const equation_params& p, isa level) {
     last = std::max(last, static_cast<int>(d.nodes[i].pass));
   }
   d.sums = static_cast<std::uint8_t>(p.column_sums.size());
+  if (p.row_outputs.size() > static_cast<std::size_t>(equation_max_row_outputs))
+    fail("tpp::equation: row_outputs has ", p.row_outputs.size(), " expressions; at most ", equation_max_row_outputs);
+  if (!p.row_outputs.empty() && d.root_is_reduction())
+    fail("tpp::equation: row_outputs needs an m x n root; a reduction root is a row output already");
+  for (std::size_t k = 0; k < p.row_outputs.size(); ++k) {
+    const int i = flat.add(p.row_outputs[k].node());
+    if (!row_invariant(d, i))
+      fail("tpp::equation: row_outputs[", k, "] is not row-invariant: it reads an operand that varies along the row");
+    d.row_node[k] = static_cast<std::uint8_t>(i);
+    last = std::max(last, static_cast<int>(d.nodes[i].pass));
+  }
+  d.row_outs = static_cast<std::uint8_t>(p.row_outputs.size());
   d.passes = static_cast<std::uint8_t>(d.root_is_reduction() ? last : last + 1);
-  if (p.out.type == dtype::none) {  // column sums only: no m x n rows are written
-    if (p.column_sums.empty()) fail("tpp::equation: out.type = none, but column_sums is empty: nothing to write");
+  if (p.out.type == dtype::none) {  // side outputs only: no m x n rows are written
+    if (p.column_sums.empty() && p.row_outputs.empty())
+      fail("tpp::equation: out.type = none, but column_sums and row_outputs are empty: nothing to write");
     d.out = operand_desc{};
   } else if (d.root_is_reduction()) {
     if (p.out.type != dtype::f32)
@@ -226,12 +260,13 @@ class equation_kernel {
   void operator()(std::initializer_list<const void*> inputs, void* out) const {
     (*this)(inputs.size(), inputs.begin(), out);
   }
-  // with column sums: their 1 x n f32 rows, in the order of equation_params::column_sums
-  void operator()(std::initializer_list<const void*> inputs, void* out, std::initializer_list<void*> sums) const {
-    (*this)(inputs.size(), inputs.begin(), out, sums.size(), sums.begin());
+  // with side outputs: the column sums' 1 x n f32 rows, then the row outputs' m x 1 f32 columns,
+  // in the order of equation_params::column_sums and row_outputs
+  void operator()(std::initializer_list<const void*> inputs, void* out, std::initializer_list<void*> side) const {
+    (*this)(inputs.size(), inputs.begin(), out, side.size(), side.begin());
   }
-  void operator()(std::size_t count, const void* const* inputs, void* out, std::size_t sum_count = 0,
-                  void* const* sums = nullptr) const {
+  void operator()(std::size_t count, const void* const* inputs, void* out, std::size_t side_count = 0,
+                  void* const* side = nullptr) const {
     if (!e_) detail::fail("tpp::equation: the kernel handle is empty (default-constructed)");
     const auto& d = e_->desc;
     if (count != d.inputs)
@@ -239,12 +274,14 @@ class equation_kernel {
     for (std::size_t i = 0; i < count; ++i)
       if (!inputs[i]) detail::fail("tpp::equation: input ", i, " is null");
     if (!out && d.out.type != dtype::none) detail::fail("tpp::equation: out is null");
-    if (sum_count != d.sums)
-      detail::fail("tpp::equation: called with ", sum_count, " column-sum pointers; the equation has ",
-                   static_cast<int>(d.sums));
-    for (std::size_t k = 0; k < sum_count; ++k)
-      if (!sums[k]) detail::fail("tpp::equation: column sum ", k, " is null");
-    const detail::equation_args a{inputs, out, sums};
+    if (side_count != static_cast<std::size_t>(d.sums + d.row_outs))
+      detail::fail("tpp::equation: called with ", side_count, " side-output pointers; the equation has ",
+                   static_cast<int>(d.sums), " column sums and ", static_cast<int>(d.row_outs), " row outputs");
+    for (std::size_t k = 0; k < side_count; ++k)
+      if (!side[k])
+        detail::fail("tpp::equation: ", k < d.sums ? "column sum " : "row output ", k < d.sums ? k : k - d.sums,
+                     " is null");
+    const detail::equation_args a{inputs, out, side};
     if (e_->code) e_->code(&a);
     else ref::equation(d, a);
   }
@@ -255,6 +292,7 @@ class equation_kernel {
   int passes() const { return e_->desc.passes; }      // sweeps over each row
   int nodes() const { return e_->desc.count; }         // distinct nodes after sharing
   int column_sums() const { return e_->desc.sums; }    // column-sum rows a call takes
+  int row_outputs() const { return e_->desc.row_outs; }  // row-output columns after them
   int unroll() const { return e_->unroll; }            // vectors per column step (JIT; least over passes)
   bool streams() const { return e_->streams; }          // root stored streaming (store_hint)
 

@@ -18,12 +18,23 @@ inline equation_params eq_params(int m, int n, std::vector<operand> inputs, dtyp
 }
 }  // namespace detail
 
+// What a LayerNorm equation does with each row's mean and rstd = rsqrt(var + eps).
+enum class norm_stats {
+  compute,  // computed from x (and dropped)
+  save,     // forward: also written, one f32 per row each: k(inputs, y, {mean, rstd})
+  saved,    // backward: read from the forward's instead, as two more args mean[m] and rstd[m]
+};
+
 // y = (x - mean) * rsqrt(var + eps) * gamma + beta over each row.   args: x, gamma[n], beta[n]
 // 3 passes: the mean, the variance of (x - mean) (two-pass, no cancellation), then y.
-inline equation_params layernorm_forward(int m, int n, dtype t = dtype::f32, float eps = 1e-5f) {
-  const expr x = arg(0), d = x - row_mean(x);
-  return detail::eq_params(m, n, {{t}, {t, 0, broadcast::row}, {t, 0, broadcast::row}}, t,
-                           d * rsqrt(row_mean(d * d) + eps) * arg(1) + arg(2));
+inline equation_params layernorm_forward(int m, int n, dtype t = dtype::f32, float eps = 1e-5f,
+                                         norm_stats stats = norm_stats::compute) {
+  if (stats == norm_stats::saved) detail::fail("tpp::layernorm_forward: stats = saved is for the backward");
+  const expr x = arg(0), mean = row_mean(x), d = x - mean, rstd = rsqrt(row_mean(d * d) + eps);
+  equation_params p =
+      detail::eq_params(m, n, {{t}, {t, 0, broadcast::row}, {t, 0, broadcast::row}}, t, d * rstd * arg(1) + arg(2));
+  if (stats == norm_stats::save) p.row_outputs = {mean, rstd};
+  return p;
 }
 
 // What a shipped backward equation computes besides dx (its out).
@@ -34,15 +45,23 @@ enum class param_grads {
 };
 
 // dx of LayerNorm.   args: x, gamma[n], dy.   xhat = (x - mean) * rstd, g = dy * gamma:
-//   dx = rstd * (g - mean(g) - xhat * mean(g * xhat)); 4 passes.
+//   dx = rstd * (g - mean(g) - xhat * mean(g * xhat)); 4 passes (mean, variance, the two means,
+//   dx), or 2 with norm_stats::saved: args x, gamma[n], dy, mean[m], rstd[m] (layernorm_forward's
+//   norm_stats::save; eps is then the forward's business).
 // param_grads::column_sums: also dgamma += sum over rows of dy * xhat and dbeta += sum of dy, in
 // the last pass: k({x, gamma, dy}, dx, {dgamma, dbeta}).
 inline equation_params layernorm_backward(int m, int n, dtype t = dtype::f32, float eps = 1e-5f,
-                                          param_grads grads = param_grads::none) {
-  const expr x = arg(0), dy = arg(2), d = x - row_mean(x), rstd = rsqrt(row_mean(d * d) + eps);
+                                          param_grads grads = param_grads::none,
+                                          norm_stats stats = norm_stats::compute) {
+  if (stats == norm_stats::save) detail::fail("tpp::layernorm_backward: stats = save is for the forward");
+  const bool saved = stats == norm_stats::saved;
+  const expr x = arg(0), dy = arg(2), d = x - (saved ? arg(3) : row_mean(x));
+  const expr rstd = saved ? arg(4) : rsqrt(row_mean(d * d) + eps);
   const expr xhat = d * rstd, g = dy * arg(1);
-  equation_params p = detail::eq_params(m, n, {{t}, {t, 0, broadcast::row}, {t}}, t,
-                                        rstd * (g - row_mean(g) - xhat * row_mean(g * xhat)));
+  std::vector<operand> in = {{t}, {t, 0, broadcast::row}, {t}};
+  if (saved) in.insert(in.end(), {{dtype::f32, 0, broadcast::column}, {dtype::f32, 0, broadcast::column}});
+  equation_params p =
+      detail::eq_params(m, n, std::move(in), t, rstd * (g - row_mean(g) - xhat * row_mean(g * xhat)));
   if (grads == param_grads::column_sums) p.column_sums = {dy * xhat, dy};
   return p;
 }

@@ -70,13 +70,16 @@ inline void equation(const detail::equation_desc& d, const detail::equation_args
   }
   // column sums: f32, row after row, added to what the rows hold (as the JIT adds them)
   for (int k = 0; k < d.sums; ++k) {
-    float* s = static_cast<float*>(a.sums[k]);
+    float* s = static_cast<float*>(a.side[k]);
     const std::vector<float>& v = val[d.sum_node[k]];
     for (long r = 0; r < m; ++r)
       for (long j = 0; j < n; ++j) s[j] += v[r * n + j];
   }
   const std::vector<float>& root = val[d.root_node];
-  if (d.out.type == dtype::none) return;  // column sums only
+  // row outputs: each row's (row-invariant) value, one f32 per row
+  for (int k = 0; k < d.row_outs; ++k)
+    for (long r = 0; r < m; ++r) static_cast<float*>(a.side[d.sums + k])[r] = val[d.row_node[k]][r * n];
+  if (d.out.type == dtype::none) return;  // side outputs only
   if (d.root_is_reduction()) {
     for (long r = 0; r < m; ++r) store_from_f32(a.out, d.out.type, r * d.out.ld, root[r * n]);
   } else {

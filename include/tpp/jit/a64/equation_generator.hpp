@@ -120,7 +120,7 @@ class equation_generator : public equation_walker<equation_generator> {
 
   // column sum k's row at the block's columns += r (f32); x12 = the row, from the arguments
   void add_to_sum(int k, const regs& r, int lanes, int first, int n_last) {
-    a_.ldr(x(12), args_, offsetof(detail::equation_args, sums));
+    a_.ldr(x(12), args_, offsetof(detail::equation_args, side));
     a_.ldr(x(12), x(12), static_cast<std::uint32_t>(8 * k));
     a_.add(x(16), x(12), col_, 2);
     const int t = alloc();
@@ -131,6 +131,16 @@ class equation_generator : public equation_walker<equation_generator> {
       io_.store(v(t), dtype::f32, x(16), at, n_of(l, lanes, n_last));
     }
     release(t);
+  }
+
+  // row output k's value for this row (every lane holds it) -> its column at the row's index
+  void store_row_output(int k, int r) {
+    a_.ldr(x(12), args_, offsetof(detail::equation_args, side));
+    a_.ldr(x(12), x(12), static_cast<std::uint32_t>(8 * (d_.sums + k)));
+    a_.mov_imm(x(16), static_cast<std::uint64_t>(d_.m));
+    a_.sub(x(16), x(16), row_);
+    a_.add(x(16), x(12), x(16), 2);
+    a_.str_s(v(r), x(16), 0);
   }
 
   // x16 = this row's out at the current column

@@ -231,7 +231,7 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
   // column sum k's row at the block's columns += r (f32); its address comes from the call's
   // arguments each time (s0_ is scratch), so column sums take no register for the sweep
   void add_to_sum(int k, const regs& r, int lanes, int first, int n_last) {
-    mov(s0_, ptr[args_ + static_cast<int>(offsetof(detail::equation_args, sums))]);
+    mov(s0_, ptr[args_ + static_cast<int>(offsetof(detail::equation_args, side))]);
     mov(s0_, ptr[s0_ + 8 * k]);
     const V t(alloc());
     for (int l = 0; l < lanes; ++l) {
@@ -242,6 +242,16 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
       io_.store(t, dtype::f32, at, n, t, t);
     }
     release(t.getIdx());
+  }
+
+  // row output k's value for this row (every lane holds it) -> its column at the row's index,
+  // m - row_; col_ is free before the column loop
+  void store_row_output(int k, int r) {
+    mov(col_, d_.m);
+    sub(col_, row_);
+    mov(s0_, ptr[args_ + static_cast<int>(offsetof(detail::equation_args, side))]);
+    mov(s0_, ptr[s0_ + 8 * (d_.sums + k)]);
+    vmovss(dword[s0_ + col_ * 4], Xbyak::Xmm(r));
   }
 
   // The registers holding node i for `lanes` vectors.
