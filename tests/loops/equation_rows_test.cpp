@@ -116,6 +116,20 @@ TEST_CASE("equation_rows: row blocks on threads match one call; column sums for 
     }
   }
 
+  // row outputs: LayerNorm's saved mean and rstd land at each block's rows
+  {
+    const int m = 130, n = 40;
+    const tpp::equation_params ln = tpp::layernorm_forward(m, n, dtype::f32, 1e-5f, tpp::norm_stats::save);
+    const auto x = random_floats(static_cast<std::size_t>(m) * n, rng), g = random_floats(n, rng), b = random_floats(n, rng);
+    std::vector<float> y1(x.size()), y2(x.size()), st1(2 * m), st2(2 * m, 0.0f);
+    tpp::equation(ln)({x.data(), g.data(), b.data()}, y1.data(), {st1.data(), st1.data() + m});
+    omp_set_num_threads(2);
+    tpp::equation_rows(ln, {x.data(), g.data(), b.data()}, y2.data(), {st2.data(), st2.data() + m}, 32);
+    omp_set_num_threads(1);
+    REQUIRE(y1 == y2);
+    REQUIRE(st1 == st2);
+  }
+
   // bad calls fail before any thread runs
   float y[64] = {};
   REQUIRE_THROWS_AS(tpp::equation_rows(r, {a.data(), nullptr}, o2.data()), tpp::error);
