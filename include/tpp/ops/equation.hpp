@@ -9,7 +9,8 @@
 //   tpp::equation_kernel k = tpp::equation(p);     // JIT once, cached like every TPP
 //   k({x, bias}, y);
 //
-// The output is m x n, or m x 1 (f32) when the root is a row reduction. Inputs are f32, bf16 or
+// The output is m x n, or m x 1 (f32) when the root is a row reduction; side outputs (column
+// sums, row outputs) may come with an m x n root, or alone (out = none). Inputs are f32, bf16 or
 // f16 with any broadcast; values are f32 inside. Keep the kernel handle: dispatch flattens the
 // tree (microseconds), unlike the raw-params front caches of unary/binary/brgemm.
 #pragma once

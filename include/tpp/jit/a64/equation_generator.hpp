@@ -8,7 +8,8 @@
 //       for column blocks of u vectors of 4 lanes (a loop), then single vectors, then the last
 //       1..3 columns as one exact partial access (lane_io):
 //         evaluate the nodes q needs into u registers each; reductions of earlier passes are
-//         read from their stack slot; acc[r] (op)= its child; last pass: store the root
+//         read from their stack slot; acc[r] (op)= its child; last pass: store the root and
+//         add the column sums' nodes into their rows (row outputs: stored as they are hoisted)
 //       acc[r] -> one float per row (ext + op twice), into r's stack slot
 //
 // Tails: a partial vector's unused lanes hold values computed from zeros; reductions mask them

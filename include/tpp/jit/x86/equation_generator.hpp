@@ -6,8 +6,10 @@
 //       for column blocks of u vectors (then single vectors, then the masked tail):
 //         evaluate the nodes pass q needs, children first, each into u registers;
 //         reductions of earlier passes are broadcast from their stack slot;
-//         acc[r] (op)= value of r's child;   last pass: store the root
+//         acc[r] (op)= value of r's child;   last pass: store the root, add the column
+//         sums' nodes into their rows (load, add, store)
 //       acc[r] -> one float per row (horizontal), into r's stack slot
+//     (last pass, before its columns: the row outputs, one float each, as they are hoisted)
 //
 // A streaming root (desc.stream, store_hint; not when out holds a materialized node) stores the
 // last pass's full vectors with vmovntps, in the streaming copy of the row loop that
