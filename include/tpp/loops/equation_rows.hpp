@@ -25,14 +25,11 @@ namespace tpp {
 
 namespace detail {
 
-// Elements between one row and the next of an equation operand as the caller gave it (0: the
-// same element for every row).
-inline long row_step(const operand& o, int n) {
-  switch (o.bcast) {
-    case broadcast::none: return o.ld ? o.ld : n;
-    case broadcast::column: return o.ld ? o.ld : 1;
-    default: return 0;
-  }
+// the blocks' partial column sums, per thread, grown as needed (a call's scratch is not
+// allocated and faulted in again on every call)
+inline std::vector<float>& equation_rows_scratch() {
+  thread_local std::vector<float> s;
+  return s;
 }
 
 }  // namespace detail
@@ -64,17 +61,22 @@ inline void equation_rows(const equation_params& p, const std::vector<const void
   const bool reduction_root = p.root.node() && p.root.node()->kind == detail::expr_kind::reduce;
   const long out_step = p.out.ld ? p.out.ld : (reduction_root ? 1 : p.n);
   const std::size_t n = static_cast<std::size_t>(p.n), count = p.column_sums.size();
-  // the blocks' partial column sums: [block][sum][n]
-  std::vector<float> partial(count ? static_cast<std::size_t>(blocks) * count * n : 0, 0.0f);
+  // the blocks' partial column sums: [block][sum][n], zeroed
+  std::vector<float>& scratch = detail::equation_rows_scratch();
+  const std::size_t floats = static_cast<std::size_t>(blocks) * count * n;
+  if (scratch.size() < floats) scratch.resize(floats);
+  float* const partial = scratch.data();
+  std::fill(partial, partial + floats, 0.0f);
 
 #pragma omp parallel for schedule(static)
   for (int b = 0; b < blocks; ++b) {
     const long r0 = static_cast<long>(b) * rows;
     const void* in[detail::equation_max_inputs];
     for (std::size_t i = 0; i < inputs.size(); ++i)
-      in[i] = static_cast<const char*>(inputs[i]) + r0 * detail::row_step(p.inputs[i], p.n) * size_of(p.inputs[i].type);
+      in[i] = static_cast<const char*>(inputs[i]) +
+              detail::operand_offset(p.inputs[i], p.n, r0, 0) * size_of(p.inputs[i].type);
     void* part[detail::equation_max_sums + detail::equation_max_row_outputs];
-    for (std::size_t k = 0; k < count; ++k) part[k] = partial.data() + (static_cast<std::size_t>(b) * count + k) * n;
+    for (std::size_t k = 0; k < count; ++k) part[k] = partial + (static_cast<std::size_t>(b) * count + k) * n;
     for (std::size_t k = count; k < side.size(); ++k) part[k] = static_cast<float*>(side[k]) + r0;  // row outputs
     void* o = out ? static_cast<char*>(out) + r0 * out_step * size_of(p.out.type) : nullptr;  // null: out = none
     (b == blocks - 1 ? tail : full)(inputs.size(), in, o, side.size(), part);
@@ -82,7 +84,7 @@ inline void equation_rows(const equation_params& p, const std::vector<const void
   for (std::size_t k = 0; k < count; ++k) {
     float* s = static_cast<float*>(side[k]);
     for (int b = 0; b < blocks; ++b) {
-      const float* v = partial.data() + (static_cast<std::size_t>(b) * count + k) * n;
+      const float* v = partial + (static_cast<std::size_t>(b) * count + k) * n;
       for (std::size_t j = 0; j < n; ++j) s[j] += v[j];
     }
   }

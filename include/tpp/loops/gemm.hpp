@@ -161,14 +161,7 @@ inline void run_gemm_equation(const gemm_params& p, const gemm_operands& x, cons
   const void* in[1 + equation_max_inputs] = {block};
   for (std::size_t i = 0; i < p.equation_inputs.size(); ++i) {
     const operand& o = p.equation_inputs[i];
-    const long es = size_of(o.type);
-    const auto* base = static_cast<const char*>(x.equation_inputs[i]);
-    switch (o.bcast) {
-      case broadcast::none: in[1 + i] = base + (row0 * (o.ld ? o.ld : p.n) + col0) * es; break;
-      case broadcast::row: in[1 + i] = base + col0 * es; break;
-      case broadcast::column: in[1 + i] = base + row0 * (o.ld ? o.ld : 1) * es; break;
-      case broadcast::scalar: in[1 + i] = base; break;
-    }
+    in[1 + i] = static_cast<const char*>(x.equation_inputs[i]) + operand_offset(o, p.n, row0, col0) * size_of(o.type);
   }
   k(1 + p.equation_inputs.size(), in, cblock);
 }

@@ -15,6 +15,7 @@
 // tree (microseconds), unlike the raw-params front caches of unary/binary/brgemm.
 #pragma once
 
+#include <algorithm>
 #include <initializer_list>
 #include <type_traits>
 #include <vector>
@@ -100,20 +101,51 @@ inline bool prefetches_rows(const equation_desc& d) {
   return rows_from_memory(bytes);
 }
 
-// Node i has one value per row: a reduction, a constant, a column or scalar operand, or an
-// op of those only.
-inline bool row_invariant(const equation_desc& d, int i) {
-  const eq_node& e = d.nodes[i];
-  switch (e.kind) {
-    case expr_kind::reduce:
-    case expr_kind::constant: return true;
-    case expr_kind::arg: return d.in[e.op].bcast == broadcast::column || d.in[e.op].bcast == broadcast::scalar;
-    case expr_kind::unary:
-      return row_invariant(d, e.a) && (!is_backward(static_cast<unary_op>(e.op)) || row_invariant(d, e.b));
-    case expr_kind::binary: return row_invariant(d, e.a) && row_invariant(d, e.b);
-    case expr_kind::ternary: return row_invariant(d, e.a) && row_invariant(d, e.b) && row_invariant(d, e.c);
+// Elements from an equation operand's start (as the caller gave it: ld 0 = packed) to the element
+// of block row row0, column col0, as its broadcast reads it: for loops that call a kernel on a
+// block of the operand's rows and columns (tpp::gemm's equation epilogue, tpp::equation_rows).
+inline long operand_offset(const operand& o, int n, long row0, long col0) {
+  switch (o.bcast) {
+    case broadcast::none: return row0 * (o.ld ? o.ld : n) + col0;
+    case broadcast::row: return col0;
+    case broadcast::column: return row0 * (o.ld ? o.ld : 1);
+    default: return 0;
   }
-  return false;
+}
+
+// Which nodes have one value per row: reductions, constants, column or scalar operands, and ops
+// of those only. One pass in node order (children come first), so shared subtrees cost nothing.
+inline std::vector<bool> row_invariant_nodes(const equation_desc& d) {
+  std::vector<bool> inv(d.count, false);
+  for (int i = 0; i < d.count; ++i) {
+    const eq_node& e = d.nodes[i];
+    switch (e.kind) {
+      case expr_kind::reduce:
+      case expr_kind::constant: inv[i] = true; break;
+      case expr_kind::arg: inv[i] = d.in[e.op].bcast == broadcast::column || d.in[e.op].bcast == broadcast::scalar; break;
+      case expr_kind::unary: inv[i] = inv[e.a] && (!is_backward(static_cast<unary_op>(e.op)) || inv[e.b]); break;
+      case expr_kind::binary: inv[i] = inv[e.a] && inv[e.b]; break;
+      case expr_kind::ternary: inv[i] = inv[e.a] && inv[e.b] && inv[e.c]; break;
+    }
+  }
+  return inv;
+}
+
+// Flattens the side outputs of one kind (column sums or row outputs) into d after the root:
+// their node indices into `nodes`; returns the largest pass of a reduction they read.
+inline int lower_side_outputs(equation_desc& d, equation_flattener& flat, const std::vector<expr>& exprs,
+                              std::uint8_t* nodes, int most, const char* field) {
+  if (exprs.size() > static_cast<std::size_t>(most))
+    fail("tpp::equation: ", field, " has ", exprs.size(), " expressions; at most ", most);
+  if (!exprs.empty() && d.root_is_reduction())
+    fail("tpp::equation: ", field, " needs an m x n root; this root is a row reduction (one value per row)");
+  int last = 0;
+  for (std::size_t k = 0; k < exprs.size(); ++k) {
+    const int i = flat.add(exprs[k].node());
+    nodes[k] = static_cast<std::uint8_t>(i);
+    last = std::max(last, static_cast<int>(d.nodes[i].pass));
+  }
+  return last;
 }
 
 inline equation_desc lower(const equation_params& p, isa level) {
@@ -133,30 +165,17 @@ inline equation_desc lower(const equation_params& p, isa level) {
   }
   equation_flattener flat(d);
   d.root_node = static_cast<std::uint8_t>(flat.add(p.root.node()));
-  if (p.column_sums.size() > static_cast<std::size_t>(equation_max_sums))
-    fail("tpp::equation: column_sums has ", p.column_sums.size(), " expressions; at most ", equation_max_sums);
-  if (!p.column_sums.empty() && d.root_is_reduction())
-    fail("tpp::equation: column_sums needs an m x n root; this root is a row reduction");
   // the largest pass of a reduction the last pass reads (out = none: the root is not computed)
   int last = p.out.type == dtype::none ? 0 : d.root().pass;
-  for (std::size_t k = 0; k < p.column_sums.size(); ++k) {
-    const int i = flat.add(p.column_sums[k].node());
-    d.sum_node[k] = static_cast<std::uint8_t>(i);
-    last = std::max(last, static_cast<int>(d.nodes[i].pass));
-  }
+  last = std::max(last, lower_side_outputs(d, flat, p.column_sums, d.sum_node, equation_max_sums, "column_sums"));
   d.sums = static_cast<std::uint8_t>(p.column_sums.size());
-  if (p.row_outputs.size() > static_cast<std::size_t>(equation_max_row_outputs))
-    fail("tpp::equation: row_outputs has ", p.row_outputs.size(), " expressions; at most ", equation_max_row_outputs);
-  if (!p.row_outputs.empty() && d.root_is_reduction())
-    fail("tpp::equation: row_outputs needs an m x n root; a reduction root is a row output already");
-  for (std::size_t k = 0; k < p.row_outputs.size(); ++k) {
-    const int i = flat.add(p.row_outputs[k].node());
-    if (!row_invariant(d, i))
-      fail("tpp::equation: row_outputs[", k, "] is not row-invariant: it reads an operand that varies along the row");
-    d.row_node[k] = static_cast<std::uint8_t>(i);
-    last = std::max(last, static_cast<int>(d.nodes[i].pass));
-  }
+  last = std::max(last,
+                  lower_side_outputs(d, flat, p.row_outputs, d.row_node, equation_max_row_outputs, "row_outputs"));
   d.row_outs = static_cast<std::uint8_t>(p.row_outputs.size());
+  const std::vector<bool> invariant = row_invariant_nodes(d);
+  for (int k = 0; k < d.row_outs; ++k)
+    if (!invariant[d.row_node[k]])
+      fail("tpp::equation: row_outputs[", k, "] is not row-invariant: it reads an operand that varies along the row");
   d.passes = static_cast<std::uint8_t>(d.root_is_reduction() ? last : last + 1);
   if (p.out.type == dtype::none) {  // side outputs only: no m x n rows are written
     if (p.column_sums.empty() && p.row_outputs.empty())

@@ -17,7 +17,8 @@
 // tpp::ref does); binary max/min use fmax/fmin (NaN propagated, as tpp::binary does).
 //
 // Registers: x0 args, x1 rows, x2 column (elements), x3 out, x4-x11 the inputs, x12 / x16
-// addresses (x12 also a column sum's row), x13 the constant table, x14-x15 lane_io scratch, x17 the column-block counter.
+// addresses (x12 also a side output's), x13 the constant table, x14-x15 lane_io scratch, x17 the
+// column-block counter.
 // Vectors v0-v29 are the pool (v8-v15 saved and restored: AAPCS64 asks for their low halves),
 // v30 / v31 the constant and mask registers of a64::math. The stack holds the saved d8-d15 and
 // one f32 slot per node for reductions.
@@ -119,10 +120,14 @@ class equation_generator : public equation_walker<equation_generator> {
     if (copy >= 0) release(copy);
   }
 
-  // column sum k's row at the block's columns += r (f32); x12 = the row, from the arguments
-  void add_to_sum(int k, const regs& r, int lanes, int first, int n_last) {
+  // x12 = side output k's address, read from the call's arguments each time
+  void load_side(int k) {
     a_.ldr(x(12), args_, offsetof(detail::equation_args, side));
     a_.ldr(x(12), x(12), static_cast<std::uint32_t>(8 * k));
+  }
+  // column sum k's row at the block's columns += r (f32)
+  void add_to_sum(int k, const regs& r, int lanes, int first, int n_last) {
+    load_side(k);
     a_.add(x(16), x(12), col_, 2);
     const int t = alloc();
     for (int l = 0; l < lanes; ++l) {
@@ -136,8 +141,7 @@ class equation_generator : public equation_walker<equation_generator> {
 
   // row output k's value for this row (every lane holds it) -> its column at the row's index
   void store_row_output(int k, int r) {
-    a_.ldr(x(12), args_, offsetof(detail::equation_args, side));
-    a_.ldr(x(12), x(12), static_cast<std::uint32_t>(8 * (d_.sums + k)));
+    load_side(d_.sums + k);
     a_.mov_imm(x(16), static_cast<std::uint64_t>(d_.m));
     a_.sub(x(16), x(16), row_);
     a_.add(x(16), x(12), x(16), 2);

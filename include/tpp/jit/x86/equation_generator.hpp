@@ -230,11 +230,15 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
     }
   }
 
-  // column sum k's row at the block's columns += r (f32); its address comes from the call's
-  // arguments each time (s0_ is scratch), so column sums take no register for the sweep
-  void add_to_sum(int k, const regs& r, int lanes, int first, int n_last) {
+  // s0_ = side output k's address, read from the call's arguments each time (s0_ is scratch), so
+  // side outputs take no register for the sweep
+  void load_side(int k) {
     mov(s0_, ptr[args_ + static_cast<int>(offsetof(detail::equation_args, side))]);
     mov(s0_, ptr[s0_ + 8 * k]);
+  }
+  // column sum k's row at the block's columns += r (f32)
+  void add_to_sum(int k, const regs& r, int lanes, int first, int n_last) {
+    load_side(k);
     const V t(alloc());
     for (int l = 0; l < lanes; ++l) {
       const Xbyak::RegExp at = s0_ + col_ * 4 + (first + l * VL) * 4;
@@ -251,8 +255,7 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
   void store_row_output(int k, int r) {
     mov(col_, d_.m);
     sub(col_, row_);
-    mov(s0_, ptr[args_ + static_cast<int>(offsetof(detail::equation_args, side))]);
-    mov(s0_, ptr[s0_ + 8 * (d_.sums + k)]);
+    load_side(d_.sums + k);
     vmovss(dword[s0_ + col_ * 4], Xbyak::Xmm(r));
   }
 
