@@ -474,8 +474,6 @@ void register_all() {
     benchmark::RegisterBenchmark(("eq/tpp/grads_batchnorm_backward" + n).c_str(), bn_grads_equation_bench, s);
 #if TPP_BENCH_ONEDNN
     benchmark::RegisterBenchmark(("eq/onednn/grads_layernorm_backward" + n).c_str(), onednn_norm_backward_bench, s, true);
-    benchmark::RegisterBenchmark(("eq/onednn/grads_layernorm_backward_saved_stats" + n).c_str(), onednn_norm_backward_bench,
-                                 s, true);
     benchmark::RegisterBenchmark(("eq/onednn/grads_batchnorm_backward" + n).c_str(), onednn_norm_backward_bench, s, false);
 #endif
   }
