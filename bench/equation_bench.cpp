@@ -14,6 +14,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "float_arrays.hpp"
+#include "gemm_epilogue_bench.hpp"
 #include "tpp/tpp.hpp"
 #if TPP_BENCH_ONEDNN
 #include <oneapi/dnnl/dnnl.hpp>
@@ -25,24 +27,7 @@ struct shape {
   int rows, cols;
 };
 
-// n floats, 64-byte aligned, starts staggered by 1 KiB + 64 B so streams do not 4K-alias
-struct arrays {
-  arrays(std::size_t n, int count) : n(n) {
-    std::mt19937 rng(3);
-    std::uniform_real_distribution<float> u(-2, 2);
-    for (int k = 0; k < count; ++k) {
-      raw.push_back(static_cast<char*>(std::aligned_alloc(4096, (n * 4 + 8192) / 4096 * 4096)));
-      p.push_back(reinterpret_cast<float*>(raw.back() + k * (1024 + 64)));
-      for (std::size_t i = 0; i < n; ++i) p.back()[i] = u(rng);
-    }
-  }
-  ~arrays() {
-    for (char* r : raw) std::free(r);
-  }
-  std::size_t n;
-  std::vector<char*> raw;
-  std::vector<float*> p;
-};
+using arrays = bench::float_arrays;
 
 void set_bytes(benchmark::State& st, const shape& s, int streams) {
   st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations()) * s.rows * s.cols * 4 * streams);
@@ -485,6 +470,7 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   benchmark::AddCustomContext("tpp_isa", tpp::name(tpp::active_isa()));
   register_all();
+  bench::register_gemm_epilogue();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

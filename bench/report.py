@@ -135,7 +135,7 @@ def equation_report(ctx, runs):
     print("|---|---|---|---|---|---|")
     targets = []
     for (case, size), r in rows.items():
-        if case == "copy" or case.startswith(("chain", "fused", "grads")):
+        if case == "copy" or case.startswith(("chain", "fused", "grads", "gemm_")):
             continue
         t, o = gbps(r.get("tpp")), gbps(r.get("onednn"))
         m = gbps(rows.get(("copy", memcpy_size(size)), {}).get("memcpy"))
@@ -161,7 +161,8 @@ def equation_report(ctx, runs):
     print()
     # no targets: what fusing a backward op saves, and its parameter gradients (column sums), also
     # against oneDNN's backward primitives where the suite has them
-    for prefix, title in (("fused_", "fused backward"), ("grads_", "backward with parameter gradients")):
+    for prefix, title in (("fused_", "fused backward"), ("grads_", "backward with parameter gradients"),
+                          ("gemm_", "GEMM + equation with side outputs")):
         fused = [(k, r) for k, r in rows.items() if k[0].startswith(prefix) and "tpp" in r]
         if not fused:
             continue

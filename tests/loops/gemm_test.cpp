@@ -4,6 +4,8 @@
 // widened to f32 for bf16 / f16 where the level has no native product for them).
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -192,6 +194,43 @@ TEST_CASE("gemm: bad input throws tpp::error", "[gemm][errors]") {
   REQUIRE_THROWS_AS(tpp::gemm(p, {x.data(), x.data(), x.data()}), tpp::error);
 }
 
+// m x n x k in blocks of 16 x 32 x 16 (edges in m and n for the shapes below), f32 A and B
+// packed, C of type c with ld n + 3
+tpp::gemm_params small_blocks(int m, int n, int k, tpp::dtype c) {
+  tpp::gemm_params p;
+  p.m = m;
+  p.n = n;
+  p.k = k;
+  p.block_m = 16;
+  p.block_n = 32;
+  p.block_k = 16;
+  p.c = {c, n + 3};
+  return p;
+}
+
+// What a gemm with an equation epilogue composes: the plain f32 GEMM of a and b into c (m x n),
+// and the equation (side outputs included) over all of C with arg(0) = c, which it returns
+tpp::equation_params gemm_then_equation(const tpp::gemm_params& p, const std::vector<float>& a,
+                                        const std::vector<float>& b, std::vector<float>& c) {
+  tpp::gemm_params g = small_blocks(p.m, p.n, p.k, tpp::dtype::f32);
+  g.block_m = p.block_m;
+  g.block_n = p.block_n;
+  g.block_k = p.block_k;
+  g.c.ld = p.n;
+  c.assign(static_cast<std::size_t>(p.m) * p.n, 0.0f);
+  tpp::gemm(g, {a.data(), b.data(), c.data()});
+  tpp::equation_params e;
+  e.m = p.m;
+  e.n = p.n;
+  e.inputs = {{tpp::dtype::f32}};
+  for (const auto& o : p.equation_inputs) e.inputs.push_back(o);
+  e.out = p.c;
+  e.root = *p.equation;
+  e.column_sums = p.equation_column_sums;
+  e.row_outputs = p.equation_row_outputs;
+  return e;
+}
+
 // The equation epilogue is the composition of the two TPPs, block by block: the fused call must
 // equal tpp::gemm (f32 C) followed by the same equation over all of C, bit for bit (both run the
 // same BRGEMM blocks and the same per-row equation code).
@@ -202,14 +241,7 @@ TEST_CASE("gemm with an equation epilogue equals gemm then the equation", "[gemm
     isa_scope cap(level);
     for (bool reduces : {false, true})
       for (auto [m, n, k] : {std::tuple{37, 50, 20}, std::tuple{64, 96, 64}}) {
-        tpp::gemm_params p;
-        p.m = m;
-        p.n = n;
-        p.k = k;
-        p.block_m = 16;
-        p.block_n = 32;
-        p.block_k = 16;
-        p.c = {reduces ? dtype::bf16 : dtype::f32, n + 3};
+        tpp::gemm_params p = small_blocks(m, n, k, reduces ? dtype::bf16 : dtype::f32);
         const tpp::expr y = tpp::arg(0) + tpp::arg(1);  // + bias[n] (row broadcast)
         if (reduces) {  // LayerNorm of (A*B + bias) with gamma, beta: whole rows per block
           const tpp::expr d = y - tpp::row_mean(y);
@@ -230,19 +262,8 @@ TEST_CASE("gemm with an equation epilogue equals gemm then the equation", "[gemm
                                     : std::vector<const void*>{v1.data(), res.data()};
         tpp::gemm(p, x);
         // composed: plain f32 gemm, then the equation over all of C
-        tpp::gemm_params g = p;
-        g.equation.reset();
-        g.equation_inputs.clear();
-        g.c = {dtype::f32, n};
-        std::vector<float> c(static_cast<std::size_t>(m) * n);
-        tpp::gemm(g, {a.data(), b.data(), c.data()});
-        tpp::equation_params e;
-        e.m = m;
-        e.n = n;
-        e.inputs = {{dtype::f32}};
-        for (const auto& o : p.equation_inputs) e.inputs.push_back(o);
-        e.out = p.c;
-        e.root = *p.equation;
+        std::vector<float> c;
+        const tpp::equation_params e = gemm_then_equation(p, a, b, c);
         std::vector<const void*> in{c.data()};
         for (const void* ptr : x.equation_inputs) in.push_back(ptr);
         tpp::equation(e)(in.size(), in.data(), composed.data());
@@ -263,4 +284,88 @@ TEST_CASE("gemm with an equation epilogue equals gemm then the equation", "[gemm
   p.equation = tpp::arg(0) + tpp::arg(1);
   p.equation_inputs = {{dtype::f32}};
   REQUIRE_THROWS_AS(tpp::gemm(p, {z.data(), z.data(), z.data()}), tpp::error);
+}
+
+// Side outputs of the equation epilogue: column sums through partial rows per row block of
+// block_m rows, and row outputs at each block's rows, must be what tpp::equation_rows gives over
+// the plain GEMM's C in blocks of block_m rows (the same kernels on the same rows, the partials
+// added in the same order): bit for bit, for 1 and 2 threads. Side outputs sit against guard
+// pages; the column sums start from random values (they are added to).
+TEST_CASE("gemm: equation column sums and row outputs equal equation_rows over the plain GEMM",
+          "[gemm][equation][loops]") {
+  std::mt19937 rng(83);
+  using tpp::dtype;
+  for (tpp::isa level : levels()) {
+    isa_scope cap(level);
+    for (bool layernorm : {false, true})
+      for (auto [m, n, k] : {std::tuple{37, 50, 20}, std::tuple{96, 64, 33}}) {
+        tpp::gemm_params p = small_blocks(m, n, k, dtype::f32);
+        if (layernorm) {  // y = LayerNorm(A*B) * gamma; rows save mean and rstd, dgamma-like sum of y
+          const tpp::expr d = tpp::arg(0) - tpp::row_mean(tpp::arg(0));
+          const tpp::expr rstd = tpp::rsqrt(tpp::row_mean(d * d) + 1e-5f);
+          p.equation = d * rstd * tpp::arg(1);
+          p.equation_inputs = {{dtype::f32, 0, tpp::broadcast::row}};
+          p.equation_column_sums = {*p.equation};
+          p.equation_row_outputs = {tpp::row_mean(tpp::arg(0)), rstd};
+        } else {  // MLP backward: dz = dy * gelu_tanh'(z), dbias = sum of dz, and sum of dy
+          p.equation = tpp::unary_backward(tpp::unary_op::gelu_tanh_inv, tpp::arg(0), tpp::arg(1));
+          p.equation_inputs = {{dtype::f32, n + 1}};
+          p.equation_column_sums = {*p.equation, tpp::arg(0)};
+        }
+        const std::size_t nsums = p.equation_column_sums.size(), nrows = p.equation_row_outputs.size();
+        std::vector<float> a(static_cast<std::size_t>(m) * k), b(static_cast<std::size_t>(k) * n), v(n);
+        std::vector<float> z(static_cast<std::size_t>(m) * (n + 1)), sums0(nsums * n);
+        for (auto* vec : {&a, &b, &v, &z, &sums0}) fill(vec->data(), dtype::f32, vec->size() * 4, -1, 1, rng);
+        const std::vector<const void*> inputs = layernorm ? std::vector<const void*>{v.data()}
+                                                          : std::vector<const void*>{z.data()};
+        // composed: plain f32 gemm, then equation_rows in blocks of block_m rows
+        std::vector<float> c;
+        const tpp::equation_params e = gemm_then_equation(p, a, b, c);
+        std::vector<const void*> in{c.data()};
+        in.insert(in.end(), inputs.begin(), inputs.end());
+        std::vector<float> want_c(static_cast<std::size_t>(m) * (n + 3), 7.0f), want_side = sums0;
+        want_side.resize(nsums * n + nrows * m, 0.0f);
+        std::vector<void*> want_ptrs;
+        for (std::size_t s = 0; s < nsums; ++s) want_ptrs.push_back(want_side.data() + s * n);
+        for (std::size_t s = 0; s < nrows; ++s) want_ptrs.push_back(want_side.data() + nsums * n + s * m);
+        tpp::equation_rows(e, in, want_c.data(), want_ptrs, p.block_m);
+        for (int threads : {1, 2}) {
+          std::vector<std::unique_ptr<guarded>> side;
+          std::vector<void*> ptrs;
+          for (std::size_t s = 0; s < nsums + nrows; ++s) {
+            side.push_back(std::make_unique<guarded>((s < nsums ? n : m) * sizeof(float), s % 2 == 0));
+            if (s < nsums) std::memcpy(side.back()->data(), sums0.data() + s * n, n * sizeof(float));
+            ptrs.push_back(side.back()->data());
+          }
+          std::vector<float> got_c(want_c.size(), 7.0f);
+          tpp::gemm_operands x{a.data(), b.data(), got_c.data()};
+          x.equation_inputs = inputs;
+          x.equation_side = ptrs;
+          omp_set_num_threads(threads);
+          tpp::gemm(p, x);
+          omp_set_num_threads(1);
+          INFO(tpp::name(level) << " layernorm=" << layernorm << " m=" << m << " n=" << n << " threads=" << threads);
+          REQUIRE(std::memcmp(got_c.data(), want_c.data(), want_c.size() * sizeof(float)) == 0);
+          for (std::size_t s = 0; s < nsums + nrows; ++s)
+            REQUIRE(std::memcmp(ptrs[s], want_ptrs[s], (s < nsums ? n : m) * sizeof(float)) == 0);
+        }
+      }
+  }
+  // errors: side outputs without an equation, a missing or null side pointer, a row output that
+  // is not row-invariant
+  tpp::gemm_params p;
+  p.m = p.n = p.k = 8;
+  std::vector<float> z(64), s(8);
+  p.equation_column_sums = {tpp::arg(0)};
+  REQUIRE_THROWS_AS(tpp::gemm(p, {z.data(), z.data(), z.data()}), tpp::error);
+  p.equation = tpp::relu(tpp::arg(0));
+  REQUIRE_THROWS_AS(tpp::gemm(p, {z.data(), z.data(), z.data()}), tpp::error);
+  tpp::gemm_operands x{z.data(), z.data(), z.data()};
+  x.equation_side = {nullptr};
+  REQUIRE_THROWS_AS(tpp::gemm(p, x), tpp::error);
+  x.equation_side = {s.data()};
+  REQUIRE_NOTHROW(tpp::gemm(p, x));  // well-formed
+  p.equation_row_outputs = {tpp::arg(0)};
+  x.equation_side = {s.data(), s.data()};
+  REQUIRE_THROWS_AS(tpp::gemm(p, x), tpp::error);
 }

@@ -6,6 +6,8 @@
 //   for (nb, mb) in parallel:
 //     C block (mb, nb) = brgemm(A[mb rows][whole k blocks], Bp[nb][..], stride batch)   in chunks
 //                      + brgemm(A[mb rows][k tail], Bp[nb][last])                        if k % bk
+//     equation epilogue: per block, or per row strip (all nb of one mb) where it needs whole rows;
+//     its column sums into per-mb partial rows, added in mb order after the sweep
 //
 // Only B is packed: its vector loads walk down k, and in place each k row of a block would sit
 // on its own page and, at a power-of-two ld, in the same L1 set. A is broadcast one element per
@@ -57,6 +59,14 @@ struct gemm_params {
   // column block is then n.   C = layernorm(A * B + bias) is one call.
   std::optional<expr> equation;
   std::vector<operand> equation_inputs;
+  // Side outputs of the equation (equation_params::column_sums and row_outputs), given at the
+  // call in gemm_operands::equation_side: column sums (1 x n f32 rows, added to: a Linear layer's
+  // bias gradient as the GEMM makes dx) then row outputs (m x 1 f32 columns: LayerNorm's saved
+  // mean and rstd; with them each block spans whole rows). The column sums go through partial
+  // rows per row block of block_m rows, added in block order, so they are the same bits for any
+  // thread count.
+  std::vector<expr> equation_column_sums;
+  std::vector<expr> equation_row_outputs;
 };
 
 struct gemm_operands {
@@ -67,6 +77,7 @@ struct gemm_operands {
   const void* d = nullptr;
   void* mask = nullptr;
   std::vector<const void*> equation_inputs{};  // one per gemm_params::equation_inputs
+  std::vector<void*> equation_side{};          // column sums, then row outputs (gemm_params)
 };
 
 namespace detail {
@@ -144,7 +155,16 @@ inline equation_params gemm_equation(const gemm_params& p, int rows, int cols, i
   }
   e.out = operand{p.c.type, p.c.ld ? p.c.ld : p.n};
   e.root = *p.equation;
+  e.column_sums = p.equation_column_sums;
+  e.row_outputs = p.equation_row_outputs;
   return e;
+}
+
+// The row blocks' partial column sums of the equation epilogue, [row block][sum][n], kept by
+// the calling thread and written by every thread (each block by one), grown as needed.
+inline std::vector<float>& gemm_sums_scratch() {
+  thread_local std::vector<float> s;
+  return s;
 }
 
 inline float* gemm_equation_scratch(std::size_t floats) {
@@ -153,17 +173,21 @@ inline float* gemm_equation_scratch(std::size_t floats) {
   return s.data();
 }
 
-// The equation over one C block: the GEMM result in `block` (f32, ld bn) -> C at `cblock`.
 // The equation kernel `k` over the C block at (row0, col0): the GEMM result in `block` (f32,
-// ld bn) -> C at `cblock`; the other operands are offset to the block as their broadcast says.
+// ld bn) -> C at `cblock`; the other operands are offset to the block as their broadcast says,
+// the column sums go to the block's partial rows `sums` ([sum][n]), row outputs to its rows.
 inline void run_gemm_equation(const gemm_params& p, const gemm_operands& x, const equation_kernel& k, long row0,
-                              long col0, const void* block, void* cblock) {
+                              long col0, const void* block, void* cblock, float* sums) {
   const void* in[1 + equation_max_inputs] = {block};
   for (std::size_t i = 0; i < p.equation_inputs.size(); ++i) {
     const operand& o = p.equation_inputs[i];
     in[1 + i] = static_cast<const char*>(x.equation_inputs[i]) + operand_offset(o, p.n, row0, col0) * size_of(o.type);
   }
-  k(1 + p.equation_inputs.size(), in, cblock);
+  const std::size_t nsums = p.equation_column_sums.size(), nside = x.equation_side.size();
+  void* side[equation_max_sums + equation_max_row_outputs];
+  for (std::size_t s = 0; s < nsums; ++s) side[s] = sums + s * p.n + col0;
+  for (std::size_t s = nsums; s < nside; ++s) side[s] = static_cast<float*>(x.equation_side[s]) + row0;
+  k(1 + p.equation_inputs.size(), in, cblock, nside, side);
 }
 
 }  // namespace detail
@@ -206,8 +230,17 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
                    " equation inputs");
     for (const void* ptr : x.equation_inputs)
       if (!ptr) detail::fail("tpp::gemm: an equation input pointer is null");
+    const std::size_t nside = p.equation_column_sums.size() + p.equation_row_outputs.size();
+    if (x.equation_side.size() != nside)
+      detail::fail("tpp::gemm: ", x.equation_side.size(), " equation side-output pointers for ",
+                   p.equation_column_sums.size(), " column sums and ", p.equation_row_outputs.size(), " row outputs");
+    for (std::size_t s = 0; s < nside; ++s)
+      if (!x.equation_side[s]) detail::fail("tpp::gemm: equation side output ", s, " is null");
     const detail::equation_desc ed = detail::lower(detail::gemm_equation(p, p.m, p.n), isa::ref);
     for (int i = 0; i < ed.count; ++i) eq_reduces = eq_reduces || ed.nodes[i].kind == detail::expr_kind::reduce;
+    eq_reduces = eq_reduces || ed.row_outs;  // a row output is written once per row: whole rows
+  } else if (!p.equation_column_sums.empty() || !p.equation_row_outputs.empty()) {
+    detail::fail("tpp::gemm: equation side outputs are set, but there is no equation");
   }
   // B in VNNI groups of g k values: quads for u8 x i8 (every JIT product takes them), pairs for
   // bf16 where vdpbf16ps (tpp::bf16_product), AMX or bfdot (neon_bf16) multiply them
@@ -222,7 +255,13 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
   int bk = std::min(p.block_k, p.k);
   if (vnni) bk = std::max(g, bk - bk % g);
   const int Kf = p.k / bk, kt = p.k % bk, ktp = (kt + g - 1) / g * g, Kb = Kf + (kt ? 1 : 0);
-  const int bm = std::min(p.block_m, p.m), bn = eq_reduces ? p.n : std::min(p.block_n, p.n);
+  const int bm = std::min(p.block_m, p.m), bn = std::min(p.block_n, p.n);
+  // An equation that needs whole rows (row reductions, row outputs) runs once per row strip of
+  // bm x n, after the GEMM's blocks have filled it; else once per block, in the block's scratch.
+  // (Blocks of bm x n instead streamed a B panel of k x n per strip: 1024 x 1024 x 256 with
+  // LayerNorm ran at 41 GFLOP/s against 82 for plain GEMM then the LayerNorm, Zen 3.)
+  const bool strips = eq && eq_reduces;
+  const int eq_ld = strips ? p.n : bn;  // the ld of the GEMM result the equation reads
   const int Mb = (p.m + bm - 1) / bm;
   const int Nb = (p.n + bn - 1) / bn;
   const std::size_t bblk = static_cast<std::size_t>(bk) * bn * es;
@@ -240,7 +279,7 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
     q.k = k;
     q.a = operand{kt_type, static_cast<int>(lda)};
     q.b = operand{widen ? kt_type : p.b.type, bn};
-    q.c = eq ? operand{dtype::f32, bn} : operand{p.c.type, d.ldc};  // equation: f32 block scratch
+    q.c = eq ? operand{dtype::f32, eq_ld} : operand{p.c.type, d.ldc};  // equation: f32 scratch
     q.b_layout = vnni ? gemm_layout::vnni : gemm_layout::normal;
     q.beta = first ? p.beta : 1.0f;
     q.stride_a = bk;
@@ -274,8 +313,8 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
   if (eq)
     for (int er = 0; er < 2; ++er)
       for (int ec = 0; ec < 2; ++ec) {
-        const int rows = er ? p.m % bm : bm, cols = ec ? p.n % bn : bn;
-        if (rows && cols) eq_kernels[er][ec] = equation(detail::gemm_equation(p, rows, cols, bn));
+        const int rows = er ? p.m % bm : bm, cols = strips ? (ec ? 0 : p.n) : ec ? p.n % bn : bn;
+        if (rows && cols) eq_kernels[er][ec] = equation(detail::gemm_equation(p, rows, cols, eq_ld));
       }
   // Widening copies, dispatched here like the equation kernels: B blocks [whole k block / k tail]
   // [whole columns / edge columns], A row blocks [whole / edge]
@@ -288,6 +327,13 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
     }
   }
   const long ldd = d.d.ld ? d.d.ld : p.n, ldm = d.mask.ld ? d.mask.ld : (p.n + 7) / 8 * 8;
+  // the equation's column sums: partial rows per row block, zeroed, summed into the caller's
+  // rows after the sweep in row-block order
+  const std::size_t nsums = p.equation_column_sums.size(), sums_row = nsums * p.n;
+  std::vector<float>& sums_scratch = detail::gemm_sums_scratch();
+  if (sums_scratch.size() < sums_row * Mb) sums_scratch.resize(sums_row * Mb);
+  float* const partial = sums_scratch.data();
+  std::fill(partial, partial + sums_row * Mb, 0.0f);
 
 #pragma omp parallel
   {
@@ -323,15 +369,12 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
     // The larger of A and B is streamed once: its panel is the outer index, so each panel of it
     // is reused by the whole sweep over the other (4096x1024x1024: 71 -> 88 GFLOP/s on Zen 3).
     const bool m_outer = static_cast<long>(p.m) > static_cast<long>(p.n);
-#pragma omp for schedule(static)
-    for (long t = 0; t < static_cast<long>(Mb) * Nb; ++t) {
-      const int mb = static_cast<int>(m_outer ? t / Nb : t % Mb);
-      const int nb = static_cast<int>(m_outer ? t % Nb : t / Mb);
+    // the GEMM's block (mb, nb) -> c (ld as the kernels were built)
+    const auto gemm_block = [&](int mb, int nb, void* c) {
       const int rows = std::min(bm, p.m - mb * bm), cols = std::min(bn, p.n - nb * bn);
       const long row0 = static_cast<long>(mb) * bm, col0 = static_cast<long>(nb) * bn;
       brgemm_call call;
-      char* const cblock = static_cast<char*>(x.c) + (row0 * d.ldc + col0) * size_of(p.c.type);
-      call.c = eq ? static_cast<void*>(detail::gemm_equation_scratch(static_cast<std::size_t>(bm) * bn)) : cblock;
+      call.c = c;
       if (x.bias) call.bias = static_cast<const char*>(x.bias) + col0 * size_of(d.bias);
       if (x.d) call.d = static_cast<const char*>(x.d) + (row0 * ldd + col0) * size_of(d.d.type);
       if (x.mask) call.mask = static_cast<char*>(x.mask) + (row0 * ldm + col0) / 8;
@@ -349,7 +392,41 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
         call.count = 1;
         kernel(rows, cols, ktp, copy_tail ? ktp : lda, Kf == 0, true)(call);
       }
-      if (eq) detail::run_gemm_equation(p, x, eq_kernels[rows < bm][cols < bn], row0, col0, call.c, cblock);
+    };
+    const auto cblock = [&](long row0, long col0) {
+      return static_cast<char*>(x.c) + (row0 * d.ldc + col0) * size_of(p.c.type);
+    };
+    if (strips) {  // whole rows: the strip's blocks, then the equation over the strip
+#pragma omp for schedule(static)
+      for (int mb = 0; mb < Mb; ++mb) {
+        float* const strip = detail::gemm_equation_scratch(static_cast<std::size_t>(bm) * eq_ld);
+        for (int nb = 0; nb < Nb; ++nb) gemm_block(mb, nb, strip + static_cast<long>(nb) * bn);
+        const long row0 = static_cast<long>(mb) * bm;
+        detail::run_gemm_equation(p, x, eq_kernels[p.m - row0 < bm][0], row0, 0, strip, cblock(row0, 0),
+                                  partial + mb * sums_row);
+      }
+    } else {
+#pragma omp for schedule(static)
+      for (long t = 0; t < static_cast<long>(Mb) * Nb; ++t) {
+        const int mb = static_cast<int>(m_outer ? t / Nb : t % Mb);
+        const int nb = static_cast<int>(m_outer ? t % Nb : t / Mb);
+        const long row0 = static_cast<long>(mb) * bm, col0 = static_cast<long>(nb) * bn;
+        if (!eq) {
+          gemm_block(mb, nb, cblock(row0, col0));
+          continue;
+        }
+        float* const block = detail::gemm_equation_scratch(static_cast<std::size_t>(bm) * eq_ld);
+        gemm_block(mb, nb, block);
+        detail::run_gemm_equation(p, x, eq_kernels[p.m - row0 < bm][p.n - col0 < bn], row0, col0, block,
+                                  cblock(row0, col0), partial + mb * sums_row);
+      }
+    }  // the implied barrier: every block's partial sums are in
+    if (nsums) {
+#pragma omp for schedule(static)
+      for (long j = 0; j < static_cast<long>(sums_row); ++j) {
+        float* s = static_cast<float*>(x.equation_side[j / p.n]) + j % p.n;
+        for (int mb = 0; mb < Mb; ++mb) *s += partial[mb * sums_row + j];
+      }
     }
   }
 }
