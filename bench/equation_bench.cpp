@@ -335,8 +335,9 @@ void bias_gelu_grads_calls_bench(benchmark::State& st, shape s) {
 void bn_grads_equation_bench(benchmark::State& st, shape s) {
   arrays a(static_cast<std::size_t>(s.rows) * s.cols, 3), v(static_cast<std::size_t>(s.cols), 5);
   for (int j = 0; j < s.cols; ++j) v.p[1][j] = 1.0f + 0.1f * v.p[1][j];  // rstd > 0
-  const tpp::equation_kernel sums = tpp::equation(tpp::batchnorm_backward_sums(s.rows, s.cols));
-  const tpp::equation_kernel dx = tpp::equation(tpp::batchnorm_backward(s.rows, s.cols));
+  const tpp::batchnorm_options plain{false, false};  // as oneDNN's primitive runs: no relu, no residual
+  const tpp::equation_kernel sums = tpp::equation(tpp::batchnorm_backward_sums(s.rows, s.cols, tpp::dtype::f32, plain));
+  const tpp::equation_kernel dx = tpp::equation(tpp::batchnorm_backward(s.rows, s.cols, tpp::dtype::f32, 0, plain));
   float *mean = v.p[0], *rstd = v.p[1], *gamma = v.p[2], *dgamma = v.p[3], *dbeta = v.p[4];
   for (auto _ : st) {
     std::memset(dgamma, 0, s.cols * 4);

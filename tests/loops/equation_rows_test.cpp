@@ -93,7 +93,7 @@ TEST_CASE("equation_rows: row blocks on threads match one call; column sums for 
     const int m = 150, n = 24;
     const auto x = random_floats(static_cast<std::size_t>(m) * n, rng), dy = random_floats(x.size(), rng);
     const auto mean = random_floats(n, rng), rstd = random_floats(n, rng);
-    const tpp::equation_params bn = tpp::batchnorm_backward_sums(m, n);
+    const tpp::equation_params bn = tpp::batchnorm_backward_sums(m, n, dtype::f32, {false, false});
     std::vector<float> one(2 * n, 0.0f), split[2];
     const std::vector<const void*> in = {x.data(), mean.data(), rstd.data(), dy.data()};
     tpp::equation(bn)(in.size(), in.data(), nullptr, 2, std::vector<void*>{one.data(), one.data() + n}.data());

@@ -166,6 +166,11 @@ class oracle {
   // dx = dy f'(x) and its bound: f' within [-0.17, 1.13] and its slope |f''| <= 0.80 (at x = 0,
   // 2 sigmoid'(0) sqrt(2/pi)) carry the inputs' errors; the op's documented bound adds its own
   static void backward(tpp::unary_op op, double dy, double edy, double x, double ex, double& v, double& e) {
+    if (op == tpp::unary_op::relu_inv) {  // dy where x > 0; an x within its error of 0 may mask either way
+      v = x > 0 ? dy : 0;
+      e = edy + (std::fabs(x) <= ex ? std::fabs(dy) : 0);
+      return;
+    }
     const auto acc = tpp::jit_accuracy(op);
     if (op != tpp::unary_op::gelu_tanh_inv) FAIL("the oracle has no other backward op");
     const double k0 = 0.7978845608028654, k1 = 0.044715;
@@ -480,8 +485,13 @@ TEST_CASE("equation: LayerNorm, softmax, bias + GELU (forward, backward, paramet
           tpp::layernorm_backward(m, n, dtype::bf16, 1e-5f, tpp::param_grads::column_sums),
           tpp::bias_gelu_backward(m, n, dtype::f32, tpp::param_grads::column_sums),
           tpp::bias_gelu_backward(m, n, dtype::bf16, tpp::param_grads::column_sums),
-          tpp::batchnorm_backward_sums(m, n), tpp::batchnorm_backward_sums(m, n, dtype::bf16),
-          tpp::batchnorm_backward(m, n), tpp::batchnorm_backward(m, n, dtype::bf16, 1000),
+          tpp::batchnorm_backward_sums(m, n, dtype::f32, {false, false}),
+          tpp::batchnorm_backward_sums(m, n, dtype::bf16, {false, false}),
+          tpp::batchnorm_backward(m, n, dtype::f32, 0, {false, false}),
+          tpp::batchnorm_backward(m, n, dtype::bf16, 1000, {false, false}),
+          // ... behind a relu (dy masked by the forward's y), and with a residual (its gradient out)
+          tpp::batchnorm_backward_sums(m, n), tpp::batchnorm_backward_sums(m, n, dtype::bf16, {true, true}),
+          tpp::batchnorm_backward(m, n), tpp::batchnorm_backward(m, n, dtype::bf16, 1000, {true, true}),
           // LayerNorm's statistics written by the forward and read by the backward
           tpp::layernorm_forward(m, n, dtype::f32, 1e-5f, tpp::norm_stats::save),
           tpp::layernorm_forward(m, n, dtype::bf16, 1e-5f, tpp::norm_stats::save),

@@ -2,6 +2,7 @@
 // gradients (column sums) of LayerNorm and BatchNorm against central differences of
 // L = sum(dy * forward(x, gamma, beta)), computed in double. The equation tests check that a
 // kernel computes its tree; this checks that the tree is the right calculus.
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <random>
@@ -57,6 +58,18 @@ vec random_vec(std::size_t n, double lo, double hi, std::mt19937& rng) {
 
 std::vector<float> to_f32(const vec& v) { return std::vector<float>(v.begin(), v.end()); }
 
+// each column's mean and rstd = 1 / sqrt(var + eps) over the m rows (double, rounded to f32)
+void batch_statistics(int m, int n, const vec& x, std::vector<float>& mean, std::vector<float>& rstd) {
+  for (int j = 0; j < n; ++j) {
+    double s = 0, q = 0;
+    for (int i = 0; i < m; ++i) s += x[i * n + j];
+    s /= m;
+    for (int i = 0; i < m; ++i) q += (x[i * n + j] - s) * (x[i * n + j] - s);
+    mean[j] = static_cast<float>(s);
+    rstd[j] = static_cast<float>(1 / std::sqrt(q / m + eps));
+  }
+}
+
 // kernel (f32) vs difference quotient: the f32 evaluation (~1e-6 relative to the terms) and the
 // quotient's O(h^2) error (~1e-8 here) both sit well inside this
 void check_close(const char* what, const std::vector<float>& got, const vec& want) {
@@ -111,23 +124,80 @@ TEST_CASE("equation: LayerNorm and BatchNorm backward are the gradients of their
         for (std::size_t i = 0; i < yd.size(); ++i) REQUIRE(std::fabs(y[i] - yd[i]) <= 1e-5 * (1 + std::fabs(yd[i])));
       } else {  // the batch statistics, then the two sweeps
         std::vector<float> mean(n), rstd(n);
-        for (int j = 0; j < n; ++j) {
-          double s = 0, q = 0;
-          for (int i = 0; i < m; ++i) s += x[i * n + j];
-          s /= m;
-          for (int i = 0; i < m; ++i) q += (x[i * n + j] - s) * (x[i * n + j] - s);
-          mean[j] = static_cast<float>(s);
-          rstd[j] = static_cast<float>(1 / std::sqrt(q / m + eps));
-        }
-        tpp::equation(tpp::batchnorm_backward_sums(m, n))({xf.data(), mean.data(), rstd.data(), dyf.data()}, nullptr,
-                                                          {kdg.data(), kdb.data()});
-        tpp::equation(tpp::batchnorm_backward(m, n))(
+        batch_statistics(m, n, x, mean, rstd);
+        const tpp::batchnorm_options plain{false, false};
+        tpp::equation(tpp::batchnorm_backward_sums(m, n, dtype::f32, plain))(
+            {xf.data(), mean.data(), rstd.data(), dyf.data()}, nullptr, {kdg.data(), kdb.data()});
+        tpp::equation(tpp::batchnorm_backward(m, n, dtype::f32, 0, plain))(
             {xf.data(), mean.data(), rstd.data(), dyf.data(), gf.data(), kdg.data(), kdb.data()}, kdx.data());
       }
       INFO((batch ? "BatchNorm" : "LayerNorm") << " at " << tpp::name(level));
       check_close("dx", kdx, dx);
       check_close("dgamma", kdg, dgamma);
       check_close("dbeta", kdb, dbeta);
+    }
+  }
+}
+
+// BatchNorm with the forward's options: y = [relu](gamma * xhat + beta [+ r]). The backward masks
+// dy by the forward's y (relu) and gives the residual's gradient (residual); dx, dgamma, dbeta and
+// dr against central differences as above. The residual is nudged so that no pre-activation lies
+// within 0.05 of relu's kink (a difference step of 1e-4 then never crosses it).
+TEST_CASE("equation: BatchNorm backward with relu and a residual is the gradient of the forward", "[equation]") {
+  std::mt19937 rng(73);
+  const int m = 9, n = 17;
+  for (tpp::isa level : levels()) {
+    isa_scope cap(level);
+    for (tpp::batchnorm_options o : {tpp::batchnorm_options{false, true}, tpp::batchnorm_options{true, true},
+                                     tpp::batchnorm_options{true, false}}) {
+      const vec x = random_vec(static_cast<std::size_t>(m) * n, -2, 2, rng), dy = random_vec(x.size(), -1, 1, rng);
+      const vec gamma = random_vec(n, 0.5, 1.5, rng), beta = random_vec(n, -1, 1, rng);
+      vec r = o.residual ? random_vec(x.size(), -1, 1, rng) : vec(x.size(), 0.0);
+      const auto forward = [&](const vec& xs, const vec& g, const vec& b, const vec& rs) {
+        vec y = norm_forward(true, m, n, xs, g, b);
+        for (std::size_t i = 0; i < y.size(); ++i) {
+          y[i] += rs[i];
+          if (o.relu) y[i] = std::max(y[i], 0.0);
+        }
+        return y;
+      };
+      if (o.relu) {  // away from the kink: pre-activations within 0.05 of 0 moved by 0.1 (r is free)
+        const vec pre = norm_forward(true, m, n, x, gamma, beta);
+        for (std::size_t i = 0; i < r.size(); ++i)
+          if (std::fabs(pre[i] + r[i]) < 0.05) r[i] = static_cast<float>(r[i] + (pre[i] + r[i] < 0 ? -0.1 : 0.1));
+      }
+      const auto loss = [&](const vec& xs, const vec& g, const vec& b, const vec& rs) {
+        const vec y = forward(xs, g, b, rs);
+        double l = 0;
+        for (std::size_t i = 0; i < y.size(); ++i) l += dy[i] * y[i];
+        return l;
+      };
+      vec dx(x.size()), dr(x.size()), dgamma(n), dbeta(n);
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        dx[i] = central_difference([&](const vec& v) { return loss(v, gamma, beta, r); }, x, static_cast<int>(i));
+        dr[i] = central_difference([&](const vec& v) { return loss(x, gamma, beta, v); }, r, static_cast<int>(i));
+      }
+      for (int j = 0; j < n; ++j) {
+        dgamma[j] = central_difference([&](const vec& v) { return loss(x, v, beta, r); }, gamma, j);
+        dbeta[j] = central_difference([&](const vec& v) { return loss(x, gamma, v, r); }, beta, j);
+      }
+      // the kernels: batch statistics and the forward's y (f32), then the two sweeps
+      std::vector<float> mean(n), rstd(n);
+      batch_statistics(m, n, x, mean, rstd);
+      const auto xf = to_f32(x), dyf = to_f32(dy), gf = to_f32(gamma), yf = to_f32(forward(x, gamma, beta, r));
+      std::vector<float> kdx(x.size()), kdr(x.size()), kdg(n, 0.0f), kdb(n, 0.0f);
+      std::vector<const void*> in{xf.data(), mean.data(), rstd.data(), dyf.data()};
+      if (o.relu) in.push_back(yf.data());
+      tpp::equation(tpp::batchnorm_backward_sums(m, n, dtype::f32, o))(in.size(), in.data(), o.residual ? kdr.data() : nullptr,
+                                                                       2, std::vector<void*>{kdg.data(), kdb.data()}.data());
+      in = {xf.data(), mean.data(), rstd.data(), o.residual ? kdr.data() : dyf.data(), gf.data(), kdg.data(), kdb.data()};
+      if (o.relu && !o.residual) in.push_back(yf.data());
+      tpp::equation(tpp::batchnorm_backward(m, n, dtype::f32, 0, o))(in.size(), in.data(), kdx.data());
+      INFO("BatchNorm residual=" << o.residual << " relu=" << o.relu << " at " << tpp::name(level));
+      check_close("dx", kdx, dx);
+      check_close("dgamma", kdg, dgamma);
+      check_close("dbeta", kdb, dbeta);
+      if (o.residual) check_close("dresidual", kdr, dr);
     }
   }
 }

@@ -112,24 +112,39 @@ inline equation_params batchnorm_forward(int m, int n, dtype t = dtype::f32, bat
 
 // BatchNorm backward (training; rows = N*H*W, columns = channels, mean and rstd the batch's),
 // in two sweeps, since dx needs the two column sums of all rows first. xhat = (x - mean) * rstd.
-// 1. The column sums only (out = none):   dgamma += sum over rows of dy * xhat,  dbeta += sum of dy
-//    args: x, mean[n], rstd[n], dy:   k({x, mean, rstd, dy}, nullptr, {dgamma, dbeta})
-inline equation_params batchnorm_backward_sums(int m, int n, dtype t = dtype::f32) {
-  const expr dy = arg(3), xhat = (arg(0) - arg(1)) * arg(2);
-  equation_params p = detail::eq_params(m, n, {{t}, {dtype::f32, 0, broadcast::row}, {dtype::f32, 0, broadcast::row}, {t}},
-                                        dtype::none, dy * xhat);
-  p.column_sums = {p.root, dy};
+// `o` names the forward's options (the same defaults): with relu, g = dy where the forward's y > 0,
+// else 0 (y is one more arg); without, g = dy. With residual, the residual's gradient is g.
+// 1. The column sums:   dgamma += sum over rows of g * xhat,  dbeta += sum of g
+//    args: x, mean[n], rstd[n], dy [, y with relu];  out: dresidual = g with residual, else none:
+//    k({x, mean, rstd, dy, y}, dresidual, {dgamma, dbeta})
+inline equation_params batchnorm_backward_sums(int m, int n, dtype t = dtype::f32, batchnorm_options o = {}) {
+  const operand channel{dtype::f32, 0, broadcast::row};
+  std::vector<operand> in = {{t}, channel, channel, {t}};
+  expr g = arg(3);
+  if (o.relu) {
+    in.push_back({t});
+    g = unary_backward(unary_op::relu_inv, g, arg(4));
+  }
+  const expr xhat = (arg(0) - arg(1)) * arg(2);
+  equation_params p = detail::eq_params(m, n, std::move(in), o.residual ? t : dtype::none, o.residual ? g : g * xhat);
+  p.column_sums = {g * xhat, g};
   return p;
 }
-// 2. dx = gamma * rstd * (dy - (dbeta + xhat * dgamma) / rows), rows = all the batch's rows
+// 2. dx = gamma * rstd * (g - (dbeta + xhat * dgamma) / rows), rows = all the batch's rows
 //    (0: m; more where the m rows are a block of them).
-//    args: x, mean[n], rstd[n], dy, gamma[n], dgamma[n], dbeta[n]
-inline equation_params batchnorm_backward(int m, int n, dtype t = dtype::f32, long rows = 0) {
-  const expr x = arg(0), rstd = arg(2), dy = arg(3), xhat = (x - arg(1)) * rstd;
-  const expr inv_rows(1.0f / static_cast<float>(rows ? rows : m));
+//    args: x, mean[n], rstd[n], dy, gamma[n], dgamma[n], dbeta[n] [, y with relu and no residual]
+//    With residual, pass sweep 1's dresidual as dy: it is g already (no y).
+inline equation_params batchnorm_backward(int m, int n, dtype t = dtype::f32, long rows = 0, batchnorm_options o = {}) {
   const operand channel{dtype::f32, 0, broadcast::row};
-  return detail::eq_params(m, n, {{t}, channel, channel, {t}, channel, channel, channel}, t,
-                           arg(4) * rstd * (dy - (arg(6) + xhat * arg(5)) * inv_rows));
+  std::vector<operand> in = {{t}, channel, channel, {t}, channel, channel, channel};
+  expr g = arg(3);
+  if (o.relu && !o.residual) {
+    in.push_back({t});
+    g = unary_backward(unary_op::relu_inv, g, arg(7));
+  }
+  const expr x = arg(0), rstd = arg(2), xhat = (x - arg(1)) * rstd;
+  const expr inv_rows(1.0f / static_cast<float>(rows ? rows : m));
+  return detail::eq_params(m, n, std::move(in), t, arg(4) * rstd * (g - (arg(6) + xhat * arg(5)) * inv_rows));
 }
 
 }  // namespace tpp
