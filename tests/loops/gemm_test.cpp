@@ -29,14 +29,31 @@ void set_blocks(tpp::gemm_params& p, blocks bl) {
   p.block_k = 16;
 }
 
+// A and B as stored: normal, or transposed (A k x m, B n x k); lds 3 and 1 past the stored rows
+struct layouts {
+  tpp::gemm_layout a = tpp::gemm_layout::normal, b = tpp::gemm_layout::normal;
+  bool a_t() const { return a == tpp::gemm_layout::transposed; }
+  bool b_t() const { return b == tpp::gemm_layout::transposed; }
+  // where A(r, kk) and B(kk, j) are, and the guarded spans
+  long at(const tpp::gemm_params& p, int r, int kk) const { return a_t() ? kk * p.a.ld + r : r * p.a.ld + kk; }
+  long bt(const tpp::gemm_params& p, int kk, int j) const { return b_t() ? j * p.b.ld + kk : kk * p.b.ld + j; }
+  void set(tpp::gemm_params& p, tpp::dtype ta, tpp::dtype tb) const {
+    p.a_layout = a;
+    p.b_layout = b;
+    p.a = {ta, (a_t() ? p.m : p.k) + 3};
+    p.b = {tb, (b_t() ? p.k : p.n) + 1};
+  }
+  std::size_t a_bytes(const tpp::gemm_params& p) const { return a_t() ? span_bytes(p.a, p.k, p.m) : span_bytes(p.a, p.m, p.k); }
+  std::size_t b_bytes(const tpp::gemm_params& p) const { return b_t() ? span_bytes(p.b, p.n, p.k) : span_bytes(p.b, p.k, p.n); }
+};
+
 void check_gemm(int m, int n, int k, tpp::dtype t, float beta, bool epilogue, int threads, blocks bl,
-                std::mt19937& rng) {
+                std::mt19937& rng, layouts lay = {}) {
   tpp::gemm_params p;
   p.m = m;
   p.n = n;
   p.k = k;
-  p.a = {t, k + 3};
-  p.b = {t, n + 1};
+  lay.set(p, t, t);
   p.c = {tpp::dtype::f32, n + 2};
   p.beta = beta;
   set_blocks(p, bl);
@@ -44,7 +61,7 @@ void check_gemm(int m, int n, int k, tpp::dtype t, float beta, bool epilogue, in
     p.epilogue.bias = tpp::dtype::f32;
     p.epilogue.unary = tpp::unary_op::relu;
   }
-  guarded ga(span_bytes(p.a, m, k), true), gb(span_bytes(p.b, k, n), true);
+  guarded ga(lay.a_bytes(p), true), gb(lay.b_bytes(p), true);
   guarded gc(static_cast<std::size_t>(m) * p.c.ld * 4, true);  // whole rows: the padding is checked
   const char* a = ga.as<char>();
   const char* b = gb.as<char>();
@@ -71,7 +88,7 @@ void check_gemm(int m, int n, int k, tpp::dtype t, float beta, bool epilogue, in
       }
       double s = beta * c0[r * p.c.ld + j], mag = std::fabs(s);
       for (int kk = 0; kk < k; ++kk) {
-        const double x = tpp::load_as_f32(a, t, r * p.a.ld + kk) * double(tpp::load_as_f32(b, t, kk * p.b.ld + j));
+        const double x = tpp::load_as_f32(a, t, lay.at(p, r, kk)) * double(tpp::load_as_f32(b, t, lay.bt(p, kk, j)));
         s += x;
         mag += std::fabs(x);
       }
@@ -84,23 +101,23 @@ void check_gemm(int m, int n, int k, tpp::dtype t, float beta, bool epilogue, in
       }
       if (!(std::fabs(got - s) <= tol))
         FAIL_CHECK("m=" << m << " n=" << n << " k=" << k << " " << name(t) << " threads=" << threads
+                        << " a " << name(lay.a) << " b " << name(lay.b)
                         << (bl == blocks::small ? " small" : " default") << " blocks at (" << r << "," << j
                         << "): got " << got << ", want " << s);
     }
 }
 
 // u8 x i8 -> i32: B packed in VNNI quads, a k tail padded to whole quads; exact integer sums
-void check_gemm_int8(int m, int n, int k, float beta, int threads, blocks bl, std::mt19937& rng) {
+void check_gemm_int8(int m, int n, int k, float beta, int threads, blocks bl, std::mt19937& rng, layouts lay = {}) {
   tpp::gemm_params p;
   p.m = m;
   p.n = n;
   p.k = k;
-  p.a = {tpp::dtype::u8, k + 3};
-  p.b = {tpp::dtype::i8, n + 1};
+  lay.set(p, tpp::dtype::u8, tpp::dtype::i8);
   p.c = {tpp::dtype::i32, n + 2};
   p.beta = beta;
   set_blocks(p, bl);
-  guarded ga(span_bytes(p.a, m, k), true), gb(span_bytes(p.b, k, n), true);
+  guarded ga(lay.a_bytes(p), true), gb(lay.b_bytes(p), true);
   guarded gc(static_cast<std::size_t>(m) * p.c.ld * 4, true);
   auto* a = ga.as<std::uint8_t>();
   auto* b = gb.as<std::int8_t>();
@@ -121,7 +138,7 @@ void check_gemm_int8(int m, int n, int k, float beta, int threads, blocks bl, st
       std::int64_t want = c0[r * p.c.ld + j];  // padding columns: untouched
       if (j < n) {
         want = beta == 1.0f ? want : 0;
-        for (int kk = 0; kk < k; ++kk) want += a[r * p.a.ld + kk] * b[kk * p.b.ld + j];
+        for (int kk = 0; kk < k; ++kk) want += a[lay.at(p, r, kk)] * b[lay.bt(p, kk, j)];
       }
       if (c[r * p.c.ld + j] != want)
         FAIL_CHECK("u8 m=" << m << " n=" << n << " k=" << k << " threads=" << threads << " at (" << r << "," << j
@@ -170,6 +187,29 @@ TEST_CASE("gemm: default blocks with m, n and k edges", "[gemm]") {
   }
 }
 
+// A and B stored transposed (a Linear layer's backward: dy * W^T and x^T * dy) in every pairing,
+// for every dtype; both are transposed to row-major copies first, with edges in the bands
+TEST_CASE("gemm: A or B transposed", "[gemm]") {
+  std::mt19937 rng(23);
+  using L = tpp::gemm_layout;
+  for (tpp::isa level : levels()) {
+    isa_scope cap(level);
+    for (int threads : {1, 2})
+      for (auto [m, n, k] : {std::tuple{1, 1, 1}, std::tuple{70, 100, 37}, std::tuple{130, 65, 97}})
+        for (layouts lay : {layouts{L::transposed, L::normal}, layouts{L::normal, L::transposed},
+                            layouts{L::transposed, L::transposed}}) {
+          check_gemm(m, n, k, tpp::dtype::f32, 0, false, threads, blocks::small, rng, lay);
+          check_gemm(m, n, k, tpp::dtype::f32, 1, true, threads, blocks::defaults, rng, lay);
+          for (tpp::bf16_product product : bf16_products(level)) {
+            bf16_product_scope use(product);
+            check_gemm(m, n, k, tpp::dtype::bf16, 0, false, threads, blocks::defaults, rng, lay);
+          }
+          check_gemm(m, n, k, tpp::dtype::f16, 1, true, threads, blocks::small, rng, lay);
+          check_gemm_int8(m, n, k, 1, threads, blocks::defaults, rng, lay);
+        }
+  }
+}
+
 TEST_CASE("gemm: bad input throws tpp::error", "[gemm][errors]") {
   tpp::gemm_params p;
   p.m = p.n = p.k = 8;
@@ -192,6 +232,13 @@ TEST_CASE("gemm: bad input throws tpp::error", "[gemm][errors]") {
   p.block_k = 8;
   p.c.type = tpp::dtype::f32;  // u8 x i8 accumulates in i32
   REQUIRE_THROWS_AS(tpp::gemm(p, {x.data(), x.data(), x.data()}), tpp::error);
+  tpp::gemm_params q;  // B given in VNNI: tpp::gemm packs B itself
+  q.m = q.n = q.k = 8;
+  q.b_layout = tpp::gemm_layout::vnni;
+  REQUIRE_THROWS_AS(tpp::gemm(q, {x.data(), x.data(), x.data()}), tpp::error);
+  q.b_layout = tpp::gemm_layout::transposed;  // B stored 8 x 8 transposed: ld below k
+  q.b.ld = 7;
+  REQUIRE_THROWS_AS(tpp::gemm(q, {x.data(), x.data(), x.data()}), tpp::error);
 }
 
 // m x n x k in blocks of 16 x 32 x 16 (edges in m and n for the shapes below), f32 A and B

@@ -2,6 +2,7 @@
 //
 //   C[m x n] = beta * C + A[m x k] * B[k x n], then the BRGEMM epilogue per block
 //
+//   A or B transposed -> row-major copies first (transform TPP, in bands on the threads)
 //   B -> Bp [Nb][Kb][bk][bn] (VNNI: pairs for bf16 under vdpbf16ps, AMX or bfdot, quads for u8 x i8);  A in place
 //   for (nb, mb) in parallel:
 //     C block (mb, nb) = brgemm(A[mb rows][whole k blocks], Bp[nb][..], stride batch)   in chunks
@@ -44,12 +45,18 @@
 #include "tpp/ops/brgemm.hpp"
 #include "tpp/ops/eltwise.hpp"
 #include "tpp/ops/equation.hpp"
+#include "tpp/ops/transform.hpp"
 
 namespace tpp {
 
 struct gemm_params {
   int m = 0, n = 0, k = 0;
   operand a, b, c;           // f32*f32, bf16*bf16, f16*f16 (c f32/bf16/f16), u8*i8 (c i32); ld 0 = packed
+  // normal or transposed (A stored k x m, B stored n x k; brgemm_params' convention): a Linear
+  // layer's backward takes dx = dy * W^T and dW = x^T * dy. A transposed operand is transposed
+  // once into a row-major copy by the transform TPP, on the threads (O(m k) or O(k n) against
+  // O(m n k)), and the normal path runs on the copy.
+  gemm_layout a_layout = gemm_layout::normal, b_layout = gemm_layout::normal;
   float beta = 0;            // 0 or 1
   brgemm_epilogue epilogue;  // bias (n values), d (m x n, ld), unary, relu mask
   int block_m = 64, block_n = 64, block_k = 64;  // blocking; bk even for bf16, a multiple of 4 for u8
@@ -143,6 +150,36 @@ inline unary_kernel widen_kernel(dtype from, long ld, int rows, int cols, int ds
   return unary(u);
 }
 
+// dst (rows x cols, packed) = the transpose of src (cols x rows, ld), in bands of `band` dst rows
+// that the threads share out: the transform TPP's transpose for a full band and for the edge
+class band_transpose {
+ public:
+  band_transpose() = default;
+  band_transpose(dtype t, long ld, int rows, int cols, int band) : es_(size_of(t)), rows_(rows), cols_(cols), band_(band) {
+    full_ = make(t, ld, std::min(band, rows));
+    if (rows % band && rows > band) edge_ = make(t, ld, rows % band);
+  }
+  int bands() const { return band_ ? (rows_ + band_ - 1) / band_ : 0; }
+  void operator()(int i, const void* src, void* dst) const {
+    const long r0 = static_cast<long>(i) * band_;
+    (rows_ - r0 < band_ && rows_ > band_ ? edge_ : full_)(static_cast<const char*>(src) + r0 * es_,
+                                                         static_cast<char*>(dst) + r0 * cols_ * es_);
+  }
+
+ private:
+  transform_kernel make(dtype t, long ld, int band) const {
+    transform_params q;
+    q.op = transform_op::transpose;
+    q.rows = cols_;  // the stored source: cols_ rows of (a band of) rows_ elements
+    q.cols = band;
+    q.in = operand{t, static_cast<int>(ld)};
+    q.out = operand{t, cols_};
+    return transform(q);
+  }
+  int es_ = 0, rows_ = 0, cols_ = 0, band_ = 0;
+  transform_kernel full_, edge_;
+};
+
 // The equation of gemm_params over a rows x cols block: arg(0) f32 with ld bn, then the inputs.
 inline equation_params gemm_equation(const gemm_params& p, int rows, int cols, int bn = 0) {
   equation_params e;
@@ -207,8 +244,12 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
   whole.a = p.a;
   whole.b = p.b;
   whole.c = p.c;
+  whole.a_layout = p.a_layout;
+  whole.b_layout = p.b_layout;
   whole.beta = p.beta;
   whole.epilogue = p.epilogue;
+  if (p.b_layout == gemm_layout::vnni)
+    detail::fail("tpp::gemm: b_layout = vnni; tpp::gemm packs B itself: give it normal or transposed");
   const detail::brgemm_desc d = detail::lower(whole, isa::ref);
   if (d.mask.type != dtype::none && p.block_n % 8)
     detail::fail("tpp::gemm: block_n = ", p.block_n, " must be a multiple of 8 with a relu bitmask");
@@ -291,7 +332,14 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
     }  // earlier calls store partial sums in c.type (bf16/f16 C rounds between calls)
     return brgemm(q);  // cached: a per-thread front-cache hit after the first call
   };
-  const long lda = widen ? p.k : d.lda, ldb = d.ldb;
+  // transposed operands: row-major copies (A m x k, B k x n) made first, read from then on
+  const bool a_t = p.a_layout == gemm_layout::transposed, b_t = p.b_layout == gemm_layout::transposed;
+  const detail::band_transpose a_transpose = a_t ? detail::band_transpose(p.a.type, d.lda, p.m, p.k, bm)
+                                                 : detail::band_transpose();
+  const detail::band_transpose b_transpose = b_t ? detail::band_transpose(p.b.type, d.ldb, p.k, p.n, 64)
+                                                 : detail::band_transpose();
+  const long lda_rm = a_t ? p.k : d.lda;  // A row-major: the copy or the caller's
+  const long lda = widen ? p.k : lda_rm, ldb = b_t ? p.n : d.ldb;
   // A's k tail is copied (m x ktp, zero k at ktp - 1) only where VNNI pads it
   const bool copy_tail = ktp != kt;
   std::vector<char>& scratch = detail::gemm_scratch();
@@ -299,13 +347,19 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
   const auto round64 = [](std::size_t b) { return (b + 63) / 64 * 64; };
   const std::size_t tail_bytes = copy_tail ? static_cast<std::size_t>(p.m) * ktp * es : 0;
   const std::size_t widened_bytes = widen ? round64(static_cast<std::size_t>(p.m) * p.k * es) : 0;
-  const std::size_t need = round64(bblk * Nb * Kb) + round64(tail_bytes) + widened_bytes + 64;
+  const std::size_t a_t_bytes = a_t ? round64(static_cast<std::size_t>(p.m) * p.k * es_in) : 0;
+  const std::size_t b_t_bytes = b_t ? round64(static_cast<std::size_t>(p.k) * p.n * es_in) : 0;
+  const std::size_t need =
+      round64(bblk * Nb * Kb) + round64(tail_bytes) + widened_bytes + a_t_bytes + b_t_bytes + 64;
   if (scratch.size() < need) scratch.resize(need);
   char* Bp = scratch.data() + (64 - reinterpret_cast<std::uintptr_t>(scratch.data()) % 64) % 64;
   char* At = Bp + round64(bblk * Nb * Kb);
   char* const Aw = At + round64(tail_bytes);  // A widened to f32 (m x k, ld k)
-  const char* A = widen ? Aw : static_cast<const char*>(x.a);
-  const char* B = static_cast<const char*>(x.b);
+  char* const Ar = Aw + widened_bytes;        // A transposed back to row-major (m x k, ld k)
+  char* const Br = Ar + a_t_bytes;            // B transposed back to row-major (k x n, ld n)
+  const char* const a_rm = a_t ? Ar : static_cast<const char*>(x.a);
+  const char* A = widen ? Aw : a_rm;
+  const char* B = b_t ? Br : static_cast<const char*>(x.b);
 
   // Equation kernels for the (at most) four block shapes, dispatched here and not per block:
   // [full rows / edge rows][full columns / edge columns]
@@ -320,7 +374,7 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
   // [whole columns / edge columns], A row blocks [whole / edge]
   unary_kernel widen_b[2][2], widen_a[2];
   for (int edge = 0; widen && edge < 2; ++edge) {
-    if (const int rows = edge ? p.m % bm : bm) widen_a[edge] = detail::widen_kernel(p.a.type, d.lda, rows, p.k, p.k);
+    if (const int rows = edge ? p.m % bm : bm) widen_a[edge] = detail::widen_kernel(p.a.type, lda_rm, rows, p.k, p.k);
     for (int ec = 0; ec < 2; ++ec) {
       const int krows = edge ? kt : bk, cols = ec ? p.n % bn : bn;
       if (krows && cols) widen_b[edge][ec] = detail::widen_kernel(p.b.type, ldb, krows, cols, bn);
@@ -337,6 +391,13 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
 
 #pragma omp parallel
   {
+    if (a_t || b_t) {
+#pragma omp for schedule(static)
+      for (int i = 0; i < a_transpose.bands() + b_transpose.bands(); ++i) {
+        if (i < a_transpose.bands()) a_transpose(i, x.a, Ar);
+        else b_transpose(i - a_transpose.bands(), x.b, Br);
+      }
+    }
 #pragma omp for schedule(static) collapse(2) nowait
     for (int nb = 0; nb < Nb; ++nb)
       for (int kb = 0; kb < Kb; ++kb) {
@@ -352,7 +413,7 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
 #pragma omp for schedule(static) nowait
       for (int mb = 0; mb < Mb; ++mb) {
         const long row0 = static_cast<long>(mb) * bm;
-        widen_a[p.m - row0 < bm](static_cast<const char*>(x.a) + row0 * d.lda * es_in, Aw + row0 * p.k * es);
+        widen_a[p.m - row0 < bm](a_rm + row0 * lda_rm * es_in, Aw + row0 * p.k * es);
       }
     }
     if (copy_tail) {
