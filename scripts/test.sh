@@ -16,9 +16,10 @@ ctest --test-dir build/test --output-on-failure -j 1
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer build =="
 cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DTPP_BUILD_BENCH=OFF \
   -DCMAKE_CXX_FLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" >/dev/null
-cmake --build build/asan -j "$jobs" --target tpp_tests hello_tpp
+cmake --build build/asan -j "$jobs" --target tpp_tests hello_tpp mlp_training_step
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/asan/tests/tpp_tests
 build/asan/examples/hello_tpp >/dev/null
+build/asan/examples/mlp_training_step >/dev/null
 
 echo "== AArch64 cross build, run under qemu =="
 cmake -S . -B build/aarch64 -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake -DCMAKE_BUILD_TYPE=Release \
