@@ -62,14 +62,14 @@ struct gemm_params {
   int block_m = 64, block_n = 64, block_k = 64;  // blocking; bk even for bf16, a multiple of 4 for u8
   // An equation as the epilogue (instead of `epilogue`; beta 0): each C block, still in cache,
   // goes through it with arg(0) = the GEMM result (f32) and arg(i) = equation_inputs[i - 1],
-  // addressed like C (m x n) or broadcast. A tree with row reductions sees whole rows: the
-  // column block is then n.   C = layernorm(A * B + bias) is one call.
+  // addressed like C (m x n) or broadcast. A tree with row reductions sees whole rows: it runs
+  // once per row strip of block_m x n.   C = layernorm(A * B + bias) is one call.
   std::optional<expr> equation;
   std::vector<operand> equation_inputs;
   // Side outputs of the equation (equation_params::column_sums and row_outputs), given at the
   // call in gemm_operands::equation_side: column sums (1 x n f32 rows, added to: a Linear layer's
   // bias gradient as the GEMM makes dx) then row outputs (m x 1 f32 columns: LayerNorm's saved
-  // mean and rstd; with them each block spans whole rows). The column sums go through partial
+  // mean and rstd; with them the equation runs per row strip). The column sums go through partial
   // rows per row block of block_m rows, added in block order, so they are the same bits for any
   // thread count.
   std::vector<expr> equation_column_sums;
@@ -210,8 +210,8 @@ inline float* gemm_equation_scratch(std::size_t floats) {
   return s.data();
 }
 
-// The equation kernel `k` over the C block at (row0, col0): the GEMM result in `block` (f32,
-// ld bn) -> C at `cblock`; the other operands are offset to the block as their broadcast says,
+// The equation kernel `k` over the C block (or row strip) at (row0, col0): the GEMM result in
+// `block` (f32, the ld k was built for) -> C at `cblock`; the other operands are offset to the block as their broadcast says,
 // the column sums go to the block's partial rows `sums` ([sum][n]), row outputs to its rows.
 inline void run_gemm_equation(const gemm_params& p, const gemm_operands& x, const equation_kernel& k, long row0,
                               long col0, const void* block, void* cblock, float* sums) {
