@@ -25,11 +25,24 @@ namespace tpp {
 
 namespace detail {
 
-// the blocks' partial column sums, per thread, grown as needed (a call's scratch is not
-// allocated and faulted in again on every call)
-inline std::vector<float>& equation_rows_scratch() {
+// Column sums over row blocks on threads (equation_rows, tpp::gemm's equation epilogue): each
+// block adds into its own partial rows, [block][sum][n], zeroed here in the calling thread's
+// scratch, which only grows (a call does not allocate and fault it in again).
+inline float* zeroed_partial_sums(std::size_t floats) {
   thread_local std::vector<float> s;
-  return s;
+  if (s.size() < floats) s.resize(floats);
+  std::fill(s.data(), s.data() + floats, 0.0f);
+  return s.data();
+}
+
+// sums[k][j] += the blocks' partial[b][k][j], added in block order whatever thread ran a block:
+// the same bits for any thread count. In a parallel region the threads share out the columns.
+inline void add_partial_sums(void* const* sums, std::size_t count, std::size_t n, const float* partial, int blocks) {
+#pragma omp for schedule(static)
+  for (long j = 0; j < static_cast<long>(count * n); ++j) {
+    float* s = static_cast<float*>(sums[j / n]) + j % n;
+    for (int b = 0; b < blocks; ++b) *s += partial[b * count * n + j];
+  }
 }
 
 }  // namespace detail
@@ -61,12 +74,7 @@ inline void equation_rows(const equation_params& p, const std::vector<const void
   const bool reduction_root = p.root.node() && p.root.node()->kind == detail::expr_kind::reduce;
   const long out_step = p.out.ld ? p.out.ld : (reduction_root ? 1 : p.n);
   const std::size_t n = static_cast<std::size_t>(p.n), count = p.column_sums.size();
-  // the blocks' partial column sums: [block][sum][n], zeroed
-  std::vector<float>& scratch = detail::equation_rows_scratch();
-  const std::size_t floats = static_cast<std::size_t>(blocks) * count * n;
-  if (scratch.size() < floats) scratch.resize(floats);
-  float* const partial = scratch.data();
-  std::fill(partial, partial + floats, 0.0f);
+  float* const partial = detail::zeroed_partial_sums(static_cast<std::size_t>(blocks) * count * n);
 
 #pragma omp parallel for schedule(static)
   for (int b = 0; b < blocks; ++b) {
@@ -81,13 +89,7 @@ inline void equation_rows(const equation_params& p, const std::vector<const void
     void* o = out ? static_cast<char*>(out) + r0 * out_step * size_of(p.out.type) : nullptr;  // null: out = none
     (b == blocks - 1 ? tail : full)(inputs.size(), in, o, side.size(), part);
   }
-  for (std::size_t k = 0; k < count; ++k) {
-    float* s = static_cast<float*>(side[k]);
-    for (int b = 0; b < blocks; ++b) {
-      const float* v = partial + (static_cast<std::size_t>(b) * count + k) * n;
-      for (std::size_t j = 0; j < n; ++j) s[j] += v[j];
-    }
-  }
+  detail::add_partial_sums(side.data(), count, n, partial, blocks);
 }
 
 }  // namespace tpp

@@ -42,6 +42,7 @@
 #endif
 
 #include "tpp/core/error.hpp"
+#include "tpp/loops/equation_rows.hpp"
 #include "tpp/ops/brgemm.hpp"
 #include "tpp/ops/eltwise.hpp"
 #include "tpp/ops/equation.hpp"
@@ -155,15 +156,16 @@ inline unary_kernel widen_kernel(dtype from, long ld, int rows, int cols, int ds
 class band_transpose {
  public:
   band_transpose() = default;
-  band_transpose(dtype t, long ld, int rows, int cols, int band) : es_(size_of(t)), rows_(rows), cols_(cols), band_(band) {
-    full_ = make(t, ld, std::min(band, rows));
-    if (rows % band && rows > band) edge_ = make(t, ld, rows % band);
+  band_transpose(dtype t, long ld, int rows, int cols, int band)
+      : es_(size_of(t)), rows_(rows), cols_(cols), band_(std::min(band, rows)) {
+    full_ = make(t, ld, band_);
+    if (rows % band_) edge_ = make(t, ld, rows % band_);
   }
   int bands() const { return band_ ? (rows_ + band_ - 1) / band_ : 0; }
   void operator()(int i, const void* src, void* dst) const {
     const long r0 = static_cast<long>(i) * band_;
-    (rows_ - r0 < band_ && rows_ > band_ ? edge_ : full_)(static_cast<const char*>(src) + r0 * es_,
-                                                         static_cast<char*>(dst) + r0 * cols_ * es_);
+    (rows_ - r0 < band_ ? edge_ : full_)(static_cast<const char*>(src) + r0 * es_,
+                                        static_cast<char*>(dst) + r0 * cols_ * es_);
   }
 
  private:
@@ -195,13 +197,6 @@ inline equation_params gemm_equation(const gemm_params& p, int rows, int cols, i
   e.column_sums = p.equation_column_sums;
   e.row_outputs = p.equation_row_outputs;
   return e;
-}
-
-// The row blocks' partial column sums of the equation epilogue, [row block][sum][n], kept by
-// the calling thread and written by every thread (each block by one), grown as needed.
-inline std::vector<float>& gemm_sums_scratch() {
-  thread_local std::vector<float> s;
-  return s;
 }
 
 inline float* gemm_equation_scratch(std::size_t floats) {
@@ -384,10 +379,7 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
   // the equation's column sums: partial rows per row block, zeroed, summed into the caller's
   // rows after the sweep in row-block order
   const std::size_t nsums = p.equation_column_sums.size(), sums_row = nsums * p.n;
-  std::vector<float>& sums_scratch = detail::gemm_sums_scratch();
-  if (sums_scratch.size() < sums_row * Mb) sums_scratch.resize(sums_row * Mb);
-  float* const partial = sums_scratch.data();
-  std::fill(partial, partial + sums_row * Mb, 0.0f);
+  float* const partial = detail::zeroed_partial_sums(sums_row * Mb);
 
 #pragma omp parallel
   {
@@ -482,13 +474,7 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
                                   cblock(row0, col0), partial + mb * sums_row);
       }
     }  // the implied barrier: every block's partial sums are in
-    if (nsums) {
-#pragma omp for schedule(static)
-      for (long j = 0; j < static_cast<long>(sums_row); ++j) {
-        float* s = static_cast<float*>(x.equation_side[j / p.n]) + j % p.n;
-        for (int mb = 0; mb < Mb; ++mb) *s += partial[mb * sums_row + j];
-      }
-    }
+    if (nsums) detail::add_partial_sums(x.equation_side.data(), nsums, p.n, partial, Mb);
   }
 }
 

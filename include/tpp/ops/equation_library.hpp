@@ -125,9 +125,9 @@ inline equation_params batchnorm_backward_sums(int m, int n, dtype t = dtype::f3
     in.push_back({t});
     g = unary_backward(unary_op::relu_inv, g, arg(4));
   }
-  const expr xhat = (arg(0) - arg(1)) * arg(2);
-  equation_params p = detail::eq_params(m, n, std::move(in), o.residual ? t : dtype::none, o.residual ? g : g * xhat);
-  p.column_sums = {g * xhat, g};
+  const expr g_xhat = g * ((arg(0) - arg(1)) * arg(2));
+  equation_params p = detail::eq_params(m, n, std::move(in), o.residual ? t : dtype::none, o.residual ? g : g_xhat);
+  p.column_sums = {g_xhat, g};
   return p;
 }
 // 2. dx = gamma * rstd * (g - (dbeta + xhat * dgamma) / rows), rows = all the batch's rows
