@@ -136,3 +136,49 @@ TEST_CASE("transcendentals stay within their documented ulp bounds", "[math][acc
     }
   }
 }
+
+// Softmax's exp(x - max): the equation generators take a shorter exp for it (x86: 2^(j/8) from an
+// 8-entry table and a degree-3 polynomial), documented as within 2 ulp + |y| 2^-24 relative for
+// y = x - max >= -87.3 (the f32 ln2 constant adds 2.7e-9 |y|), and within 2^-126 of e^y below
+// that (it may flush). Every 509th negative bit pattern down to -88 (2039th under qemu), then
+// beyond to -200, in one row whose max is 0, so y = x exactly.
+TEST_CASE("softmax's exp(x - max) stays within 2 ulp + |x - max| 2^-24", "[math][accuracy][equation]") {
+#if defined(__aarch64__)
+  const std::uint32_t stride = 2039;
+#else
+  const std::uint32_t stride = 509;
+#endif
+  std::vector<float> x{0.0f, -87.33654f, -87.3365479f, -88.0f, -88.0001f, -103.9f, -200.0f, -0.0f, -1e-30f};
+  for (std::uint32_t u = 0x80000000u; u <= tpp::bits_of(-90.0f); u += stride) x.push_back(tpp::float_of(u));
+  const tpp::expr a = tpp::arg(0);
+  tpp::equation_params p;
+  p.m = 1;
+  p.n = static_cast<int>(x.size());
+  p.inputs = {{tpp::dtype::f32}};
+  p.root = tpp::exp(a - tpp::row_max(a));
+  for (tpp::isa level : levels()) {
+    if (level == tpp::isa::ref) continue;
+    isa_scope cap(level);
+    std::vector<float> y(x.size(), -1.0f);
+    const tpp::equation_kernel k = tpp::equation(p);
+    REQUIRE(k.jitted());
+    k({x.data()}, y.data());
+    double worst = 0;
+    float at = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const double want = std::exp(double(x[i]));
+      const double err = std::fabs(double(y[i]) - want);
+      INFO(tpp::name(level) << ": exp(" << x[i] << ") = " << y[i] << ", want " << want);
+      REQUIRE(y[i] >= 0.0f);
+      if (want < 0x1p-126) {
+        REQUIRE(err <= 0x1p-126);
+        continue;
+      }
+      const double ulp = std::ldexp(1.0, std::ilogb(want) - 23);
+      const double excess = (err - std::fabs(double(x[i])) * 0x1p-24 * want) / ulp;
+      if (excess > worst) worst = excess, at = x[i];
+    }
+    std::printf("%-12s softmax exp    max %.2f ulp beyond |y| 2^-24 at %.9g (bound 2)\n", tpp::name(level), worst, at);
+    CHECK(worst <= 2.0);
+  }
+}

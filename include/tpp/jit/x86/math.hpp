@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <initializer_list>
 #include <cmath>
 #include <cstring>
@@ -70,30 +71,69 @@ class math {
     for (auto& l : ls) g_.vmulps(l.v, l.t[1], l.t[0]);
   }
 
+  // ---- softmax's exp: 2 temps ----------------------------------------------------------------
+  // e^y for y <= 0 (or NaN), y first raised to -88, in eighths of a power of two:
+  //   t = y 8log2e + (1.5 2^23 + 1016)     one FMA rounds m = round(8 y log2e): t's low bits hold
+  //                                        m + 1016 = 8 (n + 127) + j, n = floor(m / 8), j = m & 7
+  //   r = y - m ln2/8                      |r| <= ln2/16; one constant: |m (ln2/8 - its f32)| is a
+  //                                        relative error 2.7e-9 |y|, 22x below the |y| 2^-24 the
+  //                                        rounded x - max already carries
+  //   p = 1 + r + r^2 (c2 + c3 r)          exp8_p: 0.43 units of 2^-24 before rounding
+  //   s = (t << 20) + T[j]                 vpermps picks T[j] = bits(2^(j/8)) - 127 << 23 - j << 20
+  //                                        by t's low bits, so s = 2^n 2^(j/8) with no shift right
+  //   e^y = p s
+  // Against the degree-6 polynomial of exp_by_magic, three FMAs fewer per vector for one shuffle
+  // and one integer add, which run beside the FMAs; the result is within 1.9 ulp + |y| 2^-24
+  // (scripts/fit_math.cpp's E8 checks the polynomial). y = -88 gives m = -1016, n = -127, s = +0;
+  // results below 2^-126 are within 2^-126 (flushed to zero or not): softmax divides by a sum >= 1.
+  void exp_nonpositive_ftz(const lanes_t& ls) {
+    raise_to(ls, -88.0f, -1);
+    for (auto& l : ls) g_.vmovaps(l.t[0], k(exp8_magic));
+    for (auto& l : ls) g_.vfmadd231ps(l.t[0], l.v, k(exp8_log2e));
+    for (auto& l : ls) g_.vsubps(l.t[1], l.t[0], k(exp8_magic));
+    for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[1], k(exp8_ln2));
+    horner(ls, 1, exp8_p, 4);
+    const Xbyak::Address table = c_.lanes(exp8_table());
+    for (auto& l : ls) g_.vpermps(l.v, l.t[0], table);  // index: the low 3 (zmm: 4) bits of t
+    for (auto& l : ls) g_.vpslld(l.t[0], l.t[0], 20);
+    for (auto& l : ls) g_.vpaddd(l.t[0], l.t[0], l.v);
+    for (auto& l : ls) g_.vmulps(l.v, l.t[1], l.t[0]);
+  }
+  // softmax's exp constants in their order of use per vector (the equation generator pins them)
+  static std::vector<float> exp_nonpositive_ftz_constants() {
+    return {exp8_magic, -88.0f, exp8_log2e, exp8_ln2, exp8_p[3], 1.0f, exp8_p[2]};
+  }
+  static constexpr float exp8_magic = 12582912.0f + 1016.0f;  // 1.5 2^23 + 8 * 127
+  static constexpr float exp8_log2e = 8 * 1.44269504088896341f;
+  static constexpr float exp8_ln2 = 0.693147182f / 8;
+  // T[j] = bits(2^(j/8)) - 127 << 23 - j << 20, j = 0..7, repeated to fill a vector (zmm indexes
+  // with 4 bits; the fourth is n's lowest, which the shift puts in the exponent)
+  static std::vector<std::uint32_t> exp8_table() {
+    std::vector<std::uint32_t> t(vec<V>::lanes);
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      const std::uint32_t j = static_cast<std::uint32_t>(i % 8);
+      const float v = static_cast<float>(std::exp2(j / 8.0));
+      std::uint32_t b;
+      std::memcpy(&b, &v, 4);
+      t[i] = b - (127u << 23) - (j << 20);
+    }
+    return t;
+  }
+
   // ---- exp by a magic addend: 2 temps --------------------------------------------------------
   // e^y 2^scale for y <= 0 (or NaN), y first raised to `floor`:
   //   t = y log2e + (1.5 2^23 + 127 + scale)   one FMA rounds to the integer: t's low mantissa
   //                                            bits hold n + 127 + scale, so t << 23 is
   //                                            2^(n + scale) (no round, cvt, add)
   //   r = y - n ln2                            one ln2 constant or two (ln2_split)
-  // Softmax's exp(x - max) (exp_nonpositive_ftz): scale 0, floor -88, where n = -127 makes 2^n's
-  // bits +0, one constant: |n ln2 - n ln2_f32| <= 127 * 1.9e-9 is a relative error 2.7e-9 |x|,
-  // 22x below the |x| 2^-24 the rounded x - max already carries; three instructions and one
-  // constant load fewer per vector than the general exp.
   // exp_scaled: scale 64 (S = 2^64), floor -120, so the result is a normal float >= e^-120 S ~
   // 1.4e-33 with no subnormal 2^n to round, and callers that divide by a multiple of S get the
   // one correctly placed rounding (n >= -174). One ln2 constant where the caller tolerates a
   // relative error |n| 1.9e-9 (gelu_tanh: |n| <= 6 outside its tail), else two (sigmoid,
   // gelu_tanh_inv).
   enum class ln2_split { one, two };
-  void exp_nonpositive_ftz(const lanes_t& ls) { exp_by_magic(ls, -88.0f, 0, ln2_split::one); }
   // floor -Inf: the caller's y is >= -120 already
   void exp_scaled(const lanes_t& ls, ln2_split split, float floor = -120.0f) { exp_by_magic(ls, floor, 64, split); }
-  // softmax's exp constants in their order of use per vector (the equation generator pins them)
-  static std::vector<float> exp_nonpositive_ftz_constants() {
-    return {exp_magic(0), -88.0f, 1.44269504088896341f, 0.693147182f, exp_p[6], 1.0f,
-            exp_p[5], exp_p[4], exp_p[3], exp_p[2]};
-  }
 
   // ---- constants held in registers ----------------------------------------------------------
   // A generator with vector registers to spare around a loop loads constants into them before
