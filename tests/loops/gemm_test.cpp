@@ -287,7 +287,7 @@ TEST_CASE("gemm with an equation epilogue equals gemm then the equation", "[gemm
   for (tpp::isa level : levels()) {
     isa_scope cap(level);
     for (bool reduces : {false, true})
-      for (auto [m, n, k] : {std::tuple{37, 50, 20}, std::tuple{64, 96, 64}}) {
+      for (auto [m, n, k] : {std::tuple{37, 50, 20}, std::tuple{64, 96, 64}, std::tuple{13, 70, 20}}) {
         tpp::gemm_params p = small_blocks(m, n, k, reduces ? dtype::bf16 : dtype::f32);
         const tpp::expr y = tpp::arg(0) + tpp::arg(1);  // + bias[n] (row broadcast)
         if (reduces) {  // LayerNorm of (A*B + bias) with gamma, beta: whole rows per block
@@ -307,14 +307,22 @@ TEST_CASE("gemm with an equation epilogue equals gemm then the equation", "[gemm
         tpp::gemm_operands x{a.data(), b.data(), fused.data()};
         x.equation_inputs = reduces ? std::vector<const void*>{v1.data(), v2.data(), v3.data()}
                                     : std::vector<const void*>{v1.data(), res.data()};
-        tpp::gemm(p, x);
         // composed: plain f32 gemm, then the equation over all of C
         std::vector<float> c;
         const tpp::equation_params e = gemm_then_equation(p, a, b, c);
         std::vector<const void*> in{c.data()};
         for (const void* ptr : x.equation_inputs) in.push_back(ptr);
         tpp::equation(e)(in.size(), in.data(), composed.data());
-        REQUIRE(fused == composed);
+        // 2 threads: m = 13 is one row strip of block_m = 16, fewer than the threads: its blocks
+        // go to both threads, then the rows of a reducing equation in two chunks
+        for (int threads : {1, 2}) {
+          std::fill(fused.begin(), fused.end(), 0x11);
+          omp_set_num_threads(threads);
+          tpp::gemm(p, x);
+          omp_set_num_threads(1);
+          INFO(tpp::name(level) << " reduces=" << reduces << " m=" << m << " threads=" << threads);
+          REQUIRE(fused == composed);
+        }
       }
   }
   // errors: both epilogues, beta 1, a missing input pointer
@@ -345,7 +353,7 @@ TEST_CASE("gemm: equation column sums and row outputs equal equation_rows over t
   for (tpp::isa level : levels()) {
     isa_scope cap(level);
     for (bool layernorm : {false, true})
-      for (auto [m, n, k] : {std::tuple{37, 50, 20}, std::tuple{96, 64, 33}}) {
+      for (auto [m, n, k] : {std::tuple{37, 50, 20}, std::tuple{96, 64, 33}, std::tuple{11, 50, 20}}) {
         tpp::gemm_params p = small_blocks(m, n, k, dtype::f32);
         if (layernorm) {  // y = LayerNorm(A*B) * gamma; rows save mean and rstd, dgamma-like sum of y
           const tpp::expr d = tpp::arg(0) - tpp::row_mean(tpp::arg(0));

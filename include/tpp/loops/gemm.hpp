@@ -7,8 +7,10 @@
 //   for (nb, mb) in parallel:
 //     C block (mb, nb) = brgemm(A[mb rows][whole k blocks], Bp[nb][..], stride batch)   in chunks
 //                      + brgemm(A[mb rows][k tail], Bp[nb][last])                        if k % bk
-//     equation epilogue: per block, or per row strip (all nb of one mb) where it needs whole rows;
-//     its column sums into per-mb partial rows, added in mb order after the sweep
+//     equation epilogue: per block, or per row strip (all nb of one mb) where it needs whole rows
+//     (fewer strips than threads: every block into one shared m x n result first, then the
+//     equation over row chunks, one per thread); its column sums into per-mb partial rows,
+//     added in mb order after the sweep
 //
 // Only B is packed: its vector loads walk down k, and in place each k row of a block would sit
 // on its own page and, at a power-of-two ld, in the same L1 set. A is broadcast one element per
@@ -199,11 +201,17 @@ inline equation_params gemm_equation(const gemm_params& p, int rows, int cols, i
   return e;
 }
 
-inline float* gemm_equation_scratch(std::size_t floats) {
+// f32 scratch of the calling thread that only grows; Slot keeps its users apart
+template <int Slot>
+inline float* thread_floats(std::size_t floats) {
   thread_local std::vector<float> s;
   if (s.size() < floats) s.resize(floats);
   return s.data();
 }
+// a block or row strip of the GEMM result, per thread
+inline float* gemm_equation_scratch(std::size_t floats) { return thread_floats<0>(floats); }
+// the whole m x n result, shared by the threads, where there are fewer row strips than threads
+inline float* gemm_shared_result(std::size_t floats) { return thread_floats<1>(floats); }
 
 // The equation kernel `k` over the C block (or row strip) at (row0, col0): the GEMM result in
 // `block` (f32, the ld k was built for) -> C at `cblock`; the other operands are offset to the block as their broadcast says,
@@ -380,6 +388,25 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
   // rows after the sweep in row-block order
   const std::size_t nsums = p.equation_column_sums.size(), sums_row = nsums * p.n;
   float* const partial = detail::zeroed_partial_sums(sums_row * Mb);
+  // Fewer row strips than threads (m <= block_m: an inference batch): the strips' blocks go to
+  // every thread, into one shared m x n f32 result, then the equation runs over row chunks, one
+  // per thread (rows are independent: the same bits as per strip), or per strip where it sums
+  // columns, whose partials are per strip. Per strip, m <= block_m ran on one thread.
+#if defined(_OPENMP)
+  const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+#else
+  const int threads = 1;
+#endif
+  const bool shared = strips && Mb < threads;
+  float* const result = shared ? detail::gemm_shared_result(static_cast<std::size_t>(p.m) * p.n) : nullptr;
+  const int chunk_rows = shared && !nsums ? (p.m + threads - 1) / threads : bm;
+  const int chunks = (p.m + chunk_rows - 1) / chunk_rows;
+  equation_kernel chunk_kernels[2];  // [whole chunk / the last]
+  if (shared && !nsums) {
+    chunk_kernels[0] = equation(detail::gemm_equation(p, chunk_rows, p.n, eq_ld));
+    const int last = p.m - (chunks - 1) * chunk_rows;
+    chunk_kernels[1] = last == chunk_rows ? chunk_kernels[0] : equation(detail::gemm_equation(p, last, p.n, eq_ld));
+  }
 
 #pragma omp parallel
   {
@@ -449,7 +476,18 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
     const auto cblock = [&](long row0, long col0) {
       return static_cast<char*>(x.c) + (row0 * d.ldc + col0) * size_of(p.c.type);
     };
-    if (strips) {  // whole rows: the strip's blocks, then the equation over the strip
+    if (shared) {  // every block of the few strips on the threads, then the equation in chunks
+#pragma omp for schedule(static) collapse(2)
+      for (int mb = 0; mb < Mb; ++mb)
+        for (int nb = 0; nb < Nb; ++nb)
+          gemm_block(mb, nb, result + static_cast<long>(mb) * bm * p.n + static_cast<long>(nb) * bn);
+#pragma omp for schedule(static)
+      for (int c = 0; c < chunks; ++c) {
+        const long row0 = static_cast<long>(c) * chunk_rows;
+        const equation_kernel& k = nsums ? eq_kernels[p.m - row0 < bm][0] : chunk_kernels[c == chunks - 1];
+        detail::run_gemm_equation(p, x, k, row0, 0, result + row0 * p.n, cblock(row0, 0), partial + c * sums_row);
+      }
+    } else if (strips) {  // whole rows: the strip's blocks, then the equation over the strip
 #pragma omp for schedule(static)
       for (int mb = 0; mb < Mb; ++mb) {
         float* const strip = detail::gemm_equation_scratch(static_cast<std::size_t>(bm) * eq_ld);
