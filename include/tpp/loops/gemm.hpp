@@ -3,7 +3,9 @@
 //   C[m x n] = beta * C + A[m x k] * B[k x n], then the BRGEMM epilogue per block
 //
 //   A or B transposed -> row-major copies first (transform TPP, in bands on the threads)
-//   B -> Bp [Nb][Kb][bk][bn] (VNNI: pairs for bf16 under vdpbf16ps, AMX or bfdot, quads for u8 x i8);  A in place
+//   B -> panels [Kb][bk][bn] (VNNI: pairs for bf16 under vdpbf16ps, AMX or bfdot, quads for u8 x i8);  A in place
+//        columns outer: each thread packs a panel when its blocks come to it, into its own buffer
+//        rows outer (m > n, whole-row equations, fewer strips than threads): all ahead, Bp [Nb][Kb][bk][bn]
 //   for (nb, mb) in parallel:
 //     C block (mb, nb) = brgemm(A[mb rows][whole k blocks], Bp[nb][..], stride batch)   in chunks
 //                      + brgemm(A[mb rows][k tail], Bp[nb][last])                        if k % bk
@@ -13,7 +15,8 @@
 //     added in mb order after the sweep
 //
 // Only B is packed: its vector loads walk down k, and in place each k row of a block would sit
-// on its own page and, at a power-of-two ld, in the same L1 set. A is broadcast one element per
+// on its own page and, at a power-of-two ld, in the same L1 set (read in place, f32 ran at
+// 0.5-0.7x of packed from 32 to 1024 rows, Zen 3). A is broadcast one element per
 // row and k step, so each of its cache lines serves 16 k steps whatever its ld. In place it saves
 // the copy (about 2 % of 1024^3) and the compute alone ran 2 % faster (Zen 3). The k tail is its
 // own call because a stride batch needs equal blocks; for VNNI a tail that is not whole groups is
@@ -201,6 +204,13 @@ inline equation_params gemm_equation(const gemm_params& p, int rows, int cols, i
   return e;
 }
 
+// A B panel packed by the thread that uses it: bytes, 64-byte aligned, in a buffer that only grows
+inline char* thread_panel(std::size_t bytes) {
+  thread_local std::vector<char> s;
+  if (s.size() < bytes + 64) s.resize(bytes + 64);
+  return s.data() + (64 - reinterpret_cast<std::uintptr_t>(s.data()) % 64) % 64;
+}
+
 // f32 scratch of the calling thread that only grows; Slot keeps its users apart
 template <int Slot>
 inline float* thread_floats(std::size_t floats) {
@@ -345,6 +355,22 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
   const long lda = widen ? p.k : lda_rm, ldb = b_t ? p.n : d.ldb;
   // A's k tail is copied (m x ktp, zero k at ktp - 1) only where VNNI pads it
   const bool copy_tail = ktp != kt;
+#if defined(_OPENMP)
+  const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+#else
+  const int threads = 1;
+#endif
+  const bool shared = strips && Mb < threads;  // fewer row strips than threads (below)
+  // The larger of A and B is streamed once: its panel is the outer index, so each panel of it
+  // is reused by the whole sweep over the other (4096x1024x1024: 71 -> 88 GFLOP/s on Zen 3).
+  const bool m_outer = static_cast<long>(p.m) > static_cast<long>(p.n);
+  // Columns outer, each thread packs the B panels (k x bn) its blocks use as it comes to them,
+  // into its own buffer, and the row blocks read the panel while it is in L2; packed ahead, all
+  // of B went to memory and came back (Zen 3, in-process A/B, medians of 11: 32x1024x1024
+  // 1.14x, 64x4096x1024 1.20x, 256x1024x1024 1.05x, 1024^3 1.02x at 1 and 2 threads). Rows
+  // outer (m > n, whole-row equations, fewer strips than threads), every strip sweeps all of B,
+  // so it is packed ahead into Bp, shared.
+  const bool panels = !m_outer && !strips && !shared;
   std::vector<char>& scratch = detail::gemm_scratch();
   // blocks start on 64-byte boundaries: a B row split across cache lines costs ~15 % (measured)
   const auto round64 = [](std::size_t b) { return (b + 63) / 64 * 64; };
@@ -353,10 +379,10 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
   const std::size_t a_t_bytes = a_t ? round64(static_cast<std::size_t>(p.m) * p.k * es_in) : 0;
   const std::size_t b_t_bytes = b_t ? round64(static_cast<std::size_t>(p.k) * p.n * es_in) : 0;
   const std::size_t need =
-      round64(bblk * Nb * Kb) + round64(tail_bytes) + widened_bytes + a_t_bytes + b_t_bytes + 64;
+      (panels ? 0 : round64(bblk * Nb * Kb)) + round64(tail_bytes) + widened_bytes + a_t_bytes + b_t_bytes + 64;
   if (scratch.size() < need) scratch.resize(need);
   char* Bp = scratch.data() + (64 - reinterpret_cast<std::uintptr_t>(scratch.data()) % 64) % 64;
-  char* At = Bp + round64(bblk * Nb * Kb);
+  char* At = Bp + (panels ? 0 : round64(bblk * Nb * Kb));
   char* const Aw = At + round64(tail_bytes);  // A widened to f32 (m x k, ld k)
   char* const Ar = Aw + widened_bytes;        // A transposed back to row-major (m x k, ld k)
   char* const Br = Ar + a_t_bytes;            // B transposed back to row-major (k x n, ld n)
@@ -392,12 +418,6 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
   // every thread, into one shared m x n f32 result, then the equation runs over row chunks, one
   // per thread (rows are independent: the same bits as per strip), or per strip where it sums
   // columns, whose partials are per strip. Per strip, m <= block_m ran on one thread.
-#if defined(_OPENMP)
-  const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
-#else
-  const int threads = 1;
-#endif
-  const bool shared = strips && Mb < threads;
   float* const result = shared ? detail::gemm_shared_result(static_cast<std::size_t>(p.m) * p.n) : nullptr;
   const int chunk_rows = shared && !nsums ? (p.m + threads - 1) / threads : bm;
   const int chunks = (p.m + chunk_rows - 1) / chunk_rows;
@@ -417,17 +437,17 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
         else b_transpose(i - a_transpose.bands(), x.b, Br);
       }
     }
+    const auto pack_b = [&](int nb, int kb, char* dst) {
+      const int rows = std::min(bk, p.k - kb * bk), cols = std::min(bn, p.n - nb * bn);
+      const char* const src = B + (static_cast<long>(kb) * bk * ldb + static_cast<long>(nb) * bn) * es_in;
+      if (widen)
+        widen_b[kb == Kf][cols < bn](src, dst);
+      else
+        detail::pack_block(dst, src, ldb, es, rows, cols, kb < Kf ? bk : ktp, bn, g);
+    };
 #pragma omp for schedule(static) collapse(2) nowait
-    for (int nb = 0; nb < Nb; ++nb)
-      for (int kb = 0; kb < Kb; ++kb) {
-        const int rows = std::min(bk, p.k - kb * bk), cols = std::min(bn, p.n - nb * bn);
-        char* const dst = Bp + (static_cast<std::size_t>(nb) * Kb + kb) * bblk;
-        const char* const src = B + (static_cast<long>(kb) * bk * ldb + static_cast<long>(nb) * bn) * es_in;
-        if (widen)
-          widen_b[kb == Kf][cols < bn](src, dst);
-        else
-          detail::pack_block(dst, src, ldb, es, rows, cols, kb < Kf ? bk : ktp, bn, g);
-      }
+    for (int nb = 0; nb < (panels ? 0 : Nb); ++nb)
+      for (int kb = 0; kb < Kb; ++kb) pack_b(nb, kb, Bp + (static_cast<std::size_t>(nb) * Kb + kb) * bblk);
     if (widen) {
 #pragma omp for schedule(static) nowait
       for (int mb = 0; mb < Mb; ++mb) {
@@ -446,9 +466,8 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
     } else {
 #pragma omp barrier
     }
-    // The larger of A and B is streamed once: its panel is the outer index, so each panel of it
-    // is reused by the whole sweep over the other (4096x1024x1024: 71 -> 88 GFLOP/s on Zen 3).
-    const bool m_outer = static_cast<long>(p.m) > static_cast<long>(p.n);
+    char* const panel = panels ? detail::thread_panel(bblk * Kb) : nullptr;  // this thread's B panel
+    int panel_nb = -1;                                                        // the one it holds
     // the GEMM's block (mb, nb) -> c (ld as the kernels were built)
     const auto gemm_block = [&](int mb, int nb, void* c) {
       const int rows = std::min(bm, p.m - mb * bm), cols = std::min(bn, p.n - nb * bn);
@@ -458,7 +477,11 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
       if (x.bias) call.bias = static_cast<const char*>(x.bias) + col0 * size_of(d.bias);
       if (x.d) call.d = static_cast<const char*>(x.d) + (row0 * ldd + col0) * size_of(d.d.type);
       if (x.mask) call.mask = static_cast<char*>(x.mask) + (row0 * ldm + col0) / 8;
-      const char* const bpanel = Bp + static_cast<std::size_t>(nb) * Kb * bblk;
+      if (panels && nb != panel_nb) {
+        for (int kb = 0; kb < Kb; ++kb) pack_b(nb, kb, panel + static_cast<std::size_t>(kb) * bblk);
+        panel_nb = nb;
+      }
+      const char* const bpanel = panels ? panel : Bp + static_cast<std::size_t>(nb) * Kb * bblk;
       for (int k0 = 0; k0 < Kf; k0 += chunk) {
         call.a = A + (row0 * lda + static_cast<long>(k0) * bk) * es;
         call.b = bpanel + static_cast<std::size_t>(k0) * bblk;
