@@ -48,7 +48,9 @@ std::vector<ld> refine_relative(std::vector<ld> c, ld a) {
   const auto worst = [&](const std::vector<ld>& e) {
     ld w = 0;
     for (int i = -4000; i <= 4000; ++i) {
-      const ld r = a * i / 4000, p = [&] { ld q = 0; for (auto k = e.rbegin(); k != e.rend(); ++k) q = q * r + *k; return q; }();
+      const ld r = a * i / 4000;
+      ld p = 0;  // E(r), Horner
+      for (auto c = e.rbegin(); c != e.rend(); ++c) p = p * r + *c;
       w = std::fmax(w, std::fabs((1 + r + r * r * p) / std::exp(r) - 1));
     }
     return w;

@@ -204,11 +204,14 @@ inline equation_params gemm_equation(const gemm_params& p, int rows, int cols, i
   return e;
 }
 
+// the first 64-byte boundary at or after p (scratch holds 64 bytes more than it hands out)
+inline char* align64(char* p) { return p + (64 - reinterpret_cast<std::uintptr_t>(p) % 64) % 64; }
+
 // A B panel packed by the thread that uses it: bytes, 64-byte aligned, in a buffer that only grows
 inline char* thread_panel(std::size_t bytes) {
   thread_local std::vector<char> s;
   if (s.size() < bytes + 64) s.resize(bytes + 64);
-  return s.data() + (64 - reinterpret_cast<std::uintptr_t>(s.data()) % 64) % 64;
+  return align64(s.data());
 }
 
 // f32 scratch of the calling thread that only grows; Slot keeps its users apart
@@ -384,7 +387,7 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
   const std::size_t need =
       (panels ? 0 : round64(bblk * Nb * Kb)) + round64(tail_bytes) + widened_bytes + a_t_bytes + b_t_bytes + 64;
   if (scratch.size() < need) scratch.resize(need);
-  char* Bp = scratch.data() + (64 - reinterpret_cast<std::uintptr_t>(scratch.data()) % 64) % 64;
+  char* Bp = detail::align64(scratch.data());
   char* At = Bp + (panels ? 0 : round64(bblk * Nb * Kb));
   char* const Aw = At + round64(tail_bytes);  // A widened to f32 (m x k, ld k)
   char* const Ar = Aw + widened_bytes;        // A transposed back to row-major (m x k, ld k)

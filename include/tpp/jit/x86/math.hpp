@@ -17,6 +17,7 @@
 
 #include <xbyak/xbyak.h>
 
+#include "tpp/core/dtype.hpp"
 #include "tpp/jit/math_coefficients.hpp"
 #include "tpp/jit/x86/const_table.hpp"
 #include "tpp/jit/x86/vec.hpp"
@@ -112,10 +113,7 @@ class math {
     std::vector<std::uint32_t> t(vec<V>::lanes);
     for (std::size_t i = 0; i < t.size(); ++i) {
       const std::uint32_t j = static_cast<std::uint32_t>(i % 8);
-      const float v = static_cast<float>(std::exp2(j / 8.0));
-      std::uint32_t b;
-      std::memcpy(&b, &v, 4);
-      t[i] = b - (127u << 23) - (j << 20);
+      t[i] = bits_of(static_cast<float>(std::exp2(j / 8.0))) - (127u << 23) - (j << 20);
     }
     return t;
   }
