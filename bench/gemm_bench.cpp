@@ -175,8 +175,10 @@ void onednn_bench(benchmark::State& st, gemm_shape s, int threads) {
 }
 #endif
 
-// Large GEMM through tpp::gemm (packing + BRGEMM + OpenMP) at `threads` threads.
-void tpp_gemm_bench(benchmark::State& st, gemm_shape s, tpp::dtype t, int threads) {
+// Large GEMM through tpp::gemm (packing + BRGEMM + OpenMP) at `threads` threads; B packed in
+// each call, or once ahead of them (tpp::gemm_packed_b: fixed weights, as in inference)
+enum class b_packing { per_call, ahead };
+void tpp_gemm_bench(benchmark::State& st, gemm_shape s, tpp::dtype t, int threads, b_packing bp) {
   operands o(s, t);
   tpp::gemm_params p;
   p.m = s.m;
@@ -188,8 +190,15 @@ void tpp_gemm_bench(benchmark::State& st, gemm_shape s, tpp::dtype t, int thread
     p.c.type = tpp::dtype::i32;
   }
   omp_set_num_threads(threads);
+  tpp::gemm_packed_b w;
+  tpp::gemm_operands x{o.a, o.b, o.c};
+  if (bp == b_packing::ahead) {
+    w = tpp::gemm_packed_b(p, o.b);
+    x.b = nullptr;
+    x.packed_b = &w;
+  }
   for (auto _ : st) {
-    tpp::gemm(p, {o.a, o.b, o.c});
+    tpp::gemm(p, x);
     benchmark::ClobberMemory();
   }
   omp_set_num_threads(1);
@@ -244,15 +253,38 @@ void register_all() {
   for (const gemm_shape& s : {gemm_shape{1024, 1024, 1024, 1}, gemm_shape{4096, 1024, 1024, 1}})
     for (int t = 1; t <= max_threads; ++t) {
       const std::string n = shape_name(s) + "/threads:" + std::to_string(t);
-      benchmark::RegisterBenchmark(("gemm/tpp/f32/" + n).c_str(), tpp_gemm_bench, s, tpp::dtype::f32, t)
+      benchmark::RegisterBenchmark(("gemm/tpp/f32/" + n).c_str(), tpp_gemm_bench, s, tpp::dtype::f32, t,
+                                   b_packing::per_call)
           ->UseRealTime();
       // bf16 and f16: natively multiplied (vdpbf16ps, AMX) or widened to f32 once, as the level has it
       for (tpp::dtype h : {tpp::dtype::bf16, tpp::dtype::f16})
         benchmark::RegisterBenchmark(("gemm/tpp/" + std::string(tpp::name(h)) + "/" + n).c_str(), tpp_gemm_bench, s,
-                                     h, t)
+                                     h, t, b_packing::per_call)
             ->UseRealTime();
-      benchmark::RegisterBenchmark(("gemm/tpp/int8/" + n).c_str(), tpp_gemm_bench, s, tpp::dtype::u8, t)
+      benchmark::RegisterBenchmark(("gemm/tpp/int8/" + n).c_str(), tpp_gemm_bench, s, tpp::dtype::u8, t,
+                                   b_packing::per_call)
           ->UseRealTime();
+#if TPP_BENCH_OPENBLAS
+      benchmark::RegisterBenchmark(("gemm/openblas/f32/" + n).c_str(), openblas_bench, s, t)->UseRealTime();
+#endif
+#if TPP_BENCH_ONEDNN
+      benchmark::RegisterBenchmark(("gemm/onednn/f32/" + n).c_str(), onednn_bench, s, t)->UseRealTime();
+#endif
+    }
+  // Inference-sized products (a batch of 32 or 64 rows through a layer's weights): B packed in
+  // each call, or once ahead ("_packed": tpp::gemm_packed_b)
+  for (const gemm_shape& s : {gemm_shape{32, 1024, 1024, 1}, gemm_shape{64, 4096, 1024, 1}})
+    for (int t = 1; t <= max_threads; ++t) {
+      const std::string n = shape_name(s) + "/threads:" + std::to_string(t);
+      for (tpp::dtype h : {tpp::dtype::f32, tpp::dtype::bf16}) {
+        const std::string dt = tpp::name(h);
+        benchmark::RegisterBenchmark(("gemm/tpp/" + dt + "/" + n).c_str(), tpp_gemm_bench, s, h, t,
+                                     b_packing::per_call)
+            ->UseRealTime();
+        benchmark::RegisterBenchmark(("gemm/tpp/" + dt + "_packed/" + n).c_str(), tpp_gemm_bench, s, h, t,
+                                     b_packing::ahead)
+            ->UseRealTime();
+      }
 #if TPP_BENCH_OPENBLAS
       benchmark::RegisterBenchmark(("gemm/openblas/f32/" + n).c_str(), openblas_bench, s, t)->UseRealTime();
 #endif

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <random>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "tpp/tpp.hpp"
@@ -44,6 +45,18 @@ class guarded {
   char* data_;
   std::size_t len_, bytes_;
 };
+
+// The message of the tpp::error that f throws (a marker where it throws none)
+template <class F>
+std::string message_of(F&& f) {
+  try {
+    f();
+  } catch (const tpp::error& e) {
+    return e.what();
+  }
+  return "<no tpp::error thrown>";
+}
+inline bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 // The levels this machine can run, from ref up to the detected one.
 inline std::vector<tpp::isa> levels() { return tpp::available_isas(); }

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <memory>
 #include <random>
+#include <utility>
 #include <vector>
 
 #if defined(_OPENMP)
@@ -208,6 +209,117 @@ TEST_CASE("gemm: A or B transposed", "[gemm]") {
           check_gemm_int8(m, n, k, 1, threads, blocks::defaults, rng, lay);
         }
   }
+}
+
+// random bytes for 8-bit integers (fill stores floats), values in [-1, 1] for the float types
+void fill_any(void* p, tpp::dtype t, std::size_t bytes, std::mt19937& rng) {
+  if (tpp::size_of(t) > 1) return fill(p, t, bytes, -1, 1, rng);
+  for (std::size_t i = 0; i < bytes; ++i) static_cast<unsigned char*>(p)[i] = static_cast<unsigned char>(rng());
+}
+
+// B packed ahead (tpp::gemm_packed_b) for calls of several m: each call must give the bits of
+// the same call that packs B itself (the same blocks reach the same kernels), through every path
+// of the driver: columns outer (m <= n, per-thread panels otherwise), rows outer (m > n), a row-
+// reducing equation per strip and, at 2 threads with m below one strip, into the shared result;
+// B stored normal or transposed; every dtype and, for bf16, both products. B sits against a
+// guard page while it is packed.
+TEST_CASE("gemm: B packed ahead gives the bits of B packed per call", "[gemm]") {
+  std::mt19937 rng(24);
+  using tpp::dtype;
+  using L = tpp::gemm_layout;
+  struct kind { dtype a, b, c; };
+  const int n = 70, k = 45;
+  for (tpp::isa level : levels()) {
+    isa_scope cap(level);
+    for (kind t : {kind{dtype::f32, dtype::f32, dtype::f32}, kind{dtype::bf16, dtype::bf16, dtype::f32},
+                   kind{dtype::f16, dtype::f16, dtype::f32}, kind{dtype::u8, dtype::i8, dtype::i32}})
+      for (tpp::bf16_product product : bf16_products(level))
+        for (L bl : {L::normal, L::transposed})
+          for (bool equation : {false, true}) {
+            if (equation && t.a == dtype::u8) continue;  // an equation takes float results
+            bf16_product_scope use(product);
+            tpp::gemm_params p;
+            p.n = n;
+            p.k = k;
+            p.a = {t.a};
+            p.b = {t.b, bl == L::transposed ? k + 1 : n + 1};
+            p.b_layout = bl;
+            p.c = {t.c};
+            p.block_m = 16;
+            p.block_n = 32;
+            p.block_k = 16;
+            if (equation) {  // a row reduction: per strip, or into the shared result
+              const tpp::expr d = tpp::arg(0) - tpp::row_mean(tpp::arg(0));
+              p.equation = d * tpp::rsqrt(tpp::row_mean(d * d) + 1e-5f);
+            } else if (t.a != dtype::u8) {  // u8 x i8 -> i32 takes no epilogue
+              p.epilogue.bias = dtype::f32;
+              p.epilogue.unary = tpp::unary_op::relu;
+            }
+            guarded gb(bl == L::transposed ? span_bytes(p.b, n, k) : span_bytes(p.b, k, n), true);
+            fill_any(gb.data(), t.b, gb.bytes(), rng);
+            p.m = 1;  // m plays no part in the packing
+            const tpp::gemm_packed_b w(p, gb.data());
+            REQUIRE(w.bytes() >= static_cast<std::size_t>(k) * n * tpp::size_of(t.b));
+            std::vector<float> bias(n);
+            fill(bias.data(), dtype::f32, bias.size() * 4, -1, 1, rng);
+            for (int m : {1, 13, 37, 130})
+              for (int threads : {1, 2}) {
+                p.m = m;
+                std::vector<unsigned char> a(static_cast<std::size_t>(m) * k * tpp::size_of(t.a));
+                fill_any(a.data(), t.a, a.size(), rng);
+                const std::size_t cbytes = static_cast<std::size_t>(m) * n * tpp::size_of(t.c);
+                std::vector<unsigned char> per_call(cbytes, 0x11), ahead(cbytes, 0x22);
+                const void* bias_p = p.epilogue.bias == dtype::none ? nullptr : bias.data();
+                omp_set_num_threads(threads);
+                tpp::gemm(p, {a.data(), gb.data(), per_call.data(), bias_p});
+                tpp::gemm_operands x{a.data(), nullptr, ahead.data(), bias_p};
+                x.packed_b = &w;
+                tpp::gemm(p, x);
+                omp_set_num_threads(1);
+                INFO(tpp::name(level) << " " << tpp::name(t.a) << " b " << tpp::name(bl) << " equation=" << equation
+                                      << " m=" << m << " threads=" << threads);
+                REQUIRE(ahead == per_call);
+              }
+          }
+  }
+}
+
+// A packed B serves only calls laid out as it was: each difference is a tpp::error that names it
+TEST_CASE("gemm: a packed B that does not match the call throws tpp::error", "[gemm][errors]") {
+  tpp::gemm_params p;
+  p.m = p.n = p.k = 32;
+  std::vector<float> x(32 * 32), c(32 * 32);
+  const tpp::gemm_packed_b w(p, x.data());
+  tpp::gemm_operands ok{x.data(), nullptr, c.data()};
+  ok.packed_b = &w;
+  REQUIRE_NOTHROW(tpp::gemm(p, ok));
+  tpp::gemm_operands both = ok;  // b and packed_b
+  both.b = x.data();
+  CHECK(has(message_of([&] { tpp::gemm(p, both); }), "not both"));
+  CHECK(has(message_of([&] { tpp::gemm(p, {x.data(), nullptr, c.data()}); }), "one of them"));
+  using change = void (*)(tpp::gemm_params&);
+  const std::pair<change, const char*> changes[] = {
+      {[](tpp::gemm_params& q) { q.k = 16; }, "for k = 32, but k = 16"},
+      {[](tpp::gemm_params& q) { q.n = 16; }, "for n = 32, but n = 16"},
+      {[](tpp::gemm_params& q) { q.block_n = 16; }, "column blocks of 32, but block_n gives 16"},
+      {[](tpp::gemm_params& q) { q.block_k = 8; }, "k blocks of 32, but block_k gives 8"},
+      {[](tpp::gemm_params& q) { q.a.type = q.b.type = tpp::dtype::f16; }, "from b.type = f32, but b.type = f16"}};
+  const auto mismatch = [&](const tpp::gemm_params& q, const char* what) {
+    INFO(what);
+    CHECK(has(message_of([&] { tpp::gemm(q, ok); }), what));
+  };
+  for (const auto& [apply, what] : changes) {
+    tpp::gemm_params q = p;
+    apply(q);
+    mismatch(q, what);
+  }
+  if (levels().size() > 1) {  // packed at the top level, called at ref
+    isa_scope cap(tpp::isa::ref);
+    mismatch(p, "but the active isa is ref");
+  }
+  REQUIRE_THROWS_AS(tpp::gemm_packed_b(p, nullptr), tpp::error);
+  p.block_k = 0;
+  REQUIRE_THROWS_AS(tpp::gemm_packed_b(p, x.data()), tpp::error);
 }
 
 TEST_CASE("gemm: bad input throws tpp::error", "[gemm][errors]") {

@@ -7,19 +7,10 @@
 using tpp::dtype;
 using tpp::unary_op;
 
+using tpp_test::has;
+using tpp_test::message_of;
+
 namespace {
-
-template <class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const tpp::error& e) {
-    return e.what();
-  }
-  return "<no tpp::error thrown>";
-}
-
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 tpp::unary_params ok_unary() {
   tpp::unary_params p;

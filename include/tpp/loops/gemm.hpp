@@ -6,6 +6,7 @@
 //   B -> panels [Kb][bk][bn] (VNNI: pairs for bf16 under vdpbf16ps, AMX or bfdot, quads for u8 x i8);  A in place
 //        columns outer: each thread packs a panel when its blocks come to it, into its own buffer
 //        rows outer (m > n, whole-row equations, fewer strips than threads): all ahead, Bp [Nb][Kb][bk][bn]
+//        or packed by the caller ahead of many calls (gemm_packed_b, loops/gemm_pack.hpp): none
 //   for (nb, mb) in parallel:
 //     C block (mb, nb) = brgemm(A[mb rows][whole k blocks], Bp[nb][..], stride batch)   in chunks
 //                      + brgemm(A[mb rows][k tail], Bp[nb][last])                        if k % bk
@@ -48,51 +49,14 @@
 
 #include "tpp/core/error.hpp"
 #include "tpp/loops/equation_rows.hpp"
+#include "tpp/loops/gemm_pack.hpp"
+#include "tpp/loops/gemm_params.hpp"
 #include "tpp/ops/brgemm.hpp"
 #include "tpp/ops/eltwise.hpp"
 #include "tpp/ops/equation.hpp"
 #include "tpp/ops/transform.hpp"
 
 namespace tpp {
-
-struct gemm_params {
-  int m = 0, n = 0, k = 0;
-  operand a, b, c;           // f32*f32, bf16*bf16, f16*f16 (c f32/bf16/f16), u8*i8 (c i32); ld 0 = packed
-  // normal or transposed (A stored k x m, B stored n x k; brgemm_params' convention): a Linear
-  // layer's backward takes dx = dy * W^T and dW = x^T * dy. A transposed operand is transposed
-  // once into a row-major copy by the transform TPP, on the threads (O(m k) or O(k n) against
-  // O(m n k)), and the normal path runs on the copy.
-  gemm_layout a_layout = gemm_layout::normal, b_layout = gemm_layout::normal;
-  float beta = 0;            // 0 or 1
-  brgemm_epilogue epilogue;  // bias (n values), d (m x n, ld), unary, relu mask
-  int block_m = 64, block_n = 64, block_k = 64;  // blocking; bk even for bf16, a multiple of 4 for u8
-  // An equation as the epilogue (instead of `epilogue`; beta 0): each C block, still in cache,
-  // goes through it with arg(0) = the GEMM result (f32) and arg(i) = equation_inputs[i - 1],
-  // addressed like C (m x n) or broadcast. A tree with row reductions sees whole rows: it runs
-  // once per row strip of block_m x n.   C = layernorm(A * B + bias) is one call.
-  std::optional<expr> equation;
-  std::vector<operand> equation_inputs;
-  // Side outputs of the equation (equation_params::column_sums and row_outputs), given at the
-  // call in gemm_operands::equation_side: column sums (1 x n f32 rows, added to: a Linear layer's
-  // bias gradient as the GEMM makes dx) then row outputs (m x 1 f32 columns: LayerNorm's saved
-  // mean and rstd; with them the equation runs per row strip). The column sums go through partial
-  // rows per row block of block_m rows, added in block order, so they are the same bits for any
-  // thread count.
-  std::vector<expr> equation_column_sums;
-  std::vector<expr> equation_row_outputs;
-};
-
-struct gemm_operands {
-  const void* a = nullptr;
-  const void* b = nullptr;
-  void* c = nullptr;
-  const void* bias = nullptr;
-  const void* d = nullptr;
-  void* mask = nullptr;
-  std::vector<const void*> equation_inputs{};  // one per gemm_params::equation_inputs
-  std::vector<void*> equation_side{};          // column sums, then row outputs (gemm_params)
-};
-
 namespace detail {
 
 inline std::vector<char>& gemm_scratch() {
@@ -100,92 +64,6 @@ inline std::vector<char>& gemm_scratch() {
   return s;
 }
 
-// VNNI groups of G rows (G = 2: 16-bit pairs; 4: 8-bit quads): G source rows interleave into one
-// dst row of pcols * G elements; a row past `rows` reads as zeros (prows is a multiple of G).
-template <int G, class E>
-void pack_vnni(E* dst, const E* src, long ld, int rows, int cols, int prows, int pcols) {
-  for (int r = 0; r < prows; r += G) {
-    E* o = dst + static_cast<long>(r / G) * pcols * G;
-    const E* s[G];
-    bool whole = true;
-    for (int q = 0; q < G; ++q) {
-      s[q] = r + q < rows ? src + (r + q) * ld : nullptr;
-      whole = whole && s[q];
-    }
-    if (whole) {
-      for (int j = 0; j < cols; ++j)  // the common case: a loop the compiler vectorizes
-        for (int q = 0; q < G; ++q) o[G * j + q] = s[q][j];
-    } else {
-      for (int j = 0; j < cols; ++j)
-        for (int q = 0; q < G; ++q) o[G * j + q] = s[q] ? s[q][j] : E{};
-    }
-    std::memset(o + G * cols, 0, static_cast<std::size_t>(pcols - cols) * G * sizeof(E));
-  }
-}
-
-// rows x cols block of a row-major source (ld, element size es) -> dense dst, zero-padded to
-// prows x pcols. g > 1: dst holds VNNI groups (prows / g, pcols, g) instead of (rows, cols).
-inline void pack_block(char* dst, const char* src, long ld, int es, int rows, int cols, int prows,
-                       int pcols, int g) {
-  if (g == 2)
-    return pack_vnni<2>(reinterpret_cast<std::uint16_t*>(dst), reinterpret_cast<const std::uint16_t*>(src), ld, rows,
-                        cols, prows, pcols);
-  if (g == 4)
-    return pack_vnni<4>(reinterpret_cast<std::uint8_t*>(dst), reinterpret_cast<const std::uint8_t*>(src), ld, rows,
-                        cols, prows, pcols);
-  for (int r = 0; r < prows; ++r) {
-    char* out = dst + static_cast<long>(r) * pcols * es;
-    if (r < rows) {
-      std::memcpy(out, src + r * ld * es, static_cast<std::size_t>(cols) * es);
-      std::memset(out + static_cast<long>(cols) * es, 0, static_cast<std::size_t>(pcols - cols) * es);
-    } else {
-      std::memset(out, 0, static_cast<std::size_t>(pcols) * es);
-    }
-  }
-}
-
-// The copy TPP that widens rows x cols of a row-major bf16 / f16 source (ld) to f32 (ld dst_ld).
-// Edge blocks are not padded: their kernels read only the rows and columns they have.
-inline unary_kernel widen_kernel(dtype from, long ld, int rows, int cols, int dst_ld) {
-  unary_params u;
-  u.rows = rows;
-  u.cols = cols;
-  u.in = operand{from, static_cast<int>(ld)};
-  u.out = operand{dtype::f32, dst_ld};
-  u.store = store_hint::cached;  // read back at once by the GEMM
-  return unary(u);
-}
-
-// dst (rows x cols, packed) = the transpose of src (cols x rows, ld), in bands of `band` dst rows
-// that the threads share out: the transform TPP's transpose for a full band and for the edge
-class band_transpose {
- public:
-  band_transpose() = default;
-  band_transpose(dtype t, long ld, int rows, int cols, int band)
-      : es_(size_of(t)), rows_(rows), cols_(cols), band_(std::min(band, rows)) {
-    full_ = make(t, ld, band_);
-    if (rows % band_) edge_ = make(t, ld, rows % band_);
-  }
-  int bands() const { return band_ ? (rows_ + band_ - 1) / band_ : 0; }
-  void operator()(int i, const void* src, void* dst) const {
-    const long r0 = static_cast<long>(i) * band_;
-    (rows_ - r0 < band_ ? edge_ : full_)(static_cast<const char*>(src) + r0 * es_,
-                                        static_cast<char*>(dst) + r0 * cols_ * es_);
-  }
-
- private:
-  transform_kernel make(dtype t, long ld, int band) const {
-    transform_params q;
-    q.op = transform_op::transpose;
-    q.rows = cols_;  // the stored source: cols_ rows of (a band of) rows_ elements
-    q.cols = band;
-    q.in = operand{t, static_cast<int>(ld)};
-    q.out = operand{t, cols_};
-    return transform(q);
-  }
-  int es_ = 0, rows_ = 0, cols_ = 0, band_ = 0;
-  transform_kernel full_, edge_;
-};
 
 // The equation of gemm_params over a rows x cols block: arg(0) f32 with ld bn, then the inputs.
 inline equation_params gemm_equation(const gemm_params& p, int rows, int cols, int bn = 0) {
@@ -203,9 +81,6 @@ inline equation_params gemm_equation(const gemm_params& p, int rows, int cols, i
   e.row_outputs = p.equation_row_outputs;
   return e;
 }
-
-// the first 64-byte boundary at or after p (scratch holds 64 bytes more than it hands out)
-inline char* align64(char* p) { return p + (64 - reinterpret_cast<std::uintptr_t>(p) % 64) % 64; }
 
 // A B panel packed by the thread that uses it: bytes, 64-byte aligned, in a buffer that only grows
 inline char* thread_panel(std::size_t bytes) {
@@ -247,29 +122,10 @@ inline void run_gemm_equation(const gemm_params& p, const gemm_operands& x, cons
 
 // Runs the blocked GEMM; threads from the enclosing OpenMP setting (OMP_NUM_THREADS).
 inline void gemm(const gemm_params& p, const gemm_operands& x) {
-  if (p.block_m < 1 || p.block_n < 1 || p.block_k < 1)
-    detail::fail("tpp::gemm: block sizes ", p.block_m, " x ", p.block_n, " x ", p.block_k, " must be positive");
+  const detail::brgemm_desc d = detail::check_gemm(p);
   const bool bf16 = p.a.type == dtype::bf16, int8 = p.a.type == dtype::u8;
-  if (bf16 && p.block_k % 2) detail::fail("tpp::gemm: block_k = ", p.block_k, " must be even for bf16");
-  if (int8 && p.block_k % 4) detail::fail("tpp::gemm: block_k = ", p.block_k, " must be a multiple of 4 for u8");
-  // validate the whole problem once (shape, types, lds, epilogue) through brgemm's rules
-  brgemm_params whole;
-  whole.m = p.m;
-  whole.n = p.n;
-  whole.k = p.k;
-  whole.a = p.a;
-  whole.b = p.b;
-  whole.c = p.c;
-  whole.a_layout = p.a_layout;
-  whole.b_layout = p.b_layout;
-  whole.beta = p.beta;
-  whole.epilogue = p.epilogue;
-  if (p.b_layout == gemm_layout::vnni)
-    detail::fail("tpp::gemm: b_layout = vnni; tpp::gemm packs B itself: give it normal or transposed");
-  const detail::brgemm_desc d = detail::lower(whole, isa::ref);
-  if (d.mask.type != dtype::none && p.block_n % 8)
-    detail::fail("tpp::gemm: block_n = ", p.block_n, " must be a multiple of 8 with a relu bitmask");
-  if (!x.a || !x.b || !x.c) detail::fail("tpp::gemm: a, b or c is null");
+  if (!x.a || !x.c) detail::fail("tpp::gemm: a or c is null");
+  if (!x.b == !x.packed_b) detail::fail("tpp::gemm: give b or packed_b, ", x.b ? "not both" : "one of them");
   if (d.bias != dtype::none && !x.bias) detail::fail("tpp::gemm: the epilogue adds a bias, but bias is null");
   if (d.d.type != dtype::none && !x.d) detail::fail("tpp::gemm: the epilogue reads d, but d is null");
   if (d.mask.type != dtype::none && !x.mask) detail::fail("tpp::gemm: the epilogue writes a mask, but mask is null");
@@ -300,19 +156,17 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
     detail::fail("tpp::gemm: equation side outputs are set, but there is no equation");
   }
   // B in VNNI groups of g k values: quads for u8 x i8 (every JIT product takes them), pairs for
-  // bf16 where vdpbf16ps (tpp::bf16_product), AMX or bfdot (neon_bf16) multiply them
+  // bf16 where vdpbf16ps (tpp::bf16_product), AMX or bfdot (neon_bf16) multiply them; k blocks:
+  // Kf whole ones of bk, then a tail of kt (ktp: padded with zero k to whole groups)
   const isa level = active_isa();
-  const bool pairs = bf16_dot_at(level) || level == isa::amx || level == isa::neon_bf16;
-  const int g = int8 ? 4 : bf16 && pairs ? 2 : 1;
-  const bool vnni = g > 1;
-  const bool widen = !vnni && (bf16 || p.a.type == dtype::f16) && level != isa::ref;
+  const detail::gemm_b_layout L = detail::gemm_b_layout_of(p, level);
+  if (x.packed_b) detail::check_packed_b(x.packed_b->layout(), L);
+  const bool packed = x.packed_b != nullptr;
+  const int g = L.g, bk = L.bk, bn = L.bn, Kf = L.Kf, kt = L.kt, ktp = L.ktp, Kb = L.Kb, Nb = L.Nb;
+  const bool vnni = g > 1, widen = L.widen;
   const dtype kt_type = widen ? dtype::f32 : p.a.type;  // what the kernels multiply
-  const int es = size_of(kt_type), es_in = size_of(p.a.type);
-  // k blocks: Kf whole ones of bk, then a tail of kt (ktp: padded with zero k to whole groups)
-  int bk = std::min(p.block_k, p.k);
-  if (vnni) bk = std::max(g, bk - bk % g);
-  const int Kf = p.k / bk, kt = p.k % bk, ktp = (kt + g - 1) / g * g, Kb = Kf + (kt ? 1 : 0);
-  const int bm = std::min(p.block_m, p.m), bn = std::min(p.block_n, p.n);
+  const int es = L.es, es_in = size_of(p.a.type);
+  const int bm = std::min(p.block_m, p.m);
   // An equation that needs whole rows (row reductions, row outputs) runs once per row strip of
   // bm x n, after the GEMM's blocks have filled it; else once per block, in the block's scratch.
   // (Blocks of bm x n instead streamed a B panel of k x n per strip: 1024 x 1024 x 256 with
@@ -320,8 +174,7 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
   const bool strips = eq && eq_reduces;
   const int eq_ld = strips ? p.n : bn;  // the ld of the GEMM result the equation reads
   const int Mb = (p.m + bm - 1) / bm;
-  const int Nb = (p.n + bn - 1) / bn;
-  const std::size_t bblk = static_cast<std::size_t>(bk) * bn * es;
+  const std::size_t bblk = L.bblk;
 
   // One BRGEMM call covers `chunk` k blocks: its B panel (chunk*bk x bn) stays within 64 KiB, so
   // it survives in L2 while the kernel streams it once per row strip (the whole k at once, 256
@@ -349,7 +202,8 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
     return brgemm(q);  // cached: a per-thread front-cache hit after the first call
   };
   // transposed operands: row-major copies (A m x k, B k x n) made first, read from then on
-  const bool a_t = p.a_layout == gemm_layout::transposed, b_t = p.b_layout == gemm_layout::transposed;
+  const bool a_t = p.a_layout == gemm_layout::transposed;
+  const bool b_t = !packed && p.b_layout == gemm_layout::transposed;
   const detail::band_transpose a_transpose = a_t ? detail::band_transpose(p.a.type, d.lda, p.m, p.k, bm)
                                                  : detail::band_transpose();
   const detail::band_transpose b_transpose = b_t ? detail::band_transpose(p.b.type, d.ldb, p.k, p.n, 64)
@@ -376,7 +230,8 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
   // of packing ahead (Xeon, bf16, 1 thread, three alternating runs of both builds), while f32 on
   // the same host gained 1.0-1.3x and bf16 at avx512_bf16 1.0-2x.
   const bool tiles = level == isa::amx && (bf16 || int8);
-  const bool panels = !m_outer && !strips && !shared && !tiles;
+  const bool panels = !packed && !m_outer && !strips && !shared && !tiles;
+  const bool ahead = !packed && !panels;  // all of B packed before the blocks, into Bp
   std::vector<char>& scratch = detail::gemm_scratch();
   // blocks start on 64-byte boundaries: a B row split across cache lines costs ~15 % (measured)
   const auto round64 = [](std::size_t b) { return (b + 63) / 64 * 64; };
@@ -385,16 +240,19 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
   const std::size_t a_t_bytes = a_t ? round64(static_cast<std::size_t>(p.m) * p.k * es_in) : 0;
   const std::size_t b_t_bytes = b_t ? round64(static_cast<std::size_t>(p.k) * p.n * es_in) : 0;
   const std::size_t need =
-      (panels ? 0 : round64(bblk * Nb * Kb)) + round64(tail_bytes) + widened_bytes + a_t_bytes + b_t_bytes + 64;
+      (ahead ? round64(bblk * Nb * Kb) : 0) + round64(tail_bytes) + widened_bytes + a_t_bytes + b_t_bytes + 64;
   if (scratch.size() < need) scratch.resize(need);
-  char* Bp = detail::align64(scratch.data());
-  char* At = Bp + (panels ? 0 : round64(bblk * Nb * Kb));
+  char* const Bw = detail::align64(scratch.data());  // B packed ahead here
+  const char* const Bp = packed ? x.packed_b->data() : Bw;
+  char* At = Bw + (ahead ? round64(bblk * Nb * Kb) : 0);
   char* const Aw = At + round64(tail_bytes);  // A widened to f32 (m x k, ld k)
   char* const Ar = Aw + widened_bytes;        // A transposed back to row-major (m x k, ld k)
   char* const Br = Ar + a_t_bytes;            // B transposed back to row-major (k x n, ld n)
   const char* const a_rm = a_t ? Ar : static_cast<const char*>(x.a);
   const char* A = widen ? Aw : a_rm;
-  const char* B = b_t ? Br : static_cast<const char*>(x.b);
+  // B's blocks packed here as they are needed (none where the caller packed them)
+  std::optional<detail::gemm_b_packer> pack_b;
+  if (!packed) pack_b.emplace(L, b_t ? Br : x.b, ldb);
 
   // Equation kernels for the (at most) four block shapes, dispatched here and not per block:
   // [full rows / edge rows][full columns / edge columns]
@@ -405,16 +263,10 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
         const int rows = er ? p.m % bm : bm, cols = strips ? (ec ? 0 : p.n) : ec ? p.n % bn : bn;
         if (rows && cols) eq_kernels[er][ec] = equation(detail::gemm_equation(p, rows, cols, eq_ld));
       }
-  // Widening copies, dispatched here like the equation kernels: B blocks [whole k block / k tail]
-  // [whole columns / edge columns], A row blocks [whole / edge]
-  unary_kernel widen_b[2][2], widen_a[2];
-  for (int edge = 0; widen && edge < 2; ++edge) {
+  // A's widening copies, dispatched here like the equation kernels: row blocks [whole / edge]
+  unary_kernel widen_a[2];
+  for (int edge = 0; widen && edge < 2; ++edge)
     if (const int rows = edge ? p.m % bm : bm) widen_a[edge] = detail::widen_kernel(p.a.type, lda_rm, rows, p.k, p.k);
-    for (int ec = 0; ec < 2; ++ec) {
-      const int krows = edge ? kt : bk, cols = ec ? p.n % bn : bn;
-      if (krows && cols) widen_b[edge][ec] = detail::widen_kernel(p.b.type, ldb, krows, cols, bn);
-    }
-  }
   const long ldd = d.d.ld ? d.d.ld : p.n, ldm = d.mask.ld ? d.mask.ld : (p.n + 7) / 8 * 8;
   // the equation's column sums: partial rows per row block, zeroed, summed into the caller's
   // rows after the sweep in row-block order
@@ -443,17 +295,9 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
         else b_transpose(i - a_transpose.bands(), x.b, Br);
       }
     }
-    const auto pack_b = [&](int nb, int kb, char* dst) {
-      const int rows = std::min(bk, p.k - kb * bk), cols = std::min(bn, p.n - nb * bn);
-      const char* const src = B + (static_cast<long>(kb) * bk * ldb + static_cast<long>(nb) * bn) * es_in;
-      if (widen)
-        widen_b[kb == Kf][cols < bn](src, dst);
-      else
-        detail::pack_block(dst, src, ldb, es, rows, cols, kb < Kf ? bk : ktp, bn, g);
-    };
 #pragma omp for schedule(static) collapse(2) nowait
-    for (int nb = 0; nb < (panels ? 0 : Nb); ++nb)
-      for (int kb = 0; kb < Kb; ++kb) pack_b(nb, kb, Bp + (static_cast<std::size_t>(nb) * Kb + kb) * bblk);
+    for (int nb = 0; nb < (ahead ? Nb : 0); ++nb)
+      for (int kb = 0; kb < Kb; ++kb) (*pack_b)(nb, kb, Bw + (static_cast<std::size_t>(nb) * Kb + kb) * bblk);
     if (widen) {
 #pragma omp for schedule(static) nowait
       for (int mb = 0; mb < Mb; ++mb) {
@@ -484,7 +328,7 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
       if (x.d) call.d = static_cast<const char*>(x.d) + (row0 * ldd + col0) * size_of(d.d.type);
       if (x.mask) call.mask = static_cast<char*>(x.mask) + (row0 * ldm + col0) / 8;
       if (panels && nb != panel_nb) {
-        for (int kb = 0; kb < Kb; ++kb) pack_b(nb, kb, panel + static_cast<std::size_t>(kb) * bblk);
+        for (int kb = 0; kb < Kb; ++kb) (*pack_b)(nb, kb, panel + static_cast<std::size_t>(kb) * bblk);
         panel_nb = nb;
       }
       const char* const bpanel = panels ? panel : Bp + static_cast<std::size_t>(nb) * Kb * bblk;
