@@ -118,6 +118,7 @@ class band_transpose {
 
 // the first 64-byte boundary at or after p (scratch holds 64 bytes more than it hands out)
 inline char* align64(char* p) { return p + (64 - reinterpret_cast<std::uintptr_t>(p) % 64) % 64; }
+inline const char* align64(const char* p) { return p + (64 - reinterpret_cast<std::uintptr_t>(p) % 64) % 64; }
 
 // B as tpp::gemm packs it at one ISA level: what it follows (level, dtype, k, n, blocking) and
 // what follows from that
@@ -274,7 +275,7 @@ class gemm_packed_b {
   std::size_t bytes() const { return layout_.bytes(); }
   const detail::gemm_b_layout& layout() const { return layout_; }
   // the blocks [Nb][Kb][bk][bn], 64-byte aligned
-  const char* data() const { return detail::align64(const_cast<char*>(buf_.data())); }
+  const char* data() const { return detail::align64(buf_.data()); }
 
  private:
   char* data_mut() { return detail::align64(buf_.data()); }
