@@ -108,6 +108,12 @@ void check_gemm(int m, int n, int k, tpp::dtype t, float beta, bool epilogue, in
     }
 }
 
+// random bytes for 8-bit integers (fill stores floats), values in [-1, 1] for the float types
+void fill_any(void* p, tpp::dtype t, std::size_t bytes, std::mt19937& rng) {
+  if (tpp::size_of(t) > 1) return fill(p, t, bytes, -1, 1, rng);
+  for (std::size_t i = 0; i < bytes; ++i) static_cast<unsigned char*>(p)[i] = static_cast<unsigned char>(rng());
+}
+
 // u8 x i8 -> i32: B packed in VNNI quads, a k tail padded to whole quads; exact integer sums
 void check_gemm_int8(int m, int n, int k, float beta, int threads, blocks bl, std::mt19937& rng, layouts lay = {}) {
   tpp::gemm_params p;
@@ -123,8 +129,8 @@ void check_gemm_int8(int m, int n, int k, float beta, int threads, blocks bl, st
   auto* a = ga.as<std::uint8_t>();
   auto* b = gb.as<std::int8_t>();
   auto* c = gc.as<std::int32_t>();
-  for (std::size_t i = 0; i < ga.bytes(); ++i) a[i] = static_cast<std::uint8_t>(rng());
-  for (std::size_t i = 0; i < gb.bytes(); ++i) b[i] = static_cast<std::int8_t>(rng());
+  fill_any(a, tpp::dtype::u8, ga.bytes(), rng);
+  fill_any(b, tpp::dtype::i8, gb.bytes(), rng);
   for (std::size_t i = 0; i < gc.bytes() / 4; ++i) c[i] = static_cast<std::int32_t>(rng() % 20001) - 10000;
   const std::vector<std::int32_t> c0(c, c + gc.bytes() / 4);
 #if defined(_OPENMP)
@@ -209,12 +215,6 @@ TEST_CASE("gemm: A or B transposed", "[gemm]") {
           check_gemm_int8(m, n, k, 1, threads, blocks::defaults, rng, lay);
         }
   }
-}
-
-// random bytes for 8-bit integers (fill stores floats), values in [-1, 1] for the float types
-void fill_any(void* p, tpp::dtype t, std::size_t bytes, std::mt19937& rng) {
-  if (tpp::size_of(t) > 1) return fill(p, t, bytes, -1, 1, rng);
-  for (std::size_t i = 0; i < bytes; ++i) static_cast<unsigned char*>(p)[i] = static_cast<unsigned char>(rng());
 }
 
 // B packed ahead (tpp::gemm_packed_b) for calls of several m: each call must give the bits of

@@ -160,8 +160,8 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
   // Kf whole ones of bk, then a tail of kt (ktp: padded with zero k to whole groups)
   const isa level = active_isa();
   const detail::gemm_b_layout L = detail::gemm_b_layout_of(p, level);
-  if (x.packed_b) detail::check_packed_b(x.packed_b->layout(), L);
   const bool packed = x.packed_b != nullptr;
+  if (packed) detail::check_packed_b(x.packed_b->layout(), L);
   const int g = L.g, bk = L.bk, bn = L.bn, Kf = L.Kf, kt = L.kt, ktp = L.ktp, Kb = L.Kb, Nb = L.Nb;
   const bool vnni = g > 1, widen = L.widen;
   const dtype kt_type = widen ? dtype::f32 : p.a.type;  // what the kernels multiply
@@ -295,9 +295,7 @@ inline void gemm(const gemm_params& p, const gemm_operands& x) {
         else b_transpose(i - a_transpose.bands(), x.b, Br);
       }
     }
-#pragma omp for schedule(static) collapse(2) nowait
-    for (int nb = 0; nb < (ahead ? Nb : 0); ++nb)
-      for (int kb = 0; kb < Kb; ++kb) (*pack_b)(nb, kb, Bw + (static_cast<std::size_t>(nb) * Kb + kb) * bblk);
+    if (ahead) pack_b->all(Bw);
     if (widen) {
 #pragma omp for schedule(static) nowait
       for (int mb = 0; mb < Mb; ++mb) {

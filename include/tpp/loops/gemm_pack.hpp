@@ -192,6 +192,13 @@ class gemm_b_packer {
     else
       pack_block(dst, src, ld_, L_.es, rows, cols, kb < L_.Kf ? L_.bk : L_.ktp, L_.bn, L_.g);
   }
+  // Every block into dst ([Nb][Kb] blocks of bblk bytes), shared out over the threads of the
+  // enclosing parallel region (every thread calls it); no barrier after it
+  void all(char* dst) const {
+#pragma omp for schedule(static) collapse(2) nowait
+    for (int nb = 0; nb < L_.Nb; ++nb)
+      for (int kb = 0; kb < L_.Kb; ++kb) (*this)(nb, kb, dst + (static_cast<std::size_t>(nb) * L_.Kb + kb) * L_.bblk);
+  }
 
  private:
   gemm_b_layout L_;
@@ -254,16 +261,13 @@ class gemm_packed_b {
                                          : detail::band_transpose();
     if (b_t) rm.resize(static_cast<std::size_t>(p.k) * p.n * size_of(p.b.type));
     const detail::gemm_b_packer pack(layout_, b_t ? static_cast<const void*>(rm.data()) : b, b_t ? p.n : d.ldb);
-    const detail::gemm_b_layout& L = layout_;
 #pragma omp parallel
     {
       if (b_t) {
 #pragma omp for schedule(static)
         for (int i = 0; i < t.bands(); ++i) t(i, b, rm.data());
       }
-#pragma omp for schedule(static) collapse(2)
-      for (int nb = 0; nb < L.Nb; ++nb)
-        for (int kb = 0; kb < L.Kb; ++kb) pack(nb, kb, dst + (static_cast<std::size_t>(nb) * L.Kb + kb) * L.bblk);
+      pack.all(dst);
     }
   }
   gemm_packed_b(gemm_packed_b&&) = default;
