@@ -9,6 +9,7 @@
 #include "tpp/core/operand.hpp"
 
 // element-wise TPPs: unary and binary ops
+#include "tpp/loops/batchnorm.hpp"
 #include "tpp/loops/equation_rows.hpp"
 #include "tpp/loops/gemm.hpp"
 #include "tpp/ops/brgemm.hpp"

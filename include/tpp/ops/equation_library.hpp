@@ -110,6 +110,25 @@ inline equation_params batchnorm_forward(int m, int n, dtype t = dtype::f32, bat
   return detail::eq_params(m, n, std::move(in), t, y);
 }
 
+// BatchNorm forward in training: each channel's batch statistics, in two sweeps over x, each a
+// column sum with no out (the second about the mean, so the variance suffers no cancellation):
+// 1. sum[n] += column sums of x.               args: x.            k({x}, nullptr, {sum})
+// 2. sq[n] += column sums of (x - mean)^2.     args: x, mean[n].   k({x, mean}, nullptr, {sq})
+// mean = sum / rows and var = sq / rows (biased, the one the normalization divides by).
+// tpp::batchnorm_training_forward (loops/batchnorm.hpp) runs both over all rows on the threads,
+// folds gamma and beta into batchnorm_forward's scale and shift, and normalizes.
+inline equation_params batchnorm_sums(int m, int n, dtype t = dtype::f32) {
+  equation_params p = detail::eq_params(m, n, {{t}}, dtype::none, arg(0));
+  p.column_sums = {arg(0)};
+  return p;
+}
+inline equation_params batchnorm_square_sums(int m, int n, dtype t = dtype::f32) {
+  const expr d = arg(0) - arg(1), squares = d * d;
+  equation_params p = detail::eq_params(m, n, {{t}, {dtype::f32, 0, broadcast::row}}, dtype::none, squares);
+  p.column_sums = {squares};
+  return p;
+}
+
 // BatchNorm backward (training; rows = N*H*W, columns = channels, mean and rstd the batch's),
 // in two sweeps, since dx needs the two column sums of all rows first. xhat = (x - mean) * rstd.
 // `o` names the forward's options (the same defaults): with relu, g = dy where the forward's y > 0,
