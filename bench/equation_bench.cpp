@@ -349,6 +349,29 @@ void bn_grads_equation_bench(benchmark::State& st, shape s) {
   set_bytes(st, s, 3);
 }
 
+// BatchNorm forward in training (rows = N*H*W, columns = channels): the batch statistics, then
+// y; tpp::batchnorm_training_forward's three sweeps (no relu, no residual, as oneDNN's primitive
+// runs).   x -> y, mean, rstd
+void bn_training_forward_bench(benchmark::State& st, shape s) {
+  arrays a(static_cast<std::size_t>(s.rows) * s.cols, 2), v(static_cast<std::size_t>(s.cols), 4);
+  tpp::batchnorm_training_params p;
+  p.m = s.rows;
+  p.n = s.cols;
+  p.options = {false, false};
+  tpp::batchnorm_training_operands o;
+  o.x = a.p[0];
+  o.y = a.p[1];
+  o.gamma = v.p[0];
+  o.beta = v.p[1];
+  o.mean = v.p[2];
+  o.rstd = v.p[3];
+  for (auto _ : st) {
+    tpp::batchnorm_training_forward(p, o);
+    benchmark::ClobberMemory();
+  }
+  set_bytes(st, s, 2);
+}
+
 #if TPP_BENCH_ONEDNN
 // oneDNN's layer- or batch-normalization backward (diff scale and shift too), from the forward's
 // mean and variance: reads x and dy, writes dx, dgamma, dbeta
@@ -388,6 +411,26 @@ void onednn_norm_backward_bench(benchmark::State& st, shape s, bool layernorm) {
     strm.wait();
   }
   set_bytes(st, s, 3);
+}
+// oneDNN's batch-normalization forward in training (nhwc, its jit path): x -> y, mean, variance
+void onednn_bn_training_forward_bench(benchmark::State& st, shape s) {
+  using namespace dnnl;
+  static engine eng(engine::kind::cpu, 0);
+  static stream strm(eng);
+  arrays a(static_cast<std::size_t>(s.rows) * s.cols, 2), v(static_cast<std::size_t>(s.cols), 4);
+  const memory::desc md({s.rows, s.cols, 1, 1}, memory::data_type::f32, memory::format_tag::nhwc);
+  const memory::desc cd({s.cols}, memory::data_type::f32, memory::format_tag::a);
+  const auto flags = normalization_flags::use_scale | normalization_flags::use_shift;
+  batch_normalization_forward prim(batch_normalization_forward::primitive_desc(
+      batch_normalization_forward::desc(prop_kind::forward_training, md, 1e-5f, flags), eng));
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(md, eng, a.p[0])},   {DNNL_ARG_DST, memory(md, eng, a.p[1])},
+                                       {DNNL_ARG_SCALE, memory(cd, eng, v.p[0])}, {DNNL_ARG_SHIFT, memory(cd, eng, v.p[1])},
+                                       {DNNL_ARG_MEAN, memory(cd, eng, v.p[2])},  {DNNL_ARG_VARIANCE, memory(cd, eng, v.p[3])}};
+  for (auto _ : st) {
+    prim.execute(strm, args);
+    strm.wait();
+  }
+  set_bytes(st, s, 2);
 }
 #endif
 
@@ -458,9 +501,12 @@ void register_all() {
     benchmark::RegisterBenchmark(("eq/calls/grads_layernorm_backward" + n).c_str(), ln_grads_calls_bench, s);
     benchmark::RegisterBenchmark(("eq/tpp/grads_layernorm_backward_saved_stats" + n).c_str(), ln_grads_saved_bench, s);
     benchmark::RegisterBenchmark(("eq/tpp/grads_batchnorm_backward" + n).c_str(), bn_grads_equation_bench, s);
+    benchmark::RegisterBenchmark(("eq/tpp/batchnorm_training_forward" + n).c_str(), bn_training_forward_bench, s);
 #if TPP_BENCH_ONEDNN
     benchmark::RegisterBenchmark(("eq/onednn/grads_layernorm_backward" + n).c_str(), onednn_norm_backward_bench, s, true);
     benchmark::RegisterBenchmark(("eq/onednn/grads_batchnorm_backward" + n).c_str(), onednn_norm_backward_bench, s, false);
+    benchmark::RegisterBenchmark(("eq/onednn/batchnorm_training_forward" + n).c_str(), onednn_bn_training_forward_bench,
+                                 s);
 #endif
   }
 }

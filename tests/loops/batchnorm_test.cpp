@@ -1,6 +1,6 @@
 // tpp::batchnorm_training_forward against a double oracle: the batch mean and rstd of each
-// column, and y from them; every level, f32 and bf16, relu and residual, ld > n, operands against
-// guard pages, and the same bits for 1 and 2 threads.
+// column, and y from them; every level, f32 and bf16, relu and residual, ld > n, one block of
+// rows and many, operands against guard pages, and the same bits for 1 and 2 threads.
 #include <omp.h>
 
 #include <algorithm>
@@ -19,7 +19,7 @@ namespace {
 constexpr double u32 = 0x1p-24;  // f32 unit roundoff
 
 struct case_data {
-  int m, n, ldx, ldy;
+  int m, n, ldx, ldy, block_rows;
   dtype t;
   tpp::batchnorm_options o;
 };
@@ -37,6 +37,7 @@ outputs run(const case_data& c, const guarded& x, const guarded& res, const std:
   p.y = {c.t, c.ldy};
   p.residual = {c.t, c.ldx};
   p.options = c.o;
+  p.block_rows = c.block_rows;
   guarded y(tpp_test::span_bytes(p.y, c.m, c.n), true);
   std::memset(y.data(), 0, y.bytes());
   outputs r{std::vector<float>(c.n, -1.0f), std::vector<float>(c.n, -1.0f), std::vector<float>(c.n, -1.0f), {}};
@@ -67,22 +68,24 @@ TEST_CASE("batchnorm_training_forward: batch statistics and y against double; sa
       for (int m : {1, 7, 64, 130})
         for (int n : {1, 9, 33})
           for (tpp::batchnorm_options opt : {tpp::batchnorm_options{false, false}, tpp::batchnorm_options{false, true},
-                                             tpp::batchnorm_options{true, true}, tpp::batchnorm_options{true, false}}) {
-            const case_data c{m, n, n + 3, n == 9 ? n + 1 : n, t, opt};
-            const tpp::operand xo{t, c.ldx};
-            guarded x(tpp_test::span_bytes(xo, m, n), true), res(tpp_test::span_bytes(xo, m, n), true);
-            // an offset per column, so the mean is not near 0 and the centred sweep matters
-            std::uniform_real_distribution<float> uni(-1, 1);
-            for (int i = 0; i < m; ++i)
+                                             tpp::batchnorm_options{true, true}, tpp::batchnorm_options{true, false}})
+            for (int block_rows : {0, 5}) {  // 0: chosen (64 rows at these n), 5: many blocks and a tail
+              const case_data c{m, n, n + 3, n == 9 ? n + 1 : n, block_rows, t, opt};
+              const int R = std::min(block_rows ? block_rows : 64, m);  // rows per block
+              const tpp::operand xo{t, c.ldx};
+              guarded x(tpp_test::span_bytes(xo, m, n), true), res(tpp_test::span_bytes(xo, m, n), true);
+              // an offset per column, so the mean is not near 0 and the centred sweep matters
+              std::uniform_real_distribution<float> uni(-1, 1);
+              for (int i = 0; i < m; ++i)
+                for (int j = 0; j < n; ++j) {
+                  const long at = static_cast<long>(i) * c.ldx + j;
+                  tpp::store_from_f32(x.data(), t, at, uni(rng) + 0.5f * (j % 5));
+                  tpp::store_from_f32(res.data(), t, at, uni(rng));
+                }
+              std::vector<float> gamma(n), beta(n);
               for (int j = 0; j < n; ++j) {
-                const long at = static_cast<long>(i) * c.ldx + j;
-                tpp::store_from_f32(x.data(), t, at, uni(rng) + 0.5f * (j % 5));
-                tpp::store_from_f32(res.data(), t, at, uni(rng));
-              }
-            std::vector<float> gamma(n), beta(n);
-            for (int j = 0; j < n; ++j) {
-              gamma[j] = 0.5f + 0.5f * (uni(rng) + 1);
-              beta[j] = uni(rng);
+                gamma[j] = 0.5f + 0.5f * (uni(rng) + 1);
+                beta[j] = uni(rng);
             }
             outputs r[2];
             for (int threads : {1, 2}) {
@@ -91,8 +94,8 @@ TEST_CASE("batchnorm_training_forward: batch statistics and y against double; sa
             }
             omp_set_num_threads(1);
             INFO(tpp::name(level) << " " << tpp::name(t) << " m = " << m << ", n = " << n << ", relu = " << opt.relu
-                                  << ", residual = " << opt.residual);
-            REQUIRE(r[0].mean == r[1].mean);  // equation_rows: blocks fixed by block_rows, not by threads
+                                  << ", residual = " << opt.residual << ", block_rows = " << block_rows);
+            REQUIRE(r[0].mean == r[1].mean);  // the blocks are fixed by block_rows, not by the threads
             REQUIRE(r[0].rstd == r[1].rstd);
             REQUIRE(r[0].y == r[1].y);
             const outputs& k = r[0];
@@ -108,13 +111,29 @@ TEST_CASE("batchnorm_training_forward: batch statistics and y against double; sa
               mean /= m;
               for (int i = 0; i < m; ++i) var += (xv(i, j) - mean) * (xv(i, j) - mean);
               var /= m;
-              // the column sum: m - 1 f32 additions (any order) are off by (m - 1) u sum|x| at most;
-              // the division by m is one more rounding
-              REQUIRE(std::fabs(k.mean[j] - mean) <= (m - 1) * u32 * abs_sum / m + u32 * std::fabs(mean));
-              // the centred squares: each (x - mean_k)^2 is off by 2 u, their sum (terms of one sign)
-              // by (m - 1) u, the division by one u; and the sum is about mean_k, not the true mean,
-              // which adds m d^2 (d = mean_k - mean) to it: d^2 to the variance
-              const double d = k.mean[j] - mean, var_tol = (m + 3) * u32 * (var + d * d) + d * d;
+              // Each block's mean c_b is its f32 column sum (n_b - 1 additions: off by (n_b - 1) u
+              // of its sum of |x|) divided in f32 (u): off from the block's true mean mu_b by
+              // delta_b. mean = sum n_b c_b / m in double, rounded once. So mean is off by at most
+              // sum n_b delta_b / m + u |mean| <= R u sum|x| / m + u |mean|.
+              REQUIRE(std::fabs(k.mean[j] - mean) <= R * u32 * abs_sum / m + u32 * std::fabs(mean));
+              // M2_b = sum (x - c_b)^2 in f32: relative (n_b + 1) u (a subtraction, a square, the
+              // sum of terms of one sign). Exactly, sum (x - mean)^2 over b = M2_b + n_b (c_b -
+              // mean)^2 - 2 n_b (c_b - mu_b)(c_b - mean); the combine drops the last term (at most
+              // 2 n_b delta_b (|mu_b - mean| + delta_b)), and rounds var once.
+              double between = 0, dropped = 0;
+              for (int i0 = 0; i0 < m; i0 += R) {
+                const int nb = std::min(R, m - i0);
+                double mu = 0, abs_b = 0;
+                for (int i = i0; i < i0 + nb; ++i) {
+                  mu += xv(i, j);
+                  abs_b += std::fabs(xv(i, j));
+                }
+                mu /= nb;
+                const double delta = (nb - 1) * u32 * abs_b / nb + u32 * std::fabs(mu), far = std::fabs(mu - mean) + delta;
+                between += nb * far * far / m;
+                dropped += 2 * nb * delta * far / m;
+              }
+              const double var_tol = (R + 3) * u32 * (var + between) + dropped;
               REQUIRE(std::fabs(k.var[j] - var) <= var_tol);
               // rstd = 1 / sqrt(var + eps) in double from the variance before its rounding to var_k
               // (u, which moves rstd by u / 2), then rounded (u); a relative error e of the
@@ -140,7 +159,7 @@ TEST_CASE("batchnorm_training_forward: batch statistics and y against double; sa
                 const double out_rounding = t == dtype::bf16 ? 0x1p-8 * std::fabs(y) : 0.0;  // half a bf16 ulp
                 REQUIRE(std::fabs(k.y[static_cast<std::size_t>(i) * n + j] - y) <= 8 * u32 * terms + out_rounding);
               }
-          }
+            }
   }
 }
 
@@ -171,6 +190,9 @@ TEST_CASE("batchnorm_training_forward: bad input throws tpp::error naming it", "
   pm = p;
   pm.x.ld = 3;
   CHECK(has(message_of([&] { tpp::batchnorm_training_forward(pm, o); }), "ld"));
+  pm = p;
+  pm.block_rows = -2;
+  CHECK(has(message_of([&] { tpp::batchnorm_training_forward(pm, o); }), "block_rows = -2"));
   pm = p;
   pm.eps = -1.0f;
   CHECK(has(message_of([&] { tpp::batchnorm_training_forward(pm, o); }), "eps = -1"));

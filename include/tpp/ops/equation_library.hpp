@@ -110,18 +110,11 @@ inline equation_params batchnorm_forward(int m, int n, dtype t = dtype::f32, bat
   return detail::eq_params(m, n, std::move(in), t, y);
 }
 
-// BatchNorm forward in training: each channel's batch statistics, in two sweeps over x, each a
-// column sum with no out (the second about the mean, so the variance suffers no cancellation):
-// 1. sum[n] += column sums of x.               args: x.            k({x}, nullptr, {sum})
-// 2. sq[n] += column sums of (x - mean)^2.     args: x, mean[n].   k({x, mean}, nullptr, {sq})
-// mean = sum / rows and var = sq / rows (biased, the one the normalization divides by).
-// tpp::batchnorm_training_forward (loops/batchnorm.hpp) runs both over all rows on the threads,
-// folds gamma and beta into batchnorm_forward's scale and shift, and normalizes.
-inline equation_params batchnorm_sums(int m, int n, dtype t = dtype::f32) {
-  equation_params p = detail::eq_params(m, n, {{t}}, dtype::none, arg(0));
-  p.column_sums = {arg(0)};
-  return p;
-}
+// BatchNorm forward in training: the sum of squares about a mean, per column (out none):
+//   sq[n] += column sums of (x - mean)^2.     args: x, mean[n].     k({x, mean}, nullptr, {sq})
+// tpp::batchnorm_training_forward (loops/batchnorm.hpp) runs it per block of rows about the
+// block's own mean (no E[x^2] - E[x]^2 cancellation), combines the blocks, folds gamma and beta
+// into batchnorm_forward's scale and shift, and normalizes.
 inline equation_params batchnorm_square_sums(int m, int n, dtype t = dtype::f32) {
   const expr d = arg(0) - arg(1), squares = d * d;
   equation_params p = detail::eq_params(m, n, {{t}, {dtype::f32, 0, broadcast::row}}, dtype::none, squares);
