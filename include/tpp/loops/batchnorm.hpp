@@ -124,14 +124,14 @@ inline void batchnorm_training_forward(const batchnorm_training_params& p, const
 
   const std::size_t n = static_cast<std::size_t>(p.n);
   // per block its mean c_b and M2_b; then scale and shift
-  thread_local std::vector<float> scratch;
-  if (scratch.size() < static_cast<std::size_t>(blocks) * 2 * n + 2 * n) scratch.resize(static_cast<std::size_t>(blocks) * 2 * n + 2 * n);
+  thread_local std::vector<float> scratch;  // only grows
+  scratch.resize(std::max(scratch.size(), (static_cast<std::size_t>(blocks) + 1) * 2 * n));
   float* const stats = scratch.data();  // [block][c_b, M2_b][n]
   float* const scale = stats + static_cast<std::size_t>(blocks) * 2 * n;
   float* const shift = scale + n;
-  const long ldx = p.x.ld ? p.x.ld : p.n, ldy = p.y.ld ? p.y.ld : p.n, ldr = p.residual.ld ? p.residual.ld : p.n;
-  const auto at = [](const void* base, long row, long ld, dtype t) {
-    return static_cast<const char*>(base) + row * ld * static_cast<long>(size_of(t));
+  // row r0 of an m x n operand
+  const auto row = [&](const void* base, const operand& op, long r0) {
+    return static_cast<const char*>(base) + detail::operand_offset(op, p.n, r0, 0) * size_of(op.type);
   };
   const double count = p.m;
   constexpr int combine_cols = 64;
@@ -143,7 +143,7 @@ inline void batchnorm_training_forward(const batchnorm_training_params& p, const
       const long r0 = static_cast<long>(b) * rows;
       const int t = b == blocks - 1, nb = t ? last : rows;
       float* const s = stats + static_cast<std::size_t>(b) * 2 * n;
-      const void* const xb = at(o.x, r0, ldx, p.x.type);
+      const void* const xb = row(o.x, p.x, r0);
       k.sums[t](xb, s);
       for (std::size_t j = 0; j < n; ++j) {
         s[j] /= static_cast<float>(nb);
@@ -181,9 +181,8 @@ inline void batchnorm_training_forward(const batchnorm_training_params& p, const
 #pragma omp for schedule(static)
     for (int b = 0; b < blocks; ++b) {
       const long r0 = static_cast<long>(b) * rows;
-      const void* in[4] = {at(o.x, r0, ldx, p.x.type), scale, shift,
-                           p.options.residual ? at(o.residual, r0, ldr, p.residual.type) : nullptr};
-      void* const yb = static_cast<char*>(o.y) + r0 * ldy * static_cast<long>(size_of(p.y.type));
+      const void* in[4] = {row(o.x, p.x, r0), scale, shift, p.options.residual ? row(o.residual, p.residual, r0) : nullptr};
+      void* const yb = static_cast<char*>(o.y) + detail::operand_offset(p.y, p.n, r0, 0) * size_of(p.y.type);
       k.norm[b == blocks - 1](p.options.residual ? 4 : 3, in, yb);
     }
   }
