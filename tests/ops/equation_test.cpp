@@ -512,6 +512,81 @@ TEST_CASE("equation: LayerNorm, softmax, bias + GELU (forward, backward, paramet
     }
 }
 
+// Column sums add up over groups of rows in registers (jit::equation_row_group): every row of a
+// group must read and write its own addresses (ld > n on an input and on out), the rows left
+// over (m % 4) run as a shorter group, and the sums must be the bits of one row at a time (the
+// same f32 additions in the same order), as well as within the oracle's bound.
+TEST_CASE("equation: column sums over groups of rows", "[equation][sums]") {
+  // which equations group their rows, and how many (jit::equation_row_group)
+  const auto group = [](const tpp::equation_params& p) {
+    return tpp::jit::equation_row_group(tpp::detail::lower(p, tpp::isa::ref));
+  };
+  tpp::equation_params rowwise = tpp::batchnorm_square_sums(64, 256);
+  CHECK(group(rowwise) == 4);
+  rowwise.inputs[1].bcast = tpp::broadcast::column;  // a value per row: hoisted, so one row at a time
+  CHECK(group(rowwise) == 1);
+  CHECK(group(tpp::batchnorm_square_sums(1, 256)) == 1);
+  CHECK(group(tpp::layernorm_backward(64, 256, dtype::f32, 1e-5f, tpp::param_grads::column_sums)) == 1);  // row reductions
+  CHECK(group(tpp::layernorm_forward(64, 256, dtype::f32, 1e-5f, tpp::norm_stats::save)) == 1);  // no sums
+  // from memory: at most 8 row streams (x, dy, y and dresidual: 4 each)
+  CHECK(group(tpp::batchnorm_backward_sums(4096, 4096, dtype::f32, {true, true})) == 2);
+  CHECK(group(tpp::batchnorm_backward_sums(4096, 4096, dtype::f32, {false, false})) == 4);
+
+  std::mt19937 rng(57);
+  for (int m : {2, 3, 4, 5, 8, 9, 17})
+    for (int n : {1, 7, 9, 33}) {
+      tpp::equation_params own;  // three sums, a scalar, a row broadcast, lds past n
+      own.m = m;
+      own.n = n;
+      own.inputs = {{dtype::f32, n + 3}, {dtype::f32, 0, tpp::broadcast::row}, {dtype::bf16, 0, tpp::broadcast::scalar}};
+      own.out = {dtype::f32, n + 2};
+      own.root = tpp::arg(0) * tpp::arg(2) + tpp::arg(1);
+      own.column_sums = {own.root, tpp::arg(0), tpp::arg(0) * tpp::arg(0)};
+      const std::vector<tpp::equation_params> ps = {
+          own, tpp::batchnorm_square_sums(m, n), tpp::batchnorm_backward_sums(m, n, dtype::bf16, {true, true}),
+          tpp::bias_gelu_backward(m, n, dtype::f32, tpp::param_grads::column_sums)};
+      for (const auto& p : ps)
+        for (tpp::isa level : levels()) {
+          isa_scope cap(level);
+          for (bool flush_end : {true, false}) {
+            const check_result r = run_equation(p, flush_end, rng);
+            if (!r.ok) FAIL_CHECK(r.why);
+          }
+          if (!expect_jit(level, p.out.type)) continue;
+          const tpp::detail::equation_desc d = tpp::detail::lower(p, level);
+          const tpp::detail::equation_entry grouped = tpp::detail::build_equation(d),
+                                            single = tpp::detail::build_equation(d, 1);
+          INFO("m " << m << ", n " << n << ", level " << tpp::name(level) << ", sums " << p.column_sums.size());
+          REQUIRE(grouped.code);
+          REQUIRE(single.code);
+          REQUIRE(grouped.row_group == 4);
+          REQUIRE(single.row_group == 1);
+          auto in = make_inputs(p.inputs, m, n, true, rng);
+          std::vector<const void*> ptrs;
+          for (const auto& o : in) ptrs.push_back(o.mem->data());
+          const std::size_t obytes = p.out.type == dtype::none ? 0 : tpp_test::span_bytes(p.out, m, n);
+          const std::size_t sums = p.column_sums.size();
+          std::vector<float> start(sums * n);
+          tpp_test::fill(start.data(), dtype::f32, start.size() * sizeof(float), -1, 1, rng);
+          std::vector<std::vector<float>> side[2];
+          std::vector<unsigned char> out[2];
+          for (int b = 0; b < 2; ++b) {
+            out[b].assign(obytes + 1, 0x7F);
+            std::vector<void*> sp;
+            for (std::size_t k = 0; k < sums; ++k) {
+              side[b].emplace_back(start.begin() + k * n, start.begin() + (k + 1) * n);
+              sp.push_back(side[b][k].data());
+            }
+            const tpp::detail::equation_args a{ptrs.data(), obytes ? out[b].data() : nullptr, sp.data()};
+            (b ? single : grouped).code(&a);
+          }
+          REQUIRE(out[0] == out[1]);
+          for (std::size_t k = 0; k < sums; ++k)
+            REQUIRE(std::memcmp(side[0][k].data(), side[1][k].data(), sizeof(float) * n) == 0);
+        }
+    }
+}
+
 // Backward ops as nodes read dy and the forward operand straight from two inputs here, so the
 // result must be what the backward TPP gives: within the op's documented bound (math_bounds.hpp)
 // of tpp::ref's value, and exactly it for the relu family. The fwd node is also read by a second
@@ -839,8 +914,8 @@ TEST_CASE("NEON code stores streaming outputs with stnp pairs", "[equation][unar
       p.store = h;
       const tpp::detail::equation_desc d = tpp::detail::lower(p, tpp::isa::neon);
       long words = -1;
-      tpp::detail::build_with_retries(d, [&](const std::vector<int>& lanes) {
-        words = stnp_words(tpp::jit::a64::equation_generator(d, lanes).words());
+      tpp::detail::build_with_retries(d, [&](const tpp::jit::equation_schedule& s) {
+        words = stnp_words(tpp::jit::a64::equation_generator(d, s).words());
       });
       INFO((softmax ? "softmax" : "layernorm"));
       REQUIRE(words >= 0);

@@ -12,8 +12,14 @@
 //   finish_reduction(i, acc, u)              acc -> node i's slot (one float per row)
 //   store(r, lanes, first, n_last, type, keep)   r -> out at the block's columns; keep: r must
 //                                            survive (a hoisted root), so copy before narrowing
+//   add_to_sum(k, r, lanes, first, n_last)   column sum k's row at the block's columns += r
+//   load_sum / store_sum(k, r, ...)          r <-> column sum k's row at the block's columns
+//   add_lanes(acc, r, lanes)                 acc += r
 //
 // A block is `lanes` vectors from column col + first; the last holds n_last columns (1..VL).
+// With a row group (equation_schedule::row_group) a block is evaluated for the group's rows in
+// turn: row_in_group() says which, and the generator moves every full operand's address and
+// out's by that many rows. The column sums then add up in registers over the group.
 #pragma once
 
 #include <algorithm>
@@ -27,6 +33,8 @@ template <class Derived>
 class equation_walker {
  public:
   int unroll() const { return *std::min_element(us_.begin(), us_.end()); }
+  // rows per group of the row loop (the schedule's; walk_pass is given each group's count)
+  int row_group() const { return group_; }
   // Registers pass q never used (its pool minus its peak): what a second build may pin.
   std::vector<int> spare_registers() const { return spare_; }
   // Whether the root is stored streaming: asked for (desc.stream, store_hint), and out is not read
@@ -41,8 +49,8 @@ class equation_walker {
 
   // u[q-1]: vectors per column step in pass q; vl: f32 lanes per vector; pool: vector registers
   // 0 .. pool-1 are the generator's to hand out
-  equation_walker(const detail::equation_desc& d, std::vector<int> u, int vl, int pool)
-      : d_(d), plan_(d_), us_(std::move(u)), vl_(vl), pool_size_(pool) {}
+  equation_walker(const detail::equation_desc& d, const equation_schedule& s, int vl, int pool)
+      : d_(d), plan_(d_), us_(s.u), vl_(vl), pool_size_(pool), group_(s.row_group) {}
 
   int alloc() { return pool_.alloc(); }
   int available() const { return pool_.available(); }
@@ -72,7 +80,11 @@ class equation_walker {
     return val[c];
   }
 
-  void walk_pass(int q) {
+  // the row of the group being emitted that the block's nodes are evaluated for
+  int row_in_group() const { return g_; }
+
+  void walk_pass(int q, int rows = 1) {
+    rows_ = rows;
     pool_.reset(pool_size_, q);
     u_ = us_[q - 1];
     p_ = plan_.pass(q);
@@ -142,17 +154,38 @@ class equation_walker {
 
   void walk_block(int lanes, int first, int n_last) {
     const int q = p_.q;
+    const bool last = q == plan_.passes();
+    self().before_block(lanes, first);
+    // a group's column sums add up in registers: the sum rows' columns, loaded once
+    std::vector<regs> sums(rows_ > 1 && last ? d_.sums : 0);
+    for (std::size_t k = 0; k < sums.size(); ++k) {
+      sums[k] = alloc_lanes(lanes);
+      self().load_sum(static_cast<int>(k), sums[k], lanes, first, n_last);
+    }
+    for (g_ = 0; g_ < rows_; ++g_) walk_row(lanes, first, n_last, sums);
+    g_ = 0;
+    for (std::size_t k = 0; k < sums.size(); ++k) {
+      self().store_sum(static_cast<int>(k), sums[k], lanes, first, n_last);
+      release_lanes(sums[k], lanes);
+    }
+  }
+
+  // the block's nodes for one row (row_in_group() of the group)
+  void walk_row(int lanes, int first, int n_last, const std::vector<regs>& sums) {
+    const int q = p_.q;
     std::vector<regs> val(d_.count);
     std::vector<bool> live(d_.count, false);
     for (int i = 0; i < d_.count; ++i)
       if (hreg_[i] >= 0) val[i] = regs{hreg_[i], hreg_[i], hreg_[i], hreg_[i]};
-    self().before_block(lanes, first);
     const bool last = q == plan_.passes();
     // column sums: each node is added in as soon as it is computed, before a parent may take
     // over its registers (a row-invariant one from its hoisted register)
     const auto add_sums = [&](int i) {
-      for (int k = 0; k < d_.sums; ++k)
-        if (d_.sum_node[k] == i) self().add_to_sum(k, val[i], lanes, first, n_last);
+      for (int k = 0; k < d_.sums; ++k) {
+        if (d_.sum_node[k] != i) continue;
+        if (sums.empty()) self().add_to_sum(k, val[i], lanes, first, n_last);
+        else self().add_lanes(sums[k], val[i], lanes);
+      }
     };
     if (last)
       for (int i = 0; i < d_.count; ++i)
@@ -187,6 +220,8 @@ class equation_walker {
 
   const std::vector<int> us_;
   const int vl_, pool_size_;
+  const int group_;                         // rows per group of the row loop (the schedule's)
+  int rows_ = 1, g_ = 0;                    // rows in the group being emitted; the row at hand
   register_pool pool_;
   std::vector<regs> acc_;
   std::vector<int> hreg_;                   // hoisted nodes kept for the sweep: their register

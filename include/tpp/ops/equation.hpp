@@ -199,28 +199,40 @@ struct equation_entry {
   equation_desc desc;
   void (*code)(const equation_args*) = nullptr;  // null: run the reference
   int unroll = 0;
+  int row_group = 1;     // rows per column block (jit::equation_row_group)
   bool streams = false;  // the code stores the root with streaming stores (desc.stream: x86, NEON)
 };
 
-// Builds with u = 4 vectors per column step in every pass; a pass that runs out of registers is
-// retried with one fewer (three lanes fit where four do not: softmax's exp on AVX2); when even
-// one does not fit, the entry keeps no code and the reference runs it.
+// Builds with u = 4 vectors per column step in every pass and the row group the plan allows
+// (jit::equation_row_group); a pass that runs out of registers is retried with one fewer vector
+// (three lanes fit where four do not: softmax's exp on AVX2), then, at one, with one row at a
+// time (the group's column sums hold registers); when nothing fits, the entry keeps no code and
+// the reference runs it.
+// row_group: at most this many rows per group (tests build 1 to compare).
 template <class Build>
-void build_with_retries(const equation_desc& d, Build build) {
-  std::vector<int> u(d.passes, 4);
+void build_with_retries(const equation_desc& d, Build build, int row_group = jit::max_row_group) {
+  jit::equation_schedule s;
+  s.u.assign(d.passes, 4);
+  s.row_group = std::min(row_group, jit::equation_row_group(d));
   for (;;) {
     try {
-      build(u);
+      build(s);
       return;
     } catch (const jit::out_of_registers& oor) {
-      int& q = u[static_cast<std::size_t>(std::max(oor.pass, 1) - 1)];
-      if (q == 1) return;
-      --q;
+      int& q = s.u[static_cast<std::size_t>(std::max(oor.pass, 1) - 1)];
+      if (q > 1) {
+        --q;
+      } else if (s.row_group > 1) {
+        s.row_group = 1;
+        s.u.assign(d.passes, 4);
+      } else {
+        return;
+      }
     }
   }
 }
 
-inline equation_entry build_equation(const equation_desc& d) {
+inline equation_entry build_equation(const equation_desc& d, int row_group = jit::max_row_group) {
   equation_entry e;
   e.desc = d;
   const std::string name = "tpp_equation_" + std::to_string(jit::hash_bytes(d));
@@ -228,38 +240,45 @@ inline equation_entry build_equation(const equation_desc& d) {
   if (d.level == isa::ref) return e;
   const auto jit = [&](auto tag) {
     using V = decltype(tag);
-    build_with_retries(d, [&](const std::vector<int>& u) {
-      jit::x86::equation_generator<V> g(d, u);
+    build_with_retries(d, [&](const jit::equation_schedule& s) {
+      jit::x86::equation_generator<V> g(d, s);
       // AVX-512: a second build pins activation constants in the registers the first left
       // unused (AVX2 at its lanes leaves next to none)
       e.code = nullptr;
       if (std::is_same_v<V, Xbyak::Zmm> && g.has_pinnable_activations()) {
         try {
-          jit::x86::equation_generator<V> pinned(d, u, g.spare_registers());
+          jit::equation_schedule with_pins = s;
+          with_pins.pins = g.spare_registers();
+          jit::x86::equation_generator<V> pinned(d, with_pins);
           e.code = jit::publish_generated<void (*)(const equation_args*)>(pinned, name);
         } catch (const jit::out_of_registers&) {  // softmax's own pins did not fit beside: keep g
         }
       }
       if (!e.code) e.code = jit::publish_generated<void (*)(const equation_args*)>(g, name);
       e.unroll = g.unroll();
+      e.row_group = g.row_group();
       e.streams = g.streams();
-    });
+    }, row_group);
   };
   try {
     if (d.level >= isa::avx512) jit(Xbyak::Zmm());
     else jit(Xbyak::Ymm());
   } catch (const Xbyak::Error& x) {
+    // a row group repeats the column blocks' code for each of its rows (and for the rest group):
+    // a tree too long for the code buffer that way is built one row at a time
+    if (row_group > 1 && jit::equation_row_group(d) > 1) return build_equation(d, 1);
     fail("tpp::jit: code generation failed for an equation: ", x.what());
   }
 #elif defined(__aarch64__)
   if (!jit::a64::equation_supports(d)) return e;
-  build_with_retries(d, [&](const std::vector<int>& u) {
-    const jit::a64::equation_generator g(d, u);
+  build_with_retries(d, [&](const jit::equation_schedule& s) {
+    const jit::a64::equation_generator g(d, s);
     std::size_t size = 0;
     e.code = jit::publish_words<void (*)(const equation_args*)>(g, name, size);
     e.unroll = g.unroll();
+    e.row_group = g.row_group();
     e.streams = g.streams();
-  });
+  }, row_group);
 #endif
   return e;
 }
@@ -314,6 +333,7 @@ class equation_kernel {
   int column_sums() const { return e_->desc.sums; }    // column-sum rows a call takes
   int row_outputs() const { return e_->desc.row_outs; }  // row-output columns after them
   int unroll() const { return e_->unroll; }            // vectors per column step (JIT; least over passes)
+  int row_group() const { return e_->row_group; }      // rows per column block (JIT; column sums)
   bool streams() const { return e_->streams; }          // root stored streaming (store_hint)
 
  private:
@@ -322,7 +342,8 @@ class equation_kernel {
 
 inline equation_kernel equation(const equation_params& p) {
   const isa level = active_isa();
-  return equation_kernel(detail::equation_cache().get(detail::lower(p, level), detail::build_equation));
+  return equation_kernel(
+      detail::equation_cache().get(detail::lower(p, level), [](const detail::equation_desc& d) { return detail::build_equation(d); }));
 }
 
 }  // namespace tpp

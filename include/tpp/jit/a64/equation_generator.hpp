@@ -53,9 +53,9 @@ class equation_generator : public equation_walker<equation_generator> {
   static constexpr int pool_size = 30;  // v0-v29
 
  public:
-  // u[q-1]: vectors per column step in pass q (1..4). Throws out_of_registers when a pass does
-  // not fit the vector registers with its u.
-  equation_generator(const desc& d, std::vector<int> u) : equation_walker(d, std::move(u), VL, pool_size) { emit(); }
+  // Throws out_of_registers when a pass does not fit the vector registers with its s.u (s.pins:
+  // x86 only).
+  equation_generator(const desc& d, const equation_schedule& s) : equation_walker(d, s, VL, pool_size) { emit(); }
   const std::vector<std::uint32_t>& words() const { return a_.words(); }
 
  private:
@@ -71,18 +71,25 @@ class equation_generator : public equation_walker<equation_generator> {
     for (int k = 0; k < d_.inputs; ++k) a_.ldr(in(k), x(12), static_cast<std::uint32_t>(8 * k));
     a_.ldr(out_, args_, offsetof(detail::equation_args, out));
 
-    label rows;
-    a_.mov_imm(row_, static_cast<std::uint64_t>(d_.m));
-    a_.bind(rows);
-    for (int q = 1; q <= plan_.passes(); ++q) walk_pass(q);
-    if (d_.root_is_reduction()) {  // f32 (checked when lowering): one float per row
-      a_.ldr_s(v(0), sp, slot(plan_.root()));
-      a_.str_s(v(0), out_, 0);
+    // every group of rows (one row, or row_group() with column sums), then the rows left over
+    // (m % group) as one shorter group
+    const int group = row_group(), groups = d_.m / group, rest = d_.m % group;
+    if (groups) {
+      label rows;
+      a_.mov_imm(row_, static_cast<std::uint64_t>(groups));
+      a_.bind(rows);
+      for (int q = 1; q <= plan_.passes(); ++q) walk_pass(q, group);
+      if (d_.root_is_reduction()) {  // f32 (checked when lowering): one float per row
+        a_.ldr_s(v(0), sp, slot(plan_.root()));
+        a_.str_s(v(0), out_, 0);
+      }
+      for (int k = 0; k < d_.inputs; ++k) io_.add_imm(in(k), in(k), rows_step(d_.in[k], group));
+      io_.add_imm(out_, out_, rows_step(d_.out, group));
+      a_.subs(row_, row_, 1);
+      a_.b(cond::ne, rows);
     }
-    for (int k = 0; k < d_.inputs; ++k) io_.add_imm(in(k), in(k), static_cast<long>(d_.in[k].ld) * size_of(d_.in[k].type));
-    io_.add_imm(out_, out_, static_cast<long>(d_.out.ld) * size_of(d_.out.type));
-    a_.subs(row_, row_, 1);
-    a_.b(cond::ne, rows);
+    if (rest)
+      for (int q = 1; q <= plan_.passes(); ++q) walk_pass(q, rest);
     for (int i = 8; i < 16; i += 2) a_.ldp_d(v(i), v(i + 1), sp, 8 * (i - 8));
     a_.add(sp, sp, frame());
     a_.ret();
@@ -127,17 +134,35 @@ class equation_generator : public equation_walker<equation_generator> {
   }
   // column sum k's row at the block's columns += r (f32)
   void add_to_sum(int k, const regs& r, int lanes, int first, int n_last) {
-    load_side(k);
-    a_.add(x(16), x(12), col_, 2);
     const int t = alloc();
     for (int l = 0; l < lanes; ++l) {
-      const long at = 4L * (first + l * VL);
-      io_.load(v(t), dtype::f32, x(16), at, n_of(l, lanes, n_last));
+      const regs one{t};
+      load_sum(k, one, 1, first + l * VL, n_of(l, lanes, n_last));
       a_.fadd(v(t), v(t), v(r[l]));
-      io_.store(v(t), dtype::f32, x(16), at, n_of(l, lanes, n_last));
+      store_sum(k, one, 1, first + l * VL, n_of(l, lanes, n_last));
     }
     release(t);
   }
+  // r <-> column sum k's row at the block's columns (f32)
+  void load_sum(int k, const regs& r, int lanes, int first, int n_last) { sum_io(true, k, r, lanes, first, n_last); }
+  void store_sum(int k, const regs& r, int lanes, int first, int n_last) { sum_io(false, k, r, lanes, first, n_last); }
+  void sum_io(bool load, int k, const regs& r, int lanes, int first, int n_last) {
+    load_side(k);
+    a_.add(x(16), x(12), col_, 2);
+    for (int l = 0; l < lanes; ++l) {
+      const long at = 4L * (first + l * VL);
+      if (load) io_.load(v(r[l]), dtype::f32, x(16), at, n_of(l, lanes, n_last));
+      else io_.store(v(r[l]), dtype::f32, x(16), at, n_of(l, lanes, n_last));
+    }
+  }
+  void add_lanes(const regs& acc, const regs& r, int lanes) {
+    for (int l = 0; l < lanes; ++l) a_.fadd(v(acc[l]), v(acc[l]), v(r[l]));
+  }
+  // bytes from a row of o to the row `rows` further (0 for broadcasts)
+  static long rows_step(const detail::operand_desc& o, int rows) { return static_cast<long>(rows) * o.ld * size_of(o.type); }
+  // bytes from the group's first row to the row at hand, in out and in a full input
+  long out_row() const { return rows_step(d_.out, row_in_group()); }
+  long in_row(int k) const { return rows_step(d_.in[k], row_in_group()); }
 
   // row output k's value for this row (every lane holds it) -> its column at the row's index
   void store_row_output(int k, int r) {
@@ -148,8 +173,11 @@ class equation_generator : public equation_walker<equation_generator> {
     a_.str_s(v(r), x(16), 0);
   }
 
-  // x16 = this row's out at the current column
-  void out_address(dtype t) { a_.add(x(16), out_, col_, log2_of(size_of(t))); }
+  // x16 = this row's out at the current column (the row at hand, in a group)
+  void out_address(dtype t) {
+    a_.add(x(16), out_, col_, log2_of(size_of(t)));
+    if (const long row = out_row()) io_.add_imm(x(16), x(16), row);
+  }
 
   // The registers holding node i for `lanes` vectors.
   regs evaluate(int i, const std::vector<regs>& val, const std::vector<bool>& live, int lanes, int first, int n_last) {
@@ -182,7 +210,8 @@ class equation_generator : public equation_walker<equation_generator> {
           break;
         }
         a_.add(x(12), in(e.op), col_, log2_of(es));
-        for (int t = 0; t < lanes; ++t) io_.load(v(out[t]), o.type, x(12), static_cast<long>(first + t * VL) * es, n_of(t));
+        for (int t = 0; t < lanes; ++t)
+          io_.load(v(out[t]), o.type, x(12), static_cast<long>(first + t * VL) * es + in_row(e.op), n_of(t));
         break;
       }
       case kind::constant:

@@ -56,16 +56,15 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
   using kind = detail::expr_kind;
   using regs = register_pool::regs;
   using walker::d_, walker::plan_, walker::p_, walker::alloc, walker::u_, walker::release, walker::alloc_lanes,
-      walker::adopt, walker::walk_pass;
+      walker::adopt, walker::walk_pass, walker::row_in_group;
 
  public:
-  // u[q-1]: vectors per column step in pass q (1..4). Throws out_of_registers when a pass does
-  // not fit the vector registers with its u. pins[q-1]: registers pass q may give to the
-  // constants of its activations (empty: none); a first build's spare_registers() is safe.
-  equation_generator(const desc& d, std::vector<int> u, std::vector<int> pins = {})
+  // Throws out_of_registers when a pass does not fit the vector registers with its s.u. s.pins
+  // (empty: none): a first build's spare_registers() are safe to give.
+  equation_generator(const desc& d, const equation_schedule& s)
       : Xbyak::CodeGenerator(1 << 17, Xbyak::DontSetProtectRWE, staging()),
-        walker(d, std::move(u), VL, pool_size(d)),
-        pins_(std::move(pins)),
+        walker(d, s, VL, pool_size(d)),
+        pins_(s.pins),
         consts_(vec<V>::bytes),
         inj_(*this, consts_),
         io_(*this, consts_, d.level >= isa::avx512_bf16, V(vec<V>::count - 1)) {
@@ -100,26 +99,35 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
     consts_.emit(*this);
   }
 
-  // every row: its passes, then the pointers move to the next row
+  // every group of rows (one row, or row_group() with column sums): its passes, then the
+  // pointers move past it; the rows left over (m % group) as one shorter group at the end
   void emit_rows() {
     using namespace Xbyak;
-    Label rows;
-    mov(row_, d_.m);
-    L(rows);
-    for (int q = 1; q <= plan_.passes(); ++q) walk_pass(q);
-    if (d_.root_is_reduction()) {  // f32 (checked when lowering): one float per row
-      const Xbyak::Xmm x(alloc());
-      vmovss(x, dword[rsp + 4 * plan_.root()]);
-      vmovss(dword[out_], x);
-      release(x.getIdx());
+    const int group = walker::row_group(), groups = d_.m / group, rest = d_.m % group;
+    if (groups) {
+      Label rows;
+      mov(row_, groups);
+      L(rows);
+      for (int q = 1; q <= plan_.passes(); ++q) walk_pass(q, group);
+      if (d_.root_is_reduction()) {  // f32 (checked when lowering): one float per row
+        const Xbyak::Xmm x(alloc());
+        vmovss(x, dword[rsp + 4 * plan_.root()]);
+        vmovss(dword[out_], x);
+        release(x.getIdx());
+      }
+      for (int k = 0; k < d_.inputs; ++k)
+        if (const long step = rows_step(d_.in[k], group)) add(in_[k], static_cast<int>(step));
+      if (const long step = rows_step(d_.out, group)) add(out_, static_cast<int>(step));
+      dec(row_);
+      jnz(rows, T_NEAR);
     }
-    for (int k = 0; k < d_.inputs; ++k) {
-      const long step = static_cast<long>(d_.in[k].ld) * size_of(d_.in[k].type);
-      if (step) add(in_[k], static_cast<int>(step));
-    }
-    if (const long step = static_cast<long>(d_.out.ld) * size_of(d_.out.type)) add(out_, static_cast<int>(step));
-    dec(row_);
-    jnz(rows, T_NEAR);
+    if (rest)
+      for (int q = 1; q <= plan_.passes(); ++q) walk_pass(q, rest);
+  }
+  // bytes from a row of o to the row `rows` further (0 for broadcasts; fits 32 bits: the ld
+  // checks of lower() and equation_row_group)
+  static long rows_step(const detail::operand_desc& o, int rows) {
+    return static_cast<long>(rows) * o.ld * size_of(o.type);
   }
 
   // ---- the walker's hooks ---------------------------------------------------------------------
@@ -216,12 +224,12 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
     const bool stream = stream_ && p_.q == plan_.passes() && t == dtype::f32;
     for (int k = 0; k < lanes; ++k) {
       if (stream && walker::n_of(k, lanes, n_last) == VL) {  // the masked tail stays cached
-        vmovntps(ptr[out_ + col_ * es + (first + k * VL) * es], V(r[k]));
+        vmovntps(ptr[out_ + col_ * es + (first + k * VL) * es + out_row()], V(r[k]));
         continue;
       }
       if (copy >= 0) vmovaps(V(copy), V(r[k]));
-      io_.store(V(copy >= 0 ? copy : r[k]), t, out_ + col_ * es + (first + k * VL) * es, walker::n_of(k, lanes, n_last),
-                V(t0), V(t1));
+      io_.store(V(copy >= 0 ? copy : r[k]), t, out_ + col_ * es + (first + k * VL) * es + out_row(),
+                walker::n_of(k, lanes, n_last), V(t0), V(t1));
     }
     if (copy >= 0) release(copy);
     if (converts) {
@@ -238,17 +246,33 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
   }
   // column sum k's row at the block's columns += r (f32)
   void add_to_sum(int k, const regs& r, int lanes, int first, int n_last) {
-    load_side(k);
     const V t(alloc());
     for (int l = 0; l < lanes; ++l) {
-      const Xbyak::RegExp at = s0_ + col_ * 4 + (first + l * VL) * 4;
-      const int n = walker::n_of(l, lanes, n_last);
-      io_.load(t, dtype::f32, at, n);
+      const regs one{t.getIdx()};
+      load_sum(k, one, 1, first + l * VL, walker::n_of(l, lanes, n_last));
       vaddps(t, t, V(r[l]));
-      io_.store(t, dtype::f32, at, n, t, t);
+      store_sum(k, one, 1, first + l * VL, walker::n_of(l, lanes, n_last));
     }
     release(t.getIdx());
   }
+  // r <-> column sum k's row at the block's columns (f32)
+  void load_sum(int k, const regs& r, int lanes, int first, int n_last) { sum_io(true, k, r, lanes, first, n_last); }
+  void store_sum(int k, const regs& r, int lanes, int first, int n_last) { sum_io(false, k, r, lanes, first, n_last); }
+  void sum_io(bool load, int k, const regs& r, int lanes, int first, int n_last) {
+    load_side(k);
+    for (int l = 0; l < lanes; ++l) {
+      const Xbyak::RegExp at = s0_ + col_ * 4 + (first + l * VL) * 4;
+      const int n = walker::n_of(l, lanes, n_last);
+      if (load) io_.load(V(r[l]), dtype::f32, at, n);
+      else io_.store(V(r[l]), dtype::f32, at, n, V(r[l]), V(r[l]));
+    }
+  }
+  void add_lanes(const regs& acc, const regs& r, int lanes) {
+    for (int l = 0; l < lanes; ++l) vaddps(V(acc[l]), V(acc[l]), V(r[l]));
+  }
+  // bytes from the group's first row to the row at hand, in out and in a full input
+  int out_row() const { return static_cast<int>(rows_step(d_.out, row_in_group())); }
+  int in_row(int k) const { return static_cast<int>(rows_step(d_.in[k], row_in_group())); }
 
   // row output k's value for this row (every lane holds it) -> its column at the row's index,
   // m - row_; col_ is free before the column loop
@@ -269,7 +293,8 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
     regs out{};
     if (plan_.loads_materialized(i, p_.q)) {  // stored into out by an earlier pass
       out = alloc_lanes(lanes);
-      for (int t = 0; t < lanes; ++t) io_.load(V(out[t]), dtype::f32, out_ + col_ * 4 + (first + t * VL) * 4, n_of(t));
+      for (int t = 0; t < lanes; ++t)
+        io_.load(V(out[t]), dtype::f32, out_ + col_ * 4 + (first + t * VL) * 4 + out_row(), n_of(t));
       return out;
     }
     switch (e.kind) {
@@ -281,7 +306,7 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
           if (o.bcast == broadcast::column || o.bcast == broadcast::scalar)
             io_.load_broadcast(V(out[t]), o.type, in_[e.op], s0_.cvt32());
           else
-            io_.load(V(out[t]), o.type, in_[e.op] + col_ * es + (first + t * VL) * es, n_of(t));
+            io_.load(V(out[t]), o.type, in_[e.op] + col_ * es + (first + t * VL) * es + in_row(e.op), n_of(t));
         }
         break;
       }
