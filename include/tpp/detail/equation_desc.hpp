@@ -9,8 +9,8 @@
 // The root is the last node unless the nodes of a column sum or row output follow it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <map>
 
 #include "tpp/core/cpu.hpp"
 #include "tpp/detail/eltwise_desc.hpp"
@@ -69,6 +69,11 @@ static_assert(sizeof(eq_node) == 12, "no padding in keys");
 static_assert(sizeof(equation_desc) == 24 + 8 + 8 * equation_max_inputs + 12 * equation_max_nodes,
               "no padding in keys (hashed and compared as bytes)");
 
+// The bytes of d that kernel caches hash (jit::hash_bytes): the nodes past count are zeros.
+inline std::size_t hashed_size(const equation_desc& d) {
+  return offsetof(equation_desc, nodes) + sizeof(eq_node) * d.count;
+}
+
 // What a kernel is called with. side: the column sums' 1 x n f32 rows (added to), then the row
 // outputs' m x 1 f32 columns.
 struct equation_args {
@@ -84,8 +89,10 @@ class equation_flattener {
 
   int add(const std::shared_ptr<const expr_node>& n) {
     if (!n) fail("tpp::equation: the expression has an empty operand (a default expr?)");
-    const auto it = seen_.find(n.get());
-    if (it != seen_.end()) return it->second;
+    // a node met before (a shared subtree): its index. A scan of at most 48 pointers, on the
+    // dispatch path of every tpp::equation call (a std::map cost a heap node per node)
+    for (int i = 0; i < d_.count; ++i)
+      if (seen_[i] == n.get()) return i;
     eq_node e;
     e.kind = n->kind;
     e.op = n->op;
@@ -142,13 +149,13 @@ class equation_flattener {
     if (d_.count >= equation_max_nodes)
       fail("tpp::equation: the expression has more than ", equation_max_nodes, " distinct nodes");
     d_.nodes[d_.count] = e;
-    seen_[n.get()] = d_.count;
+    seen_[d_.count] = n.get();
     return d_.count++;
   }
 
  private:
   equation_desc& d_;
-  std::map<const expr_node*, int> seen_;
+  const expr_node* seen_[equation_max_nodes] = {};  // node i's expression
 };
 
 }  // namespace tpp::detail

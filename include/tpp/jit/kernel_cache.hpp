@@ -17,20 +17,26 @@ namespace tpp::jit {
 
 // Hash of the key's bytes, 8 at a time (keys are padding-free PODs, a few words long; this is
 // on the dispatch path, where a byte-wise hash alone would cost more than the 25 ns budget).
+// `size`: the leading bytes that vary (a key may say so by a hashed_size(key) overload that
+// argument-dependent lookup finds: equation descriptors are mostly unused node slots, zeros).
 template <class Key>
-std::uint64_t hash_bytes(const Key& k) {
+std::uint64_t hash_bytes(const Key& k, std::size_t size = sizeof(Key)) {
   static_assert(std::is_trivially_copyable_v<Key>);
   const auto* p = reinterpret_cast<const unsigned char*>(&k);
-  std::uint64_t h = 0x9E3779B97F4A7C15ull ^ sizeof(Key);
+  std::uint64_t h = 0x9E3779B97F4A7C15ull ^ size;
   std::size_t i = 0;
-  for (; i + 8 <= sizeof(Key); i += 8) {
+  for (; i + 8 <= size; i += 8) {
     std::uint64_t w;
     std::memcpy(&w, p + i, 8);
     h = (h ^ w) * 0xFF51AFD7ED558CCDull;
     h ^= h >> 32;
   }
-  for (; i < sizeof(Key); ++i) h = (h ^ p[i]) * 0x100000001B3ull;
+  for (; i < size; ++i) h = (h ^ p[i]) * 0x100000001B3ull;
   return h ^ (h >> 29);
+}
+template <class Key>
+std::size_t hashed_size(const Key&) {
+  return sizeof(Key);
 }
 
 // A thread-local, direct-mapped memo in front of a slower lookup: keys seen before on this
@@ -69,7 +75,7 @@ class kernel_cache {
  public:
   template <class Make>
   const Entry* get(const Key& key, Make&& make) {
-    const std::uint64_t h = hash_bytes(key);
+    const std::uint64_t h = hash_bytes(key, hashed_size(key));
     {
       std::shared_lock<std::shared_mutex> lock(mutex_);
       if (const Entry* e = find(key, h)) return e;

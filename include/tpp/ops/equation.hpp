@@ -16,6 +16,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <initializer_list>
 #include <type_traits>
 #include <vector>
@@ -115,8 +116,8 @@ inline long operand_offset(const operand& o, int n, long row0, long col0) {
 
 // Which nodes have one value per row: reductions, constants, column or scalar operands, and ops
 // of those only. One pass in node order (children come first), so shared subtrees cost nothing.
-inline std::vector<bool> row_invariant_nodes(const equation_desc& d) {
-  std::vector<bool> inv(d.count, false);
+inline std::array<bool, equation_max_nodes> row_invariant_nodes(const equation_desc& d) {
+  std::array<bool, equation_max_nodes> inv{};
   for (int i = 0; i < d.count; ++i) {
     const eq_node& e = d.nodes[i];
     switch (e.kind) {
@@ -159,10 +160,9 @@ inline equation_desc lower(const equation_params& p, isa level) {
   d.m = p.m;
   d.n = p.n;
   d.inputs = static_cast<std::uint8_t>(p.inputs.size());
-  for (std::size_t i = 0; i < p.inputs.size(); ++i) {
-    const std::string field = "inputs[" + std::to_string(i) + "]";
-    d.in[i] = lower_operand(ctx, field.c_str(), p.inputs[i], p.m, p.n, {});
-  }
+  static const char* const fields[equation_max_inputs] = {"inputs[0]", "inputs[1]", "inputs[2]", "inputs[3]",
+                                                          "inputs[4]", "inputs[5]", "inputs[6]", "inputs[7]"};
+  for (std::size_t i = 0; i < p.inputs.size(); ++i) d.in[i] = lower_operand(ctx, fields[i], p.inputs[i], p.m, p.n, {});
   equation_flattener flat(d);
   d.root_node = static_cast<std::uint8_t>(flat.add(p.root.node()));
   // the largest pass of a reduction the last pass reads (out = none: the root is not computed)
@@ -172,10 +172,12 @@ inline equation_desc lower(const equation_params& p, isa level) {
   last = std::max(last,
                   lower_side_outputs(d, flat, p.row_outputs, d.row_node, equation_max_row_outputs, "row_outputs"));
   d.row_outs = static_cast<std::uint8_t>(p.row_outputs.size());
-  const std::vector<bool> invariant = row_invariant_nodes(d);
-  for (int k = 0; k < d.row_outs; ++k)
-    if (!invariant[d.row_node[k]])
-      fail("tpp::equation: row_outputs[", k, "] is not row-invariant: it reads an operand that varies along the row");
+  if (d.row_outs) {
+    const auto invariant = row_invariant_nodes(d);
+    for (int k = 0; k < d.row_outs; ++k)
+      if (!invariant[d.row_node[k]])
+        fail("tpp::equation: row_outputs[", k, "] is not row-invariant: it reads an operand that varies along the row");
+  }
   d.passes = static_cast<std::uint8_t>(d.root_is_reduction() ? last : last + 1);
   if (p.out.type == dtype::none) {  // side outputs only: no m x n rows are written
     if (p.column_sums.empty() && p.row_outputs.empty())
