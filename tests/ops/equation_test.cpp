@@ -531,6 +531,9 @@ TEST_CASE("equation: column sums over groups of rows", "[equation][sums]") {
   // from memory: at most 8 row streams (x, dy, y and dresidual: 4 each)
   CHECK(group(tpp::batchnorm_backward_sums(4096, 4096, dtype::f32, {true, true})) == 2);
   CHECK(group(tpp::batchnorm_backward_sums(4096, 4096, dtype::f32, {false, false})) == 4);
+  // a transcendental bounds it, not the sum row: grouped in cache, one row at a time from memory
+  CHECK(group(tpp::bias_gelu_backward(64, 256, dtype::f32, tpp::param_grads::column_sums)) == 4);
+  CHECK(group(tpp::bias_gelu_backward(4096, 4096, dtype::f32, tpp::param_grads::column_sums)) == 1);
 
   std::mt19937 rng(57);
   for (int m : {2, 3, 4, 5, 8, 9, 17})

@@ -40,6 +40,12 @@ struct equation_schedule {
   int row_group = 1;
 };
 
+// The transcendental activations: the ones worth storing rather than computing twice.
+constexpr bool is_transcendental(unary_op op) {
+  return (op >= unary_op::exp && op <= unary_op::erf) || op == unary_op::elu || op == unary_op::elu_inv ||
+         op == unary_op::gelu_tanh_inv || op == unary_op::gelu_erf_inv;
+}
+
 // Rows per column block for an equation with column sums: the block's nodes are evaluated for
 // `group` rows in turn and each sum's node is added into registers that hold the sum row's
 // columns (loaded before the first row, stored after the last), so the sum row is read and
@@ -53,7 +59,10 @@ struct equation_schedule {
 //   ... with relu and residual (4 streams: x, dy, y, dresidual out)              4 rows: 2.0x
 // From memory a group reads (and writes) group x streams rows side by side, more than the
 // prefetchers follow: 1024 x 4096, 2 streams, 4 rows 1.6x; 4 streams, 2 rows 1.24x, 3 rows
-// 0.99x, 4 rows 0.86x. So there the group is cut to 8 streams in all.
+// 0.99x, 4 rows 0.86x. So there the group is cut to 8 streams in all. And a tree with a
+// transcendental (bias + GELU backward: dx and dbias) is bound by it, not by the sum row: in
+// cache 1.03-1.05x, from memory 0.93-0.96x in-process and 0.82x in the suite's run, so from
+// memory it runs one row at a time.
 constexpr int max_row_group = 4;
 inline int equation_row_group(const detail::equation_desc& d) {
   if (d.sums == 0 || d.passes != 1 || d.root_is_reduction() || d.row_outs != 0 || d.m < 2) return 1;
@@ -71,13 +80,9 @@ inline int equation_row_group(const detail::equation_desc& d) {
   for (int i = 0; i < d.count; ++i)
     if (d.nodes[i].kind == detail::expr_kind::reduce) return 1;
   if (!rows_from_memory(bytes)) return max_row_group;
+  for (int i = 0; i < d.count; ++i)
+    if (d.nodes[i].kind == detail::expr_kind::unary && is_transcendental(static_cast<unary_op>(d.nodes[i].op))) return 1;
   return std::max(1, std::min(max_row_group, 8 / std::max(streams, 1)));
-}
-
-// The transcendental activations: the ones worth storing rather than computing twice.
-constexpr bool is_transcendental(unary_op op) {
-  return (op >= unary_op::exp && op <= unary_op::erf) || op == unary_op::elu || op == unary_op::elu_inv ||
-         op == unary_op::gelu_tanh_inv || op == unary_op::gelu_erf_inv;
 }
 
 // A pool of vector registers 0 .. size-1 for one pass; running dry throws out_of_registers.

@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "tpp/core/cache.hpp"
 #include "tpp/core/cpu.hpp"
 #include "tpp/core/error.hpp"
 #include "tpp/ops/equation_library.hpp"
@@ -76,6 +77,8 @@ inline const batchnorm_kernels& batchnorm_kernels_for(const batchnorm_training_p
         e.p.options.residual == p.options.residual && e.rows == rows && e.level == level)
       return e.k;
   batchnorm_kernels k;
+  const double bytes = static_cast<double>(p.m) * p.n *
+                       (size_of(p.x.type) + size_of(p.y.type) + (p.options.residual ? size_of(p.residual.type) : 0));
   for (int t = 0; t < 2; ++t) {
     const int r = t ? last : rows;
     reduce_params s;  // the column-sum TPP: its own generator, about 2x the equation's speed
@@ -89,6 +92,9 @@ inline const batchnorm_kernels& batchnorm_kernels_for(const batchnorm_training_p
     y.inputs[0] = p.x;
     y.out = p.y;
     if (p.options.residual) y.inputs[3] = p.residual;
+    // a block's kernel sees only its block: y streams past the cache as the whole call's
+    // operands say (the equation streams only an f32 y whose rows start 64 bytes apart)
+    y.store = streams_output(store_hint::automatic, bytes) ? store_hint::streaming : store_hint::cached;
     k.sums[t] = reduce(s);  // validates the types and lds
     k.squares[t] = equation(q);
     k.norm[t] = equation(y);
