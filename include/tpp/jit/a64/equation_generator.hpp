@@ -132,28 +132,31 @@ class equation_generator : public equation_walker<equation_generator> {
     a_.ldr(x(12), args_, offsetof(detail::equation_args, side));
     a_.ldr(x(12), x(12), static_cast<std::uint32_t>(8 * k));
   }
-  // column sum k's row at the block's columns += r (f32)
+  // column sum k's row at the block's columns += r (f32); one row at a time
   void add_to_sum(int k, const regs& r, int lanes, int first, int n_last) {
+    sum_address(k);
     const int t = alloc();
     for (int l = 0; l < lanes; ++l) {
-      const regs one{t};
-      load_sum(k, one, 1, first + l * VL, n_of(l, lanes, n_last));
+      const long at = 4L * (first + l * VL);
+      io_.load(v(t), dtype::f32, x(16), at, n_of(l, lanes, n_last));
       a_.fadd(v(t), v(t), v(r[l]));
-      store_sum(k, one, 1, first + l * VL, n_of(l, lanes, n_last));
+      io_.store(v(t), dtype::f32, x(16), at, n_of(l, lanes, n_last));
     }
     release(t);
   }
-  // r <-> column sum k's row at the block's columns (f32)
-  void load_sum(int k, const regs& r, int lanes, int first, int n_last) { sum_io(true, k, r, lanes, first, n_last); }
-  void store_sum(int k, const regs& r, int lanes, int first, int n_last) { sum_io(false, k, r, lanes, first, n_last); }
-  void sum_io(bool load, int k, const regs& r, int lanes, int first, int n_last) {
+  // r <-> column sum k's row at the block's columns (f32); a row group's sums
+  void load_sum(int k, const regs& r, int lanes, int first, int n_last) {
+    sum_address(k);
+    for (int l = 0; l < lanes; ++l) io_.load(v(r[l]), dtype::f32, x(16), 4L * (first + l * VL), n_of(l, lanes, n_last));
+  }
+  void store_sum(int k, const regs& r, int lanes, int first, int n_last) {
+    sum_address(k);
+    for (int l = 0; l < lanes; ++l) io_.store(v(r[l]), dtype::f32, x(16), 4L * (first + l * VL), n_of(l, lanes, n_last));
+  }
+  // x16 = column sum k's row at the current column
+  void sum_address(int k) {
     load_side(k);
     a_.add(x(16), x(12), col_, 2);
-    for (int l = 0; l < lanes; ++l) {
-      const long at = 4L * (first + l * VL);
-      if (load) io_.load(v(r[l]), dtype::f32, x(16), at, n_of(l, lanes, n_last));
-      else io_.store(v(r[l]), dtype::f32, x(16), at, n_of(l, lanes, n_last));
-    }
   }
   void add_lanes(const regs& acc, const regs& r, int lanes) {
     for (int l = 0; l < lanes; ++l) a_.fadd(v(acc[l]), v(acc[l]), v(r[l]));

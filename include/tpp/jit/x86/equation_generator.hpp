@@ -244,29 +244,29 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
     mov(s0_, ptr[args_ + static_cast<int>(offsetof(detail::equation_args, side))]);
     mov(s0_, ptr[s0_ + 8 * k]);
   }
-  // column sum k's row at the block's columns += r (f32)
+  // column sum k's row at the block's columns += r (f32); one row at a time
   void add_to_sum(int k, const regs& r, int lanes, int first, int n_last) {
     const V t(alloc());
+    load_side(k);
     for (int l = 0; l < lanes; ++l) {
-      const regs one{t.getIdx()};
-      load_sum(k, one, 1, first + l * VL, walker::n_of(l, lanes, n_last));
+      io_.load(t, dtype::f32, sum_at(l, first), walker::n_of(l, lanes, n_last));
       vaddps(t, t, V(r[l]));
-      store_sum(k, one, 1, first + l * VL, walker::n_of(l, lanes, n_last));
+      io_.store(t, dtype::f32, sum_at(l, first), walker::n_of(l, lanes, n_last), t, t);
     }
     release(t.getIdx());
   }
-  // r <-> column sum k's row at the block's columns (f32)
-  void load_sum(int k, const regs& r, int lanes, int first, int n_last) { sum_io(true, k, r, lanes, first, n_last); }
-  void store_sum(int k, const regs& r, int lanes, int first, int n_last) { sum_io(false, k, r, lanes, first, n_last); }
-  void sum_io(bool load, int k, const regs& r, int lanes, int first, int n_last) {
+  // r <-> column sum k's row at the block's columns (f32); a row group's sums
+  void load_sum(int k, const regs& r, int lanes, int first, int n_last) {
     load_side(k);
-    for (int l = 0; l < lanes; ++l) {
-      const Xbyak::RegExp at = s0_ + col_ * 4 + (first + l * VL) * 4;
-      const int n = walker::n_of(l, lanes, n_last);
-      if (load) io_.load(V(r[l]), dtype::f32, at, n);
-      else io_.store(V(r[l]), dtype::f32, at, n, V(r[l]), V(r[l]));
-    }
+    for (int l = 0; l < lanes; ++l) io_.load(V(r[l]), dtype::f32, sum_at(l, first), walker::n_of(l, lanes, n_last));
   }
+  void store_sum(int k, const regs& r, int lanes, int first, int n_last) {
+    load_side(k);
+    for (int l = 0; l < lanes; ++l)
+      io_.store(V(r[l]), dtype::f32, sum_at(l, first), walker::n_of(l, lanes, n_last), V(r[l]), V(r[l]));
+  }
+  // lane l of the block in the side output whose address load_side put in s0_
+  Xbyak::RegExp sum_at(int l, int first) const { return s0_ + col_ * 4 + (first + l * VL) * 4; }
   void add_lanes(const regs& acc, const regs& r, int lanes) {
     for (int l = 0; l < lanes; ++l) vaddps(V(acc[l]), V(acc[l]), V(r[l]));
   }
