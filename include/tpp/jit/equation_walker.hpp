@@ -18,8 +18,7 @@
 //
 // A block is `lanes` vectors from column col + first; the last holds n_last columns (1..VL).
 // With a row group (equation_schedule::row_group) a block is evaluated for the group's rows in
-// turn: row_in_group() says which, and the generator moves every full operand's address and
-// out's by that many rows. The column sums then add up in registers over the group.
+// turn: the generator moves every full operand's address and out's by row_at_hand() bytes. The column sums then add up in registers over the group.
 #pragma once
 
 #include <algorithm>
@@ -80,8 +79,12 @@ class equation_walker {
     return val[c];
   }
 
-  // the row of the group being emitted that the block's nodes are evaluated for
-  int row_in_group() const { return g_; }
+  // bytes from a row of o to the row `rows` further (0 for a broadcast, whose ld is 0)
+  static long rows_bytes(const detail::operand_desc& o, int rows) {
+    return static_cast<long>(rows) * o.ld * size_of(o.type);
+  }
+  // bytes from the group's first row of o to the row the block's nodes are evaluated for
+  long row_at_hand(const detail::operand_desc& o) const { return rows_bytes(o, g_); }
 
   void walk_pass(int q, int rows = 1) {
     rows_ = rows;
@@ -170,7 +173,7 @@ class equation_walker {
     }
   }
 
-  // the block's nodes for one row (row_in_group() of the group)
+  // the block's nodes for one row (the group's row at hand: row_at_hand())
   void walk_row(int lanes, int first, int n_last, const std::vector<regs>& sums) {
     const int q = p_.q;
     std::vector<regs> val(d_.count);

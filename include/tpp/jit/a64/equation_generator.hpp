@@ -83,8 +83,8 @@ class equation_generator : public equation_walker<equation_generator> {
         a_.ldr_s(v(0), sp, slot(plan_.root()));
         a_.str_s(v(0), out_, 0);
       }
-      for (int k = 0; k < d_.inputs; ++k) io_.add_imm(in(k), in(k), rows_step(d_.in[k], group));
-      io_.add_imm(out_, out_, rows_step(d_.out, group));
+      for (int k = 0; k < d_.inputs; ++k) io_.add_imm(in(k), in(k), rows_bytes(d_.in[k], group));
+      io_.add_imm(out_, out_, rows_bytes(d_.out, group));
       a_.subs(row_, row_, 1);
       a_.b(cond::ne, rows);
     }
@@ -161,11 +161,6 @@ class equation_generator : public equation_walker<equation_generator> {
   void add_lanes(const regs& acc, const regs& r, int lanes) {
     for (int l = 0; l < lanes; ++l) a_.fadd(v(acc[l]), v(acc[l]), v(r[l]));
   }
-  // bytes from a row of o to the row `rows` further (0 for broadcasts)
-  static long rows_step(const detail::operand_desc& o, int rows) { return static_cast<long>(rows) * o.ld * size_of(o.type); }
-  // bytes from the group's first row to the row at hand, in out and in a full input
-  long out_row() const { return rows_step(d_.out, row_in_group()); }
-  long in_row(int k) const { return rows_step(d_.in[k], row_in_group()); }
 
   // row output k's value for this row (every lane holds it) -> its column at the row's index
   void store_row_output(int k, int r) {
@@ -179,7 +174,7 @@ class equation_generator : public equation_walker<equation_generator> {
   // x16 = this row's out at the current column (the row at hand, in a group)
   void out_address(dtype t) {
     a_.add(x(16), out_, col_, log2_of(size_of(t)));
-    if (const long row = out_row()) io_.add_imm(x(16), x(16), row);
+    if (const long row = row_at_hand(d_.out)) io_.add_imm(x(16), x(16), row);
   }
 
   // The registers holding node i for `lanes` vectors.
@@ -214,7 +209,7 @@ class equation_generator : public equation_walker<equation_generator> {
         }
         a_.add(x(12), in(e.op), col_, log2_of(es));
         for (int t = 0; t < lanes; ++t)
-          io_.load(v(out[t]), o.type, x(12), static_cast<long>(first + t * VL) * es + in_row(e.op), n_of(t));
+          io_.load(v(out[t]), o.type, x(12), static_cast<long>(first + t * VL) * es + row_at_hand(o), n_of(t));
         break;
       }
       case kind::constant:

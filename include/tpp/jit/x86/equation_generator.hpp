@@ -56,7 +56,7 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
   using kind = detail::expr_kind;
   using regs = register_pool::regs;
   using walker::d_, walker::plan_, walker::p_, walker::alloc, walker::u_, walker::release, walker::alloc_lanes,
-      walker::adopt, walker::walk_pass, walker::row_in_group;
+      walker::adopt, walker::walk_pass, walker::rows_bytes, walker::row_at_hand;
 
  public:
   // Throws out_of_registers when a pass does not fit the vector registers with its s.u. s.pins
@@ -116,18 +116,13 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
         release(x.getIdx());
       }
       for (int k = 0; k < d_.inputs; ++k)
-        if (const long step = rows_step(d_.in[k], group)) add(in_[k], static_cast<int>(step));
-      if (const long step = rows_step(d_.out, group)) add(out_, static_cast<int>(step));
+        if (const long step = rows_bytes(d_.in[k], group)) add(in_[k], static_cast<int>(step));
+      if (const long step = rows_bytes(d_.out, group)) add(out_, static_cast<int>(step));
       dec(row_);
       jnz(rows, T_NEAR);
     }
     if (rest)
       for (int q = 1; q <= plan_.passes(); ++q) walk_pass(q, rest);
-  }
-  // bytes from a row of o to the row `rows` further (0 for broadcasts; fits 32 bits: the ld
-  // checks of lower() and equation_row_group)
-  static long rows_step(const detail::operand_desc& o, int rows) {
-    return static_cast<long>(rows) * o.ld * size_of(o.type);
   }
 
   // ---- the walker's hooks ---------------------------------------------------------------------
@@ -270,9 +265,9 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
   void add_lanes(const regs& acc, const regs& r, int lanes) {
     for (int l = 0; l < lanes; ++l) vaddps(V(acc[l]), V(acc[l]), V(r[l]));
   }
-  // bytes from the group's first row to the row at hand, in out and in a full input
-  int out_row() const { return static_cast<int>(rows_step(d_.out, row_in_group())); }
-  int in_row(int k) const { return static_cast<int>(rows_step(d_.in[k], row_in_group())); }
+  // row_at_hand() as a displacement (32 bits: the ld checks of lower() and equation_row_group)
+  int out_row() const { return static_cast<int>(row_at_hand(d_.out)); }
+  int in_row(int k) const { return static_cast<int>(row_at_hand(d_.in[k])); }
 
   // row output k's value for this row (every lane holds it) -> its column at the row's index,
   // m - row_; col_ is free before the column loop
