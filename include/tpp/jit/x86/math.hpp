@@ -72,41 +72,58 @@ class math {
     for (auto& l : ls) g_.vmulps(l.v, l.t[1], l.t[0]);
   }
 
-  // ---- softmax's exp: 2 temps ----------------------------------------------------------------
-  // e^y for y <= 0 (or NaN), y first raised to -88, in eighths of a power of two:
-  //   t = y 8log2e + (1.5 2^23 + 1016)     one FMA rounds m = round(8 y log2e): t's low bits hold
-  //                                        m + 1016 = 8 (n + 127) + j, n = floor(m / 8), j = m & 7
-  //   r = y - m ln2/8                      |r| <= ln2/16; one constant: |m (ln2/8 - its f32)| is a
-  //                                        relative error 2.7e-9 |y|, 22x below the |y| 2^-24 the
-  //                                        rounded x - max already carries
-  //   p = 1 + r + r^2 (c2 + c3 r)          exp8_p: 0.43 units of 2^-24 before rounding
-  //   s = (t << 20) + T[j]                 vpermps picks T[j] = bits(2^(j/8)) - 127 << 23 - j << 20
-  //                                        by t's low bits, so s = 2^n 2^(j/8) with no shift right
-  //   e^y = p s
-  // Against the degree-6 polynomial of exp_by_magic, three FMAs fewer per vector for one shuffle
-  // and one integer add, which run beside the FMAs; the result is within 1.9 ulp + |y| 2^-24
-  // (scripts/fit_math.cpp's E8 checks the polynomial). y = -88 gives m = -1016, n = -127, s = +0;
-  // results below 2^-126 are within 2^-126 (flushed to zero or not): softmax divides by a sum >= 1.
-  void exp_nonpositive_ftz(const lanes_t& ls) {
-    raise_to(ls, -88.0f, -1);
-    for (auto& l : ls) g_.vmovaps(l.t[0], k(exp8_magic));
+  // ---- exp in eighths of a power of two: 2 temps ---------------------------------------------
+  // e^y 2^scale for y <= 0 (or NaN), y first raised to `floor` (-Inf: the caller's y is in range):
+  //   t = y 8log2e + (1.5 2^23 + 8 (127 + scale))
+  //                             one FMA rounds m = round(8 y log2e): t's low bits hold
+  //                             m + 8 (127 + scale) = 8 (n + 127 + scale) + j, n = floor(m / 8),
+  //                             j = m & 7
+  //   r = y - m ln2/8           |r| <= ln2/16; one constant or two (ln2_split)
+  //   s = (t << 20) + T[j]      vpermps picks T[j] = bits(2^(j/8)) - 127 << 23 - j << 20 by t's
+  //                             low bits, so s = 2^(n + scale) 2^(j/8) with no shift right
+  //   e^y 2^scale = s p(r), p = 1 + r + r^2 (c2 + c3 r) (exp8_p: 0.43 units of 2^-24 before
+  //                             rounding), taken as s + (s r)(1 + r (c2 + c3 r)): the last FMA
+  //                             rounds once, s r runs beside the polynomial, and the chain from r
+  //                             is three FMAs where Horner then a product is four steps
+  // t << 20 keeps the low 12 bits of t, so m + 8 (127 + scale) must stay in [0, 4096): y down to
+  // -88 at scale 0 and -132 at scale 64. Against a degree-6 polynomial on |r| <= ln2/2, three FMAs
+  // and two constant loads fewer per vector for one shuffle and one integer add, which run beside
+  // the FMAs (scripts/fit_math.cpp's E8 checks the polynomial).
+  // Softmax's exp (exp_nonpositive_ftz) is scale 0, floor -88 (m = -1016, n = -127, s = +0), one
+  // ln2 constant: within 1.9 ulp + |y| 2^-24, results below 2^-126 within 2^-126 (flushed to zero
+  // or not): softmax divides by a sum >= 1. The activations' exp_scaled is scale 64 (below).
+  enum class ln2_split { one, two };
+  void exp_eighths(const lanes_t& ls, float floor, int scale, ln2_split split) {
+    const float magic = exp8_magic(scale);
+    if (floor > -INFINITY) raise_to(ls, floor, -1);
+    for (auto& l : ls) g_.vmovaps(l.t[0], k(magic));
     for (auto& l : ls) g_.vfmadd231ps(l.t[0], l.v, k(exp8_log2e));
-    for (auto& l : ls) g_.vsubps(l.t[1], l.t[0], k(exp8_magic));
-    for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[1], k(exp8_ln2));
-    horner(ls, 1, exp8_p, 4);
+    for (auto& l : ls) g_.vsubps(l.t[1], l.t[0], k(magic));
+    if (split == ln2_split::one) {
+      for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[1], k(exp8_ln2));
+    } else {
+      for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[1], k(exp8_ln2_hi));
+      for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[1], k(exp8_ln2_lo));
+    }
     const Xbyak::Address table = c_.lanes(exp8_table());
-    for (auto& l : ls) g_.vpermps(l.v, l.t[0], table);  // index: the low 3 (zmm: 4) bits of t
+    for (auto& l : ls) g_.vpermps(l.t[1], l.t[0], table);  // index: the low 3 (zmm: 4) bits of t
     for (auto& l : ls) g_.vpslld(l.t[0], l.t[0], 20);
-    for (auto& l : ls) g_.vpaddd(l.t[0], l.t[0], l.v);
-    for (auto& l : ls) g_.vmulps(l.v, l.t[1], l.t[0]);
+    for (auto& l : ls) g_.vpaddd(l.t[0], l.t[0], l.t[1]);  // s
+    for (auto& l : ls) g_.vmovaps(l.t[1], k(exp8_p[3]));
+    for (auto& l : ls) g_.vfmadd213ps(l.t[1], l.v, k(exp8_p[2]));
+    for (auto& l : ls) g_.vfmadd213ps(l.t[1], l.v, k(1.0f));  // 1 + r (c2 + c3 r)
+    for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[0]);           // s r
+    for (auto& l : ls) g_.vfmadd213ps(l.v, l.t[1], l.t[0]);   // s + s r (1 + r (c2 + c3 r))
   }
+  void exp_nonpositive_ftz(const lanes_t& ls) { exp_eighths(ls, -88.0f, 0, ln2_split::one); }
   // softmax's exp constants in their order of use per vector (the equation generator pins them)
   static std::vector<float> exp_nonpositive_ftz_constants() {
-    return {exp8_magic, -88.0f, exp8_log2e, exp8_ln2, exp8_p[3], 1.0f, exp8_p[2]};
+    return {exp8_magic(0), -88.0f, exp8_log2e, exp8_ln2, exp8_p[3], 1.0f, exp8_p[2]};
   }
-  static constexpr float exp8_magic = 12582912.0f + 1016.0f;  // 1.5 2^23 + 8 * 127
   static constexpr float exp8_log2e = 8 * 1.44269504088896341f;
   static constexpr float exp8_ln2 = 0.693147182f / 8;
+  static constexpr float exp8_ln2_hi = 0.693145751953125f / 8;  // y - m ln2_hi/8 exact in one FMA
+  static constexpr float exp8_ln2_lo = 1.428606765330187e-06f / 8;
   // T[j] = bits(2^(j/8)) - 127 << 23 - j << 20, j = 0..7, repeated to fill a vector (zmm indexes
   // with 4 bits; the fourth is n's lowest, which the shift puts in the exponent)
   static std::vector<std::uint32_t> exp8_table() {
@@ -118,20 +135,13 @@ class math {
     return t;
   }
 
-  // ---- exp by a magic addend: 2 temps --------------------------------------------------------
-  // e^y 2^scale for y <= 0 (or NaN), y first raised to `floor`:
-  //   t = y log2e + (1.5 2^23 + 127 + scale)   one FMA rounds to the integer: t's low mantissa
-  //                                            bits hold n + 127 + scale, so t << 23 is
-  //                                            2^(n + scale) (no round, cvt, add)
-  //   r = y - n ln2                            one ln2 constant or two (ln2_split)
-  // exp_scaled: scale 64 (S = 2^64), floor -120, so the result is a normal float >= e^-120 S ~
-  // 1.4e-33 with no subnormal 2^n to round, and callers that divide by a multiple of S get the
-  // one correctly placed rounding (n >= -174). One ln2 constant where the caller tolerates a
-  // relative error |n| 1.9e-9 (gelu_tanh: |n| <= 6 outside its tail), else two (sigmoid,
-  // gelu_tanh_inv).
-  enum class ln2_split { one, two };
-  // floor -Inf: the caller's y is >= -120 already
-  void exp_scaled(const lanes_t& ls, ln2_split split, float floor = -120.0f) { exp_by_magic(ls, floor, 64, split); }
+  // ---- exp_scaled: 2 temps -------------------------------------------------------------------
+  // e^y S, S = 2^64, for y <= 0 (or NaN) raised to `floor` (default -120): exp_eighths at scale 64,
+  // so the result is a normal float >= e^-120 S ~ 1.4e-33 with no subnormal 2^n to round, and
+  // callers that divide by a multiple of S get the one correctly placed rounding. One ln2
+  // constant where the caller tolerates a relative error 2.7e-9 |y| (gelu_tanh: |y| <= 4 where
+  // x >= -2, its ulp-bounded range), else two (sigmoid, gelu_tanh_inv, erfc).
+  void exp_scaled(const lanes_t& ls, ln2_split split, float floor = -120.0f) { exp_eighths(ls, floor, 64, split); }
 
   // ---- constants held in registers ----------------------------------------------------------
   // A generator with vector registers to spare around a loop loads constants into them before
@@ -164,23 +174,24 @@ class math {
   // each): not taken, for a gain inside this VM's noise.
   static std::vector<float> pinnable_constants(unary_op op) {
     constexpr double k2 = 2 * 0.7978845608028654;
-    const std::vector<float> exp_tail = {-120.0f, 1.44269504088896341f, exp_p[6], exp_p[5], exp_p[4], exp_p[3],
-                                         exp_p[2]};
+    // exp_eighths' reads at scale 64 after the floor: magic (twice), 8 log2e, the ln2 constant(s)
+    // and exp8_p from the top (1.0 listed by each op)
+    const std::vector<float> exp_tail = {exp8_magic(64), exp8_log2e, exp8_p[3], exp8_p[2]};
     std::vector<float> c;
     if (op == unary_op::gelu_tanh) {
-      c = {1.0f, exp_magic(64), -13.0f, static_cast<float>(k2 * 0.044715), static_cast<float>(k2), -0.0f};
-      c.insert(c.end(), exp_tail.begin(), exp_tail.end());
-      c.insert(c.end(), {0.693147182f, 1.0f / exp_scale, exp_scale});
+      c = {1.0f, exp_scale, -13.0f, -120.0f, static_cast<float>(k2 * 0.044715), static_cast<float>(k2), -0.0f};
+      c.insert(c.begin() + 1, exp_tail.begin(), exp_tail.end());
+      c.push_back(exp8_ln2);
     } else if (op == unary_op::sigmoid) {
-      c = {1.0f, exp_magic(64), exp_scale, -0.0f};
-      c.insert(c.end(), exp_tail.begin(), exp_tail.end());
-      c.insert(c.end(), {0.693145751953125f, 1.428606765330187e-06f});
+      c = {1.0f, exp_scale, -0.0f, -120.0f};
+      c.insert(c.begin() + 1, exp_tail.begin(), exp_tail.end());
+      c.insert(c.end(), {exp8_ln2_hi, exp8_ln2_lo});
     } else if (op == unary_op::gelu_erf || op == unary_op::erf) {
-      // 1.0 is read 5-7 times (exp_p's two lowest, 1 + a/2, the division, 1 - E ...), the rest
-      // once; exp_tail's -120 is not read here (erfc_scaled passes no floor)
-      c = {1.0f, exp_magic(64)};
-      c.insert(c.end(), exp_tail.begin() + 1, exp_tail.end());
-      c.insert(c.end(), {0.693145751953125f, 1.428606765330187e-06f, erfc_r_map[0], erfc_r_map[1]});
+      // 1.0 is read 5-7 times (exp8_p's two lowest, 1 + a/2, the division, 1 - E ...), the rest
+      // once; erfc_scaled passes exp_scaled no floor
+      c = {1.0f};
+      c.insert(c.end(), exp_tail.begin(), exp_tail.end());
+      c.insert(c.end(), {exp8_ln2_hi, exp8_ln2_lo, erfc_r_map[0], erfc_r_map[1]});
       for (int i = static_cast<int>(sizeof(erfc_r) / sizeof(float)) - 1; i >= 0; --i) c.push_back(erfc_r[i]);
     }
     return c;
@@ -222,8 +233,8 @@ class math {
     for (auto& l : ls) g_.vmovaps(l.t[2], l.v);
     for (auto& l : ls) g_.vorps(l.v, l.v, k(-0.0f));  // -|x|
     exp_scaled(ls, ln2_split::two);
-    for (auto& l : ls) g_.vaddps(l.t[0], l.v, k(exp_scale));
     for (auto& l : ls) g_.vmovaps(l.t[1], k(exp_scale));
+    for (auto& l : ls) g_.vaddps(l.t[0], l.v, l.t[1]);
     for (auto& l : ls) select_by_sign(l.v, l.t[1], l.v, l.t[2]);
     for (auto& l : ls) g_.vdivps(l.v, l.v, l.t[0]);
   }
@@ -231,21 +242,21 @@ class math {
   // ---- gelu_tanh: 3 temps -------------------------------------------------------------------
   // x sigmoid(2u), u = sqrt(2/pi)(x + 0.044715 x^3): the same function as 0.5x(1 + tanh u)
   // without its cancellation for negative x. With z = e^-|2u| scaled by S = 2^64 (exp_scaled):
-  //   x < 0:  x z / (1 + z) = x zS / (S + zS)   x >= 0:  x / (1 + z),  1 + z = zS 2^-64 + 1
-  // one division either way. x is first raised to -13, past which x e^2u < 2^-170 rounds to -0
-  // (so x = -Inf gives -0, its limit), and exp_scaled's floor e^-120 S times x >= -13 does too.
+  //   sigmoid(2u) = N / (S + zS),  N = S for x >= 0 (1 / (1 + z)), zS for x < 0 (z / (1 + z))
+  // one blend, one division, then times x (x N first would overflow for x >= 2^64). x is first
+  // raised to -13, past which x e^2u < 2^-170 rounds to -0 (so x = -Inf gives -0, its limit), and
+  // exp_scaled's floor e^-120 gives sigmoid 0 there too. Below x ~ -10 sigmoid(2u) is subnormal:
+  // at most |x| 2^-150 off in the product, within gelu_tanh's bound (math_bounds.hpp).
   void gelu_tanh(const lanes_t& ls) {
     raise_to(ls, -13.0f, 2);  // t2 = max(-13, x), NaN passes
     gelu_tanh_arg(ls, 2);
     for (auto& l : ls) g_.vorps(l.v, l.v, k(-0.0f));  // -|2u|
-    exp_scaled(ls, ln2_split::one);  // v = zS
-    for (auto& l : ls) g_.vmovaps(l.t[0], k(1.0f));
-    for (auto& l : ls) g_.vfmadd231ps(l.t[0], l.v, k(1.0f / exp_scale));  // 1 + z
-    for (auto& l : ls) g_.vaddps(l.t[1], l.v, k(exp_scale));                 // S + zS
-    for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[2]);                          // x zS
-    for (auto& l : ls) select_by_sign(l.v, l.t[2], l.v, l.t[2]);
-    for (auto& l : ls) select_by_sign(l.t[0], l.t[0], l.t[1], l.t[2]);
-    for (auto& l : ls) g_.vdivps(l.v, l.v, l.t[0]);
+    exp_scaled(ls, ln2_split::one);                    // v = zS
+    for (auto& l : ls) g_.vmovaps(l.t[0], k(exp_scale));
+    for (auto& l : ls) g_.vaddps(l.t[1], l.v, l.t[0]);  // S + zS
+    for (auto& l : ls) select_by_sign(l.t[0], l.t[0], l.v, l.t[2]);
+    for (auto& l : ls) g_.vdivps(l.t[0], l.t[0], l.t[1]);
+    for (auto& l : ls) g_.vmulps(l.v, l.t[0], l.t[2]);
   }
 
   // ---- erf: 4 temps -------------------------------------------------------------------------
@@ -379,21 +390,6 @@ class math {
     for (auto& l : ls) g_.vmulps(l.t[1], l.t[0], l.t[2]);                // E
   }
 
-  void exp_by_magic(const lanes_t& ls, float floor, int scale, ln2_split split) {
-    if (floor > -INFINITY) raise_to(ls, floor, -1);
-    for (auto& l : ls) g_.vmovaps(l.t[0], k(exp_magic(scale)));
-    for (auto& l : ls) g_.vfmadd231ps(l.t[0], l.v, k(1.44269504088896341f));
-    for (auto& l : ls) g_.vsubps(l.t[1], l.t[0], k(exp_magic(scale)));
-    if (split == ln2_split::one) {
-      for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[1], k(0.693147182f));
-    } else {
-      for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[1], k(0.693145751953125f));
-      for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[1], k(1.428606765330187e-06f));
-    }
-    horner(ls, 1, exp_p, 7);
-    for (auto& l : ls) g_.vpslld(l.t[0], l.t[0], 23);
-    for (auto& l : ls) g_.vmulps(l.v, l.t[1], l.t[0]);
-  }
   // v <- min(hi, max(lo, v)), NaN passes through (the register operand is the second source).
   void clamp(const lanes_t& ls, float lo, float hi) {
     for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(hi));
