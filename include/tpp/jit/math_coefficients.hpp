@@ -15,8 +15,9 @@ constexpr float erf_p[] = {9.654687643e-01f, -1.405360848e-01f, 1.985249855e-02f
                            -2.285485622e-03f, 2.175119880e-04f, -1.753691504e-05f,
                            1.231639544e-06f, -7.552378634e-08f};
 // The scaled exp (exp_scaled): e^y 2^64 for y <= 0. Its magic addend 1.5 2^23 + 127 + scale
-// leaves 2^(n + scale)'s exponent bits in the mantissa of y log2e + magic (A64: scale 0 is
-// softmax's); x86 counts in eighths, m = 8n + j, with 1.5 2^23 + 8 (127 + scale).
+// leaves 2^(n + scale)'s exponent bits in the mantissa of y log2e + magic (A64, with exp_p);
+// x86 counts in eighths, m = 8n + j, with 1.5 2^23 + 8 (127 + scale) and exp8_p (softmax's exp
+// is its scale 0).
 constexpr float exp_scale = 18446744073709551616.0f;  // 2^64
 constexpr float exp_magic(int scale) { return 12582912.0f + 127.0f + static_cast<float>(scale); }
 constexpr float exp8_magic(int scale) { return 12582912.0f + 8.0f * (127 + scale); }
