@@ -7,8 +7,8 @@ namespace tpp::jit {
 // e^r = 1 + r + r^2 E(r) for |r| <= ln2/2; exp_p is the whole polynomial, low to high
 constexpr float exp_p[] = {1.0f, 1.0f, 5.000000000e-01f, 1.666657776e-01f, 4.166655615e-02f,
                            8.363173343e-03f, 1.392617589e-03f};
-// e^r = 1 + r + r^2 (c2 + c3 r) for |r| <= ln2/16: softmax's exp on x86, which takes 2^(j/8)
-// from an 8-entry table (exp8_p, low to high)
+// e^r = 1 + r + r^2 (c2 + c3 r) for |r| <= ln2/16: the x86 exp in eighths (softmax's exp and
+// exp_scaled), which takes 2^(j/8) from an 8-entry table (exp8_p, low to high)
 constexpr float exp8_p[] = {1.0f, 1.0f, 5.000658035e-01f, 1.667021662e-01f};
 // erf(x) = x * P(u), u = 2x^2 - 1, for 0 <= x <= 1
 constexpr float erf_p[] = {9.654687643e-01f, -1.405360848e-01f, 1.985249855e-02f,
