@@ -234,8 +234,13 @@ class math {
     for (auto& l : ls) g_.vmovaps(l.t[2], l.v);
     for (auto& l : ls) g_.vorps(l.v, l.v, k(-0.0f));  // -|x|
     exp_scaled(ls, ln2_split::two);
+    sigmoid_of_scaled(ls);
+  }
+  // v = zS (z = e^-|w|) and the sign of w in t2 -> v = sigmoid(w) = N / (S + zS), N = S for
+  // w >= 0, zS for w < 0: one blend, one division (sigmoid, gelu_tanh)
+  void sigmoid_of_scaled(const lanes_t& ls) {
     for (auto& l : ls) g_.vmovaps(l.t[1], k(exp_scale));
-    for (auto& l : ls) g_.vaddps(l.t[0], l.v, l.t[1]);
+    for (auto& l : ls) g_.vaddps(l.t[0], l.v, l.t[1]);  // S + zS
     for (auto& l : ls) select_by_sign(l.v, l.t[1], l.v, l.t[2]);
     for (auto& l : ls) g_.vdivps(l.v, l.v, l.t[0]);
   }
@@ -252,12 +257,9 @@ class math {
     raise_to(ls, -13.0f, 2);  // t2 = max(-13, x), NaN passes
     gelu_tanh_arg(ls, 2);
     for (auto& l : ls) g_.vorps(l.v, l.v, k(-0.0f));  // -|2u|
-    exp_scaled(ls, ln2_split::one);                    // v = zS
-    for (auto& l : ls) g_.vmovaps(l.t[0], k(exp_scale));
-    for (auto& l : ls) g_.vaddps(l.t[1], l.v, l.t[0]);  // S + zS
-    for (auto& l : ls) select_by_sign(l.t[0], l.t[0], l.v, l.t[2]);
-    for (auto& l : ls) g_.vdivps(l.t[0], l.t[0], l.t[1]);
-    for (auto& l : ls) g_.vmulps(l.v, l.t[0], l.t[2]);
+    exp_scaled(ls, ln2_split::one);  // v = zS
+    sigmoid_of_scaled(ls);           // 2u has x's sign
+    for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[2]);
   }
 
   // ---- erf: 4 temps -------------------------------------------------------------------------
