@@ -170,7 +170,8 @@ class math {
   // The constants op reads per vector that are worth a register, most reads first; empty: none
   // listed. The element-wise generator pins what the registers its lanes leave can hold: all of
   // them on AVX-512 (Xeon, 64 x 256: gelu_tanh 1.03x, sigmoid 1.08x over none; gelu_erf and erf
-  // 12 of their ~20, 1.02x and 1.07x), none on AVX2 at 4 lanes, 1.0 for gelu_erf and erf at 3.
+  // 12 of their ~20 at 4 temps, 1.02x and 1.07x), none on AVX2 at 4 lanes, 1.0 and exp's magic
+  // for gelu_erf and erf at 2.
   // Giving up an AVX2 lane for pins measured gelu_tanh 1.02x, sigmoid 1.10x (Zen 3, one A/B
   // each): not taken, for a gain inside this VM's noise.
   static std::vector<float> pinnable_constants(unary_op op) {
@@ -262,12 +263,12 @@ class math {
     for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[2]);
   }
 
-  // ---- erf: 4 temps -------------------------------------------------------------------------
+  // ---- erf: 6 temps -------------------------------------------------------------------------
   // a = |x|. a <= 1: erf = a P(2a^2 - 1), relative accuracy down to 0; a > 1 (or NaN): 1 - erfc(a)
-  // from erfc_scaled (erfc(1) = 0.16, so its relative error shrinks 5x in erf). Both run, a blend
-  // picks, the sign comes back last.
+  // from erfc_scaled_short (erfc(1) = 0.16, so its relative error shrinks 5x in erf). Both run, a
+  // blend picks, the sign comes back last.
   void erf(const lanes_t& ls) {
-    erfc_scaled(ls, false);                                                 // t1 = E
+    erfc_scaled_short(ls, false, false);                                    // t1 = E
     for (auto& l : ls) g_.vandps(l.t[3], l.v, c_.u32(0x7FFFFFFFu));        // a
     for (auto& l : ls) g_.vaddps(l.t[2], l.t[3], l.t[3]);
     for (auto& l : ls) g_.vfmsub213ps(l.t[2], l.t[3], k(1.0f));             // u = 2a^2 - 1
@@ -290,19 +291,18 @@ class math {
     for (auto& l : ls) g_.vorps(l.v, l.t[0], l.t[1]);
   }
 
-  // ---- gelu_erf: 4 temps --------------------------------------------------------------------
+  // ---- gelu_erf: 6 temps --------------------------------------------------------------------
   // x Phi(x), Phi(x) = 1 - erfc(a)/2 for x >= 0 and erfc(a)/2 for x < 0, a = |x|/sqrt2, from
-  // erfc_scaled's E = erfc(a) 2^64: x < 0 takes (x E) 2^-65, whose one rounding lands subnormal
-  // results correctly. x is raised to -phi_x_max first: below it the result rounds to -0, and
-  // -Inf gives -0, not -Inf * 0.
+  // y = x E, E = erfc(a) 2^64 (erfc_scaled_short, x folded in before its polynomial ends): x < 0
+  // takes y 2^-65, whose one rounding lands subnormal results correctly, x >= 0 takes x - y 2^-65
+  // by one FMA. x is raised to -phi_x_max first: below it the result rounds to -0, and -Inf gives
+  // -0, not -Inf * 0.
   void gelu_erf(const lanes_t& ls) {
     raise_to(ls, -phi_x_max, -1);
-    erfc_scaled(ls, true);                                                // t1 = E
-    for (auto& l : ls) g_.vmovaps(l.t[0], k(1.0f));
-    for (auto& l : ls) g_.vfnmadd231ps(l.t[0], l.t[1], k(0.5f / exp_scale));  // 1 - erfc/2
-    for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], l.v);
-    for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], l.v);
-    for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], k(0.5f / exp_scale));
+    erfc_scaled_short(ls, true, true);                                        // t1 = y = x E
+    for (auto& l : ls) g_.vmovaps(l.t[0], l.v);
+    for (auto& l : ls) g_.vfnmadd231ps(l.t[0], l.t[1], k(0.5f / exp_scale));  // x (1 - erfc/2)
+    for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], k(0.5f / exp_scale));        // x erfc/2
     for (auto& l : ls) select_by_sign(l.v, l.t[0], l.t[1], l.v);
   }
 
@@ -357,15 +357,60 @@ class math {
   }
 
  private:
-  // t[1] = E = erfc(a) S and t[2] = G = e^(-a^2) S (S = 2^64) for a = |v| (kept), or |v|/sqrt2
-  // (by_rsqrt2: Phi's argument), a clamped to erfc_a_max. 4 temps, so AVX2 runs 3 lanes.
+  // erfc(a) S (S = 2^64) for a = |v| (kept), or |v|/sqrt2 (by_rsqrt2: Phi's argument), a clamped
+  // to erfc_a_max:
   //   erfc(a) = t e^(-a^2) R(u), t = 1/(1 + a/2), u = 2.38 t - 1.38: one formula over the range,
   //   one division (a branch at a = 1, erfc = e^(-a^2) Q(2/a - 1)/a above, took two and a blend)
   //   a^2 = hi + lo exactly, from the unscaled |v| by FMA (1/sqrt2 squared halves it exactly):
   //   e^(-a^2) magnifies an error in a^2 by a^2 (up to 110); e^(-a^2) = e^(-hi) (1 - lo), with
   //   hi taken again after the exponential so that lo needs no register across it
   //   exp_scaled keeps e^(-hi) S normal down to a = 10.5 (e^-110 S ~ 3e-29)
+  // Two ways to end, after the common part (erfc_front: t1 = t, t2 = G = e^(-a^2) S, t3 = u):
+  //   erfc_scaled, 4 temps: R by Horner; t1 = E = erfc(a) S, t2 = G kept (gelu_erf_inv's phi)
+  //   erfc_scaled_short, 6 temps: R by Estrin's scheme; t1 = E (times min(v, a's clamp) with
+  //   `times_v`)
+  // The forward ops take the short one. Horner's nine dependent FMAs (36 cycles on Zen 3) made
+  // the chain so long that the out-of-order window could not overlap the next vectors: gelu_erf
+  // ran 1.2-1.4x faster with the Horner chain cut (its result wrong), 3 lanes at 4 temps. Estrin
+  // takes 16 cycles there for three multiplies more; its 6 temps leave AVX2 2 lanes.
   void erfc_scaled(const lanes_t& ls, bool by_rsqrt2) {
+    erfc_front(ls, by_rsqrt2);
+    lanes_t r;
+    for (auto& l : ls) r.push_back(make_lane(l.t[3], {l.t[0]}));
+    horner(r, 0, erfc_r, sizeof(erfc_r) / sizeof(float));                 // t0 = R(u)
+    for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], l.t[1]);
+    for (auto& l : ls) g_.vmulps(l.t[1], l.t[0], l.t[2]);                // E
+  }
+  void erfc_scaled_short(const lanes_t& ls, bool by_rsqrt2, bool times_v) {
+    erfc_front(ls, by_rsqrt2);
+    if (times_v) {  // t min(v, c_max): a v of +Inf leaves y finite (NaN passes: the second source)
+      for (auto& l : ls) g_.vmovaps(l.t[0], k(by_rsqrt2 ? phi_x_max : erfc_a_max));
+      for (auto& l : ls) g_.vminps(l.t[0], l.t[0], l.v);
+      for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], l.t[0]);
+    }
+    for (auto& l : ls) g_.vmulps(l.t[2], l.t[2], l.t[1]);                // t G (times v)
+    // R(u) = (q0 + q1 u^2) + u^4 (q2 + q3 u^2) + u^8 q4, q_i = c_2i + c_2i+1 u; u in t3, u^2 .. in t5
+    static_assert(sizeof(erfc_r) / sizeof(float) == 10, "the Estrin steps below are for degree 9");
+    const auto pair = [&](int acc, int i) {  // t[acc] = q_i
+      for (auto& l : ls) g_.vmovaps(l.t[acc], k(erfc_r[2 * i + 1]));
+      for (auto& l : ls) g_.vfmadd213ps(l.t[acc], l.t[3], k(erfc_r[2 * i]));
+    };
+    pair(0, 0);
+    pair(1, 1);
+    for (auto& l : ls) g_.vmulps(l.t[5], l.t[3], l.t[3]);               // u^2
+    for (auto& l : ls) g_.vfmadd231ps(l.t[0], l.t[1], l.t[5]);          // q0 + q1 u^2
+    pair(1, 2);
+    pair(4, 3);
+    for (auto& l : ls) g_.vfmadd231ps(l.t[1], l.t[4], l.t[5]);          // q2 + q3 u^2
+    pair(4, 4);
+    for (auto& l : ls) g_.vmulps(l.t[5], l.t[5], l.t[5]);               // u^4
+    for (auto& l : ls) g_.vfmadd231ps(l.t[0], l.t[1], l.t[5]);
+    for (auto& l : ls) g_.vmulps(l.t[5], l.t[5], l.t[5]);               // u^8
+    for (auto& l : ls) g_.vfmadd231ps(l.t[0], l.t[4], l.t[5]);          // R
+    for (auto& l : ls) g_.vmulps(l.t[1], l.t[0], l.t[2]);               // E (times v)
+  }
+  // t1 = t, t2 = G, t3 = u (above); 4 temps
+  void erfc_front(const lanes_t& ls, bool by_rsqrt2) {
     const float c_max = by_rsqrt2 ? phi_x_max : erfc_a_max, half = by_rsqrt2 ? 0.5f : 1.0f;
     for (auto& l : ls) g_.vandps(l.t[3], l.v, c_.u32(0x7FFFFFFFu));
     for (auto& l : ls) g_.vmovaps(l.t[0], k(c_max));
@@ -386,11 +431,6 @@ class math {
     for (auto& l : ls) g_.vdivps(l.t[1], l.t[1], l.t[0]);                // t
     for (auto& l : ls) g_.vmovaps(l.t[3], k(erfc_r_map[0]));
     for (auto& l : ls) g_.vfmadd213ps(l.t[3], l.t[1], k(erfc_r_map[1]));  // u
-    lanes_t r;
-    for (auto& l : ls) r.push_back(make_lane(l.t[3], {l.t[0]}));
-    horner(r, 0, erfc_r, sizeof(erfc_r) / sizeof(float));                 // t0 = R(u)
-    for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], l.t[1]);
-    for (auto& l : ls) g_.vmulps(l.t[1], l.t[0], l.t[2]);                // E
   }
 
   // v <- min(hi, max(lo, v)), NaN passes through (the register operand is the second source).

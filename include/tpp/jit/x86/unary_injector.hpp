@@ -26,7 +26,7 @@ inline int injector_temps(unary_op op) {
     case unary_op::exp: return 2;
     case unary_op::tanh: case unary_op::sigmoid: case unary_op::elu: case unary_op::gelu_tanh:
       return 3;
-    case unary_op::gelu_erf: case unary_op::erf: return 4;
+    case unary_op::gelu_erf: case unary_op::erf: return 6;
     default: return 0;
   }
 }
