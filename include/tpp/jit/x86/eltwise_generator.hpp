@@ -307,8 +307,13 @@ class eltwise_generator : public Xbyak::CodeGenerator {
         [[fallthrough]];
       case unary_op::leaky_relu_inv: case unary_op::elu_inv: case unary_op::gelu_tanh_inv:
       case unary_op::gelu_erf_inv: case unary_op::tanh_inv: case unary_op::sigmoid_inv: {
-        lanes_t m;  // the forward operand (y) as t[4]
-        for (auto& l : ls) m.push_back(make_lane(l.v, {l.t[0], l.t[1], l.t[2], l.t[3], l.y}));
+        lanes_t m;  // the forward operand (y) as t[4], the temps around it
+        for (auto& l : ls) {
+          lane<V> b = make_lane(l.v, {});
+          for (int k = 0; k < temps_; ++k) b.t[backward_temp_slot(k)] = l.t[k];
+          b.t[4] = l.y;
+          m.push_back(b);
+        }
         inj_.apply_backward(d_.uop(), alpha, m);
         break;
       }

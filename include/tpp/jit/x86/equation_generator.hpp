@@ -322,7 +322,7 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
           for (int t = 0; t < lanes; ++t) vmovaps(V(out[t]), V(val[e.a][t]));
         }
         // a backward op (dx from dy, in place) reads the forward operand from t[4], which it
-        // clobbers: a copy, since the node may be read again
+        // clobbers: a copy, since the node may be read again (its temps around it)
         const bool backward = is_backward(op);
         const int temps = backward ? backward_temps(op) : injector_temps(op);
         const int per_lane = temps + (backward ? 1 : 0);
@@ -331,7 +331,7 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
         for (int t = 0; t < lanes; ++t) {
           const int* h = held.data() + t * per_lane;
           lane<V> l = math<V>::make_lane(V(out[t]), {});
-          for (int k = 0; k < 6; ++k) l.t[k] = k < temps ? V(h[k]) : l.v;
+          for (int k = 0; k < temps; ++k) l.t[backward ? backward_temp_slot(k) : k] = V(h[k]);
           if (backward) {
             l.t[4] = V(h[temps]);
             vmovaps(l.t[4], V(val[e.b][t]));

@@ -265,10 +265,10 @@ class math {
 
   // ---- erf: 6 temps -------------------------------------------------------------------------
   // a = |x|. a <= 1: erf = a P(2a^2 - 1), relative accuracy down to 0; a > 1 (or NaN): 1 - erfc(a)
-  // from erfc_scaled_short (erfc(1) = 0.16, so its relative error shrinks 5x in erf). Both run, a
+  // from erfc_scaled (erfc(1) = 0.16, so its relative error shrinks 5x in erf). Both run, a
   // blend picks, the sign comes back last.
   void erf(const lanes_t& ls) {
-    erfc_scaled_short(ls, false, false);                                    // t1 = E
+    erfc_scaled(ls, false, false);                                    // t1 = E
     for (auto& l : ls) g_.vandps(l.t[3], l.v, c_.u32(0x7FFFFFFFu));        // a
     for (auto& l : ls) g_.vaddps(l.t[2], l.t[3], l.t[3]);
     for (auto& l : ls) g_.vfmsub213ps(l.t[2], l.t[3], k(1.0f));             // u = 2a^2 - 1
@@ -293,13 +293,13 @@ class math {
 
   // ---- gelu_erf: 6 temps --------------------------------------------------------------------
   // x Phi(x), Phi(x) = 1 - erfc(a)/2 for x >= 0 and erfc(a)/2 for x < 0, a = |x|/sqrt2, from
-  // y = x E, E = erfc(a) 2^64 (erfc_scaled_short, x folded in before its polynomial ends): x < 0
+  // y = x E, E = erfc(a) 2^64 (erfc_scaled, x folded in before its polynomial ends): x < 0
   // takes y 2^-65, whose one rounding lands subnormal results correctly, x >= 0 takes x - y 2^-65
   // by one FMA. x is raised to -phi_x_max first: below it the result rounds to -0, and -Inf gives
   // -0, not -Inf * 0.
   void gelu_erf(const lanes_t& ls) {
     raise_to(ls, -phi_x_max, -1);
-    erfc_scaled_short(ls, true, true);                                        // t1 = y = x E
+    erfc_scaled(ls, true, true);                                        // t1 = y = x E
     for (auto& l : ls) g_.vmovaps(l.t[0], l.v);
     for (auto& l : ls) g_.vfnmadd231ps(l.t[0], l.t[1], k(0.5f / exp_scale));  // x (1 - erfc/2)
     for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], k(0.5f / exp_scale));        // x erfc/2
@@ -337,22 +337,35 @@ class math {
     for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[2]);
   }
 
-  // ---- gelu_erf backward: v = dy, t[4] = x (clobbered); t[0..3] as temps ---------------------
-  // dy * (Phi(x) + x phi(x)), phi(x) = e^(-x^2/2) / sqrt(2 pi): erfc_scaled gives E = erfc(a) S
-  // and G = e^(-a^2) S from one exponential (a = |x|/sqrt2, a^2 = x^2/2). x is clamped to
-  // +-phi_x_max, beyond which the derivative is 1 or rounds to 0.
+  // ---- gelu_erf backward: v = dy, t[4] = x (clobbered); t[0..3] and t[5] as temps -----------
+  // dy * (Phi(x) + x phi(x)), phi(x) = e^(-x^2/2) / sqrt(2 pi): erfc_front gives t, u and
+  // G = e^(-a^2) S from one exponential (a = |x|/sqrt2, a^2 = x^2/2); x G becomes x phi(x) at
+  // once, and its sign picks Phi's side (G > 0), so x's register is free for R(u) = P0(u) +
+  // u^5 P1(u), two Horner chains of degree 4 side by side (20 cycles deep on Zen 3 against 36
+  // for one of degree 9; see erfc_scaled). x is clamped to +-phi_x_max, beyond which the
+  // derivative is 1 or rounds to 0.
   void gelu_erf_inv(const lanes_t& ls) {
     clamp_reg(ls, 4, -phi_x_max, phi_x_max);
-    lanes_t p;  // x in t4: E into t1, G into t2
+    lanes_t p;  // x in t4: t1 = t, t2 = G, t3 = u
     for (auto& l : ls) p.push_back(make_lane(l.t[4], {l.t[0], l.t[1], l.t[2], l.t[3]}));
-    erfc_scaled(p, true);
-    for (auto& l : ls) g_.vmulps(l.t[2], l.t[2], k(0.3989422804014327f / exp_scale));
-    for (auto& l : ls) g_.vmulps(l.t[2], l.t[2], l.t[4]);                 // x phi(x)
+    erfc_front(p, true);
+    for (auto& l : ls) g_.vmulps(l.t[4], l.t[4], l.t[2]);
+    for (auto& l : ls) g_.vmulps(l.t[4], l.t[4], k(0.3989422804014327f / exp_scale));  // x phi(x)
+    for (auto& l : ls) g_.vmulps(l.t[2], l.t[2], l.t[1]);                 // t G
+    for (auto& l : ls) g_.vmulps(l.t[1], l.t[3], l.t[3]);
+    for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], l.t[1]);
+    for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], l.t[3]);                 // u^5
+    constexpr int half = sizeof(erfc_r) / sizeof(float) / 2;
+    lanes_t r;
+    for (auto& l : ls) r.push_back(make_lane(l.t[3], {l.t[0], l.t[5]}));
+    horner_pair(r, 0, erfc_r, 1, erfc_r + half, half);                     // t0 = P0, t5 = P1
+    for (auto& l : ls) g_.vfmadd231ps(l.t[0], l.t[5], l.t[1]);            // R
+    for (auto& l : ls) g_.vmulps(l.t[1], l.t[0], l.t[2]);                 // E
     for (auto& l : ls) g_.vmovaps(l.t[0], k(1.0f));
     for (auto& l : ls) g_.vfnmadd231ps(l.t[0], l.t[1], k(0.5f / exp_scale));  // Phi, x >= 0
     for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], k(0.5f / exp_scale));      // Phi, x < 0
     for (auto& l : ls) select_by_sign(l.t[0], l.t[0], l.t[1], l.t[4]);
-    for (auto& l : ls) g_.vaddps(l.t[0], l.t[0], l.t[2]);
+    for (auto& l : ls) g_.vaddps(l.t[0], l.t[0], l.t[4]);
     for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[0]);
   }
 
@@ -365,23 +378,14 @@ class math {
   //   e^(-a^2) magnifies an error in a^2 by a^2 (up to 110); e^(-a^2) = e^(-hi) (1 - lo), with
   //   hi taken again after the exponential so that lo needs no register across it
   //   exp_scaled keeps e^(-hi) S normal down to a = 10.5 (e^-110 S ~ 3e-29)
-  // Two ways to end, after the common part (erfc_front: t1 = t, t2 = G = e^(-a^2) S, t3 = u):
-  //   erfc_scaled, 4 temps: R by Horner; t1 = E = erfc(a) S, t2 = G kept (gelu_erf_inv's phi)
-  //   erfc_scaled_short, 6 temps: R by Estrin's scheme; t1 = E (times min(v, a's clamp) with
-  //   `times_v`)
-  // The forward ops take the short one. Horner's nine dependent FMAs (36 cycles on Zen 3) made
-  // the chain so long that the out-of-order window could not overlap the next vectors: gelu_erf
-  // ran 1.2-1.4x faster with the Horner chain cut (its result wrong), 3 lanes at 4 temps. Estrin
-  // takes 16 cycles there for three multiplies more; its 6 temps leave AVX2 2 lanes.
-  void erfc_scaled(const lanes_t& ls, bool by_rsqrt2) {
-    erfc_front(ls, by_rsqrt2);
-    lanes_t r;
-    for (auto& l : ls) r.push_back(make_lane(l.t[3], {l.t[0]}));
-    horner(r, 0, erfc_r, sizeof(erfc_r) / sizeof(float));                 // t0 = R(u)
-    for (auto& l : ls) g_.vmulps(l.t[0], l.t[0], l.t[1]);
-    for (auto& l : ls) g_.vmulps(l.t[1], l.t[0], l.t[2]);                // E
-  }
-  void erfc_scaled_short(const lanes_t& ls, bool by_rsqrt2, bool times_v) {
+  // erfc_front (4 temps) leaves t1 = t, t2 = G = e^(-a^2) S, t3 = u; erfc_scaled (6 temps) ends
+  // with R by Estrin's scheme: t1 = E = erfc(a) S (times min(v, a's clamp) with `times_v`);
+  // gelu_erf_inv, which needs G besides, ends its own way. Horner's nine dependent FMAs (36
+  // cycles on Zen 3) made the chain so long that the out-of-order window could not overlap the
+  // next vectors: gelu_erf ran 1.2-1.4x faster with the Horner chain cut (its result wrong), 3
+  // lanes at 4 temps. Estrin takes 16 cycles there for three multiplies more; its 6 temps leave
+  // AVX2 2 lanes.
+  void erfc_scaled(const lanes_t& ls, bool by_rsqrt2, bool times_v) {
     erfc_front(ls, by_rsqrt2);
     if (times_v) {  // t min(v, c_max): a v of +Inf leaves y finite (NaN passes: the second source)
       for (auto& l : ls) g_.vmovaps(l.t[0], k(by_rsqrt2 ? phi_x_max : erfc_a_max));
@@ -484,6 +488,15 @@ class math {
     for (auto& l : ls) g_.vmovaps(l.t[acc], k(c[n - 1]));
     for (int i = n - 2; i >= 0; --i)
       for (auto& l : ls) g_.vfmadd213ps(l.t[acc], l.v, k(c[i]));
+  }
+  // t[a] = sum ca[i] v^i and t[b] = sum cb[i] v^i, i < n: two Horner chains, step by step
+  void horner_pair(const lanes_t& ls, int a, const float* ca, int b, const float* cb, int n) {
+    for (auto& l : ls) g_.vmovaps(l.t[a], k(ca[n - 1]));
+    for (auto& l : ls) g_.vmovaps(l.t[b], k(cb[n - 1]));
+    for (int i = n - 2; i >= 0; --i) {
+      for (auto& l : ls) g_.vfmadd213ps(l.t[a], l.v, k(ca[i]));
+      for (auto& l : ls) g_.vfmadd213ps(l.t[b], l.v, k(cb[i]));
+    }
   }
 
  public:

@@ -37,10 +37,13 @@ inline int backward_temps(unary_op op) {
     case unary_op::relu_inv: case unary_op::tanh_inv: case unary_op::sigmoid_inv: return 1;
     case unary_op::leaky_relu_inv: return 2;
     case unary_op::elu_inv: case unary_op::gelu_tanh_inv: return 3;
-    case unary_op::gelu_erf_inv: return 4;
+    case unary_op::gelu_erf_inv: return 5;
     default: return 0;
   }
 }
+// Where a backward lane keeps its k-th temporary: t[0..3], then t[5]; t[4] holds the forward
+// operand (apply_backward).
+constexpr int backward_temp_slot(int k) { return k < 4 ? k : k + 1; }
 
 template <class V>
 class unary_injector {
@@ -88,7 +91,8 @@ class unary_injector {
   }
 
   // The backward ops (is_backward): each lane's v = dy becomes dx; t[4] holds the saved forward
-  // operand (x, or y for tanh and sigmoid) and is clobbered; t[0 .. backward_temps) are temps.
+  // operand (x, or y for tanh and sigmoid) and is clobbered; backward_temps of them are temps,
+  // in t[backward_temp_slot(0 ..)].
   //   lanes {dy0, t.., x0}, {dy1, t.., x1}  ->  dy0 = dy0 * gelu_tanh'(x0), ...
   void apply_backward(unary_op op, float alpha, const lanes_t& ls) {
     switch (op) {
