@@ -42,7 +42,7 @@ inline int op_temps(const detail::eltwise_desc& d) {
   }
   const auto op = d.uop();
   if (op == unary_op::relu) return 2;  // its bitmask needs a compare register
-  if (is_activation(op)) return injector_temps(op);
+  if (is_activation(op)) return injector_temps_fast(op);
   return is_backward(op) ? backward_temps(op) : 0;
 }
 

@@ -324,7 +324,9 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
         // a backward op (dx from dy, in place) reads the forward operand from t[4], which it
         // clobbers: a copy, since the node may be read again (its temps around it)
         const bool backward = is_backward(op);
-        const int temps = backward ? backward_temps(op) : injector_temps(op);
+        int temps = backward ? backward_temps(op) : injector_temps(op);
+        // the faster form where the pool has room for it (gelu_erf, erf: math.hpp, erfc_scaled)
+        if (!backward && walker::available() >= lanes * injector_temps_fast(op)) temps = injector_temps_fast(op);
         const int per_lane = temps + (backward ? 1 : 0);
         const std::vector<int> held = walker::alloc_list(lanes * per_lane);
         typename math<V>::lanes_t ls;

@@ -6,6 +6,7 @@
 // are listed in tpp/ops/math_bounds.hpp.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <initializer_list>
@@ -144,6 +145,13 @@ class math {
   // x >= -2, its ulp-bounded range), else two (sigmoid, gelu_tanh_inv, erfc).
   void exp_scaled(const lanes_t& ls, ln2_split split, float floor = -120.0f) { exp_eighths(ls, floor, 64, split); }
 
+  // whether l names n temporaries of its own (make_lane repeats v for the unnamed)
+  static bool has_temps(const lane<V>& l, int n) {
+    for (int i = 0; i < n; ++i)
+      if (l.t[i] == l.v) return false;
+    return true;
+  }
+
   // ---- constants held in registers ----------------------------------------------------------
   // A generator with vector registers to spare around a loop loads constants into them before
   // it and pins them here; inside, k(value) names the register instead of the table entry. On
@@ -263,7 +271,7 @@ class math {
     for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[2]);
   }
 
-  // ---- erf: 6 temps -------------------------------------------------------------------------
+  // ---- erf: 4 temps (6 run it faster, see erfc_scaled) --------------------------------------
   // a = |x|. a <= 1: erf = a P(2a^2 - 1), relative accuracy down to 0; a > 1 (or NaN): 1 - erfc(a)
   // from erfc_scaled (erfc(1) = 0.16, so its relative error shrinks 5x in erf). Both run, a
   // blend picks, the sign comes back last.
@@ -291,15 +299,17 @@ class math {
     for (auto& l : ls) g_.vorps(l.v, l.t[0], l.t[1]);
   }
 
-  // ---- gelu_erf: 6 temps --------------------------------------------------------------------
+  // ---- gelu_erf: 4 temps (6 run it faster, see erfc_scaled) ---------------------------------
   // x Phi(x), Phi(x) = 1 - erfc(a)/2 for x >= 0 and erfc(a)/2 for x < 0, a = |x|/sqrt2, from
-  // y = x E, E = erfc(a) 2^64 (erfc_scaled, x folded in before its polynomial ends): x < 0
-  // takes y 2^-65, whose one rounding lands subnormal results correctly, x >= 0 takes x - y 2^-65
-  // by one FMA. x is raised to -phi_x_max first: below it the result rounds to -0, and -Inf gives
+  // y = x E, E = erfc(a) 2^64 (x folded into t G before the polynomial ends): x < 0 takes
+  // y 2^-65, whose one rounding lands subnormal results correctly, x >= 0 takes x - y 2^-65 by
+  // one FMA. x is raised to -phi_x_max first: below it the result rounds to -0, and -Inf gives
   // -0, not -Inf * 0.
+  // (Tried: 3 AVX2 lanes at 4 temps, x read again from memory at the end so that its register
+  // could hold a second Horner chain: no faster than 2 lanes with Estrin, Zen 3.)
   void gelu_erf(const lanes_t& ls) {
     raise_to(ls, -phi_x_max, -1);
-    erfc_scaled(ls, true, true);                                        // t1 = y = x E
+    erfc_scaled(ls, true, true);                                              // t1 = y = x E
     for (auto& l : ls) g_.vmovaps(l.t[0], l.v);
     for (auto& l : ls) g_.vfnmadd231ps(l.t[0], l.t[1], k(0.5f / exp_scale));  // x (1 - erfc/2)
     for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], k(0.5f / exp_scale));        // x erfc/2
@@ -352,14 +362,9 @@ class math {
     for (auto& l : ls) g_.vmulps(l.t[4], l.t[4], l.t[2]);
     for (auto& l : ls) g_.vmulps(l.t[4], l.t[4], k(0.3989422804014327f / exp_scale));  // x phi(x)
     for (auto& l : ls) g_.vmulps(l.t[2], l.t[2], l.t[1]);                 // t G
-    for (auto& l : ls) g_.vmulps(l.t[1], l.t[3], l.t[3]);
-    for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], l.t[1]);
-    for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], l.t[3]);                 // u^5
-    constexpr int half = sizeof(erfc_r) / sizeof(float) / 2;
-    lanes_t r;
-    for (auto& l : ls) r.push_back(make_lane(l.t[3], {l.t[0], l.t[5]}));
-    horner_pair(r, 0, erfc_r, 1, erfc_r + half, half);                     // t0 = P0, t5 = P1
-    for (auto& l : ls) g_.vfmadd231ps(l.t[0], l.t[5], l.t[1]);            // R
+    lanes_t r;  // u in t3; P0 into t0, P1 into t5, u^5 in t1
+    for (auto& l : ls) r.push_back(make_lane(l.t[3], {l.t[0], l.t[5], l.t[1]}));
+    erfc_split(r);                                                         // t0 = R
     for (auto& l : ls) g_.vmulps(l.t[1], l.t[0], l.t[2]);                 // E
     for (auto& l : ls) g_.vmovaps(l.t[0], k(1.0f));
     for (auto& l : ls) g_.vfnmadd231ps(l.t[0], l.t[1], k(0.5f / exp_scale));  // Phi, x >= 0
@@ -378,21 +383,24 @@ class math {
   //   e^(-a^2) magnifies an error in a^2 by a^2 (up to 110); e^(-a^2) = e^(-hi) (1 - lo), with
   //   hi taken again after the exponential so that lo needs no register across it
   //   exp_scaled keeps e^(-hi) S normal down to a = 10.5 (e^-110 S ~ 3e-29)
-  // erfc_front (4 temps) leaves t1 = t, t2 = G = e^(-a^2) S, t3 = u; erfc_scaled (6 temps) ends
-  // with R by Estrin's scheme: t1 = E = erfc(a) S (times min(v, a's clamp) with `times_v`);
-  // gelu_erf_inv, which needs G besides, ends its own way. Horner's nine dependent FMAs (36
-  // cycles on Zen 3) made the chain so long that the out-of-order window could not overlap the
-  // next vectors: gelu_erf ran 1.2-1.4x faster with the Horner chain cut (its result wrong), 3
-  // lanes at 4 temps. Estrin takes 16 cycles there for three multiplies more; its 6 temps leave
-  // AVX2 2 lanes.
+  // erfc_front (4 temps) leaves t1 = t, t2 = G = e^(-a^2) S, t3 = u; erfc_scaled ends with
+  // t1 = E = erfc(a) S (times min(v, a's clamp) with `times_v`), R by Estrin's scheme where the
+  // lanes have 6 temps, else by Horner (4: a GEMM epilogue, whose accumulators leave few);
+  // gelu_erf_inv, which needs G besides, ends its own way (erfc_split). Horner's nine dependent
+  // FMAs (36 cycles on Zen 3) made the chain so long that the out-of-order window could not
+  // overlap the next vectors: gelu_erf ran 1.2-1.4x faster with the Horner chain cut (its result
+  // wrong), 3 lanes at 4 temps. Estrin takes 16 cycles there for three multiplies more.
   void erfc_scaled(const lanes_t& ls, bool by_rsqrt2, bool times_v) {
     erfc_front(ls, by_rsqrt2);
-    if (times_v) {  // t min(v, c_max): a v of +Inf leaves y finite (NaN passes: the second source)
-      for (auto& l : ls) g_.vmovaps(l.t[0], k(by_rsqrt2 ? phi_x_max : erfc_a_max));
-      for (auto& l : ls) g_.vminps(l.t[0], l.t[0], l.v);
-      for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], l.t[0]);
+    if (times_v) times_clamped_v(ls, by_rsqrt2 ? phi_x_max : erfc_a_max);  // t2 = t G v
+    else for (auto& l : ls) g_.vmulps(l.t[2], l.t[2], l.t[1]);          // t2 = t G
+    if (!std::all_of(ls.begin(), ls.end(), [](const lane<V>& l) { return has_temps(l, 6); })) {
+      lanes_t r;  // 4 temps: Horner
+      for (auto& l : ls) r.push_back(make_lane(l.t[3], {l.t[0]}));
+      horner(r, 0, erfc_r, sizeof(erfc_r) / sizeof(float));               // t0 = R(u)
+      for (auto& l : ls) g_.vmulps(l.t[1], l.t[0], l.t[2]);
+      return;
     }
-    for (auto& l : ls) g_.vmulps(l.t[2], l.t[2], l.t[1]);                // t G (times v)
     // R(u) = (q0 + q1 u^2) + u^4 (q2 + q3 u^2) + u^8 q4, q_i = c_2i + c_2i+1 u; u in t3, u^2 .. in t5
     static_assert(sizeof(erfc_r) / sizeof(float) == 10, "the Estrin steps below are for degree 9");
     const auto pair = [&](int acc, int i) {  // t[acc] = q_i
@@ -412,6 +420,24 @@ class math {
     for (auto& l : ls) g_.vmulps(l.t[5], l.t[5], l.t[5]);               // u^8
     for (auto& l : ls) g_.vfmadd231ps(l.t[0], l.t[4], l.t[5]);          // R
     for (auto& l : ls) g_.vmulps(l.t[1], l.t[0], l.t[2]);               // E (times v)
+  }
+  // t2 = t G min(v, c_max) from erfc_front's t1 = t, t2 = G (t0, t1 clobbered): a v of +Inf
+  // leaves the product finite, NaN passes (the second source)
+  void times_clamped_v(const lanes_t& ls, float c_max) {
+    for (auto& l : ls) g_.vmovaps(l.t[0], k(c_max));
+    for (auto& l : ls) g_.vminps(l.t[0], l.t[0], l.v);
+    for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], l.t[0]);
+    for (auto& l : ls) g_.vmulps(l.t[2], l.t[2], l.t[1]);
+  }
+  // t0 = R(v) = P0(v) + v^5 P1(v), P0 and P1 of degree 4 (erfc_r's halves) by two Horner chains
+  // side by side; t1 and t2 clobbered (t2 holds v^5)
+  void erfc_split(const lanes_t& ls) {
+    constexpr int half = sizeof(erfc_r) / sizeof(float) / 2;
+    for (auto& l : ls) g_.vmulps(l.t[2], l.v, l.v);
+    for (auto& l : ls) g_.vmulps(l.t[2], l.t[2], l.t[2]);
+    for (auto& l : ls) g_.vmulps(l.t[2], l.t[2], l.v);                   // v^5
+    horner_pair(ls, 0, erfc_r, 1, erfc_r + half, half);
+    for (auto& l : ls) g_.vfmadd231ps(l.t[0], l.t[1], l.t[2]);
   }
   // t1 = t, t2 = G, t3 = u (above); 4 temps
   void erfc_front(const lanes_t& ls, bool by_rsqrt2) {

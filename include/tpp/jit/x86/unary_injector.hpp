@@ -18,7 +18,7 @@ namespace tpp::jit::x86 {
 // ops on a value operand (the element-wise generator and equations share them); relu's bitmask
 // and relu_inv from a bitmask stay with the element-wise generator.
 
-// Vector temporaries apply() needs per lane.
+// Vector temporaries apply() needs per lane (the fewest it runs with) ...
 inline int injector_temps(unary_op op) {
   switch (op) {
     case unary_op::rsqrt: case unary_op::reciprocal: case unary_op::leaky_relu:
@@ -26,9 +26,13 @@ inline int injector_temps(unary_op op) {
     case unary_op::exp: return 2;
     case unary_op::tanh: case unary_op::sigmoid: case unary_op::elu: case unary_op::gelu_tanh:
       return 3;
-    case unary_op::gelu_erf: case unary_op::erf: return 6;
+    case unary_op::gelu_erf: case unary_op::erf: return 4;
     default: return 0;
   }
+}
+// ... and the temporaries that run it fastest, where registers allow (math.hpp: erfc_scaled)
+inline int injector_temps_fast(unary_op op) {
+  return op == unary_op::gelu_erf || op == unary_op::erf ? 6 : injector_temps(op);
 }
 
 // Vector temporaries apply_backward needs per lane, besides dy and the forward operand.
