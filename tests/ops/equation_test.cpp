@@ -636,6 +636,55 @@ TEST_CASE("equation: backward ops as nodes match the backward TPPs", "[equation]
         }
 }
 
+// The activations as equation nodes against tpp::ref's correctly rounded value, within the ulp
+// bound the element-wise TPP documents (math_bounds.hpp). x = 8 a, a in [-1, 1] (exact: a power
+// of two), so gelu_erf and erf reach their tails. The equation takes gelu_erf and erf's faster
+// form where its register pool has room at the node (6 temps, Estrin) and the 4-temp form
+// otherwise; the extra live inputs of `crowded` take registers from the pool at that node.
+TEST_CASE("equation: activations as nodes stay within their ulp bounds", "[equation]") {
+  std::mt19937 rng(43);
+  const tpp::unary_op ops[] = {tpp::unary_op::gelu_erf, tpp::unary_op::erf, tpp::unary_op::sigmoid,
+                               tpp::unary_op::tanh, tpp::unary_op::exp};
+  for (tpp::unary_op op : ops)
+    for (const auto& s : shapes)
+      for (bool crowded : {false, true}) {
+        const int m = s[0], n = s[1];
+        tpp::equation_params p;
+        p.m = m;
+        p.n = n;
+        p.inputs = std::vector<tpp::operand>(crowded ? 5 : 1, tpp::operand{dtype::f32, n + 3});
+        p.out = {dtype::f32, n + 1};
+        const tpp::expr act = tpp::unary(op, tpp::arg(0) * 8.0f);
+        // crowded: four inputs live across the activation, each added back times 0 after it
+        p.root = crowded ? (tpp::arg(1) + tpp::arg(2)) * 0.0f + act + (tpp::arg(3) + tpp::arg(4)) * 0.0f : act;
+        for (tpp::isa level : levels()) {
+          isa_scope cap(level);
+          const tpp::equation_kernel kl = tpp::equation(p);
+          auto in = make_inputs(p.inputs, m, n, level == levels().back(), rng);
+          guarded out(tpp_test::span_bytes(p.out, m, n), true);
+          std::vector<const void*> ptrs;
+          for (const auto& d : in) ptrs.push_back(d.mem->data());
+          kl(ptrs.size(), ptrs.data(), out.data());
+          const int ulps = tpp::jit_accuracy(op).ulps;
+          long bad = 0;
+          for (int i = 0; i < m; ++i)
+            for (int j = 0; j < n; ++j) {
+              const float x = 8.0f * static_cast<float>(in[0].at(i, j));
+              const float want = tpp::ref::unary_forward(op, x, 0.0f);
+              const float got = static_cast<const float*>(out.data())[static_cast<long>(i) * (n + 1) + j];
+              // the oracle is correctly rounded (double, then one rounding): ulps of the kernel's
+              // bound, and 0 where the oracle itself runs (the reference level)
+              const double tol = kl.jitted() ? ulps * ulp(want) : 0;
+              if (!(std::fabs(got - want) <= tol) && bad++ < 3)
+                UNSCOPED_INFO(tpp::name(op) << " at (" << i << ", " << j << "): got " << got << ", want "
+                                            << want << " +- " << tol << " (x " << x << ")");
+            }
+          INFO(tpp::name(op) << " at " << tpp::name(level) << ", " << m << " x " << n << (crowded ? ", crowded" : ""));
+          CHECK(bad == 0);
+        }
+      }
+}
+
 // store_hint::streaming: an f32 root whose rows start 64 bytes apart is stored with streaming
 // stores by the x86 JIT when out is vector-aligned, and through the cache otherwise; both copies
 // of the row loop must give the oracle's answer. With the guard page after, out starts wherever
