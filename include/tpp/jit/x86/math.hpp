@@ -107,16 +107,38 @@ class math {
       for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[1], k(exp8_ln2_hi));
       for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[1], k(exp8_ln2_lo));
     }
+    exp8_product(ls, exp8_p[3], exp8_p[2], 1.0f);
+  }
+  // t0 = t (the magic sum), v = r -> v = s + (s r)(c1 + r (c2 + c3 r)), s = 2^(m/8) from t's bits
+  void exp8_product(const lanes_t& ls, float c3, float c2, float c1) {
     const Xbyak::Address table = c_.lanes(exp8_table());
     for (auto& l : ls) g_.vpermps(l.t[1], l.t[0], table);  // index: the low 3 (zmm: 4) bits of t
     for (auto& l : ls) g_.vpslld(l.t[0], l.t[0], 20);
     for (auto& l : ls) g_.vpaddd(l.t[0], l.t[0], l.t[1]);  // s
-    for (auto& l : ls) g_.vmovaps(l.t[1], k(exp8_p[3]));
-    for (auto& l : ls) g_.vfmadd213ps(l.t[1], l.v, k(exp8_p[2]));
-    for (auto& l : ls) g_.vfmadd213ps(l.t[1], l.v, k(1.0f));  // 1 + r (c2 + c3 r)
-    for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[0]);           // s r
-    for (auto& l : ls) g_.vfmadd213ps(l.v, l.t[1], l.t[0]);   // s + s r (1 + r (c2 + c3 r))
+    for (auto& l : ls) g_.vmovaps(l.t[1], k(c3));
+    for (auto& l : ls) g_.vfmadd213ps(l.t[1], l.v, k(c2));
+    for (auto& l : ls) g_.vfmadd213ps(l.t[1], l.v, k(c1));  // c1 + r (c2 + c3 r)
+    for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[0]);         // s r
+    for (auto& l : ls) g_.vfmadd213ps(l.v, l.t[1], l.t[0]);
   }
+  // The same from w = 8 log2e y, y's multiplier folded into whatever made it (gelu_tanh's
+  // argument): m = round(w) by one add of the magic, r' = w - m exactly (Sterbenz), and the
+  // polynomial takes r' with ln2/8 folded into its coefficients (exp8_pw): no FMA for the rounding
+  // and none for the reduction, and two constants fewer per vector. w's rounding is an error of
+  // |y| 2^-24 in y, where the FMA of exp_eighths saw y exactly: for callers whose y carries as
+  // much error already. `floor` is in y's units.
+  void exp_eighths_of_w(const lanes_t& ls, float floor, int scale) {
+    const float magic = exp8_magic(scale);
+    if (floor > -INFINITY) raise_to(ls, floor * exp8_log2e, -1);
+    for (auto& l : ls) g_.vaddps(l.t[0], l.v, k(magic));
+    for (auto& l : ls) g_.vsubps(l.t[1], l.t[0], k(magic));
+    for (auto& l : ls) g_.vsubps(l.v, l.v, l.t[1]);  // r' = r 8/ln2, exact
+    exp8_product(ls, exp8_pw[2], exp8_pw[1], exp8_pw[0]);  // s + (s r') L (1 + r (c2 + c3 r))
+  }
+  // exp8_p's top three in r' = r 8/ln2: L, c2 L^2, c3 L^3 (L = ln2/8), low to high
+  static constexpr double exp8_L = 0.693147180559945309 / 8;
+  static constexpr float exp8_pw[] = {static_cast<float>(exp8_L), static_cast<float>(exp8_p[2] * exp8_L * exp8_L),
+                                      static_cast<float>(exp8_p[3] * exp8_L * exp8_L * exp8_L)};
   void exp_nonpositive_ftz(const lanes_t& ls) { exp_eighths(ls, -88.0f, 0, ln2_split::one); }
   // softmax's exp constants in their order of use per vector (the equation generator pins them)
   static std::vector<float> exp_nonpositive_ftz_constants() {
@@ -188,10 +210,10 @@ class math {
     // and exp8_p from the top (1.0 listed by each op)
     const std::vector<float> exp_tail = {exp8_magic(64), exp8_log2e, exp8_p[3], exp8_p[2]};
     std::vector<float> c;
-    if (op == unary_op::gelu_tanh) {
-      c = {1.0f, exp_scale, -13.0f, -120.0f, static_cast<float>(k2 * 0.044715), static_cast<float>(k2), -0.0f};
-      c.insert(c.begin() + 1, exp_tail.begin(), exp_tail.end());
-      c.push_back(exp8_ln2);
+    if (op == unary_op::gelu_tanh) {  // exp_eighths_of_w: magic twice, then exp8_pw from the top
+      const double k2w = k2 * 8 * 1.44269504088896341;
+      c = {exp8_magic(64), exp8_pw[2], exp8_pw[1], exp8_pw[0], exp_scale, -13.0f, -120.0f * exp8_log2e,
+           static_cast<float>(k2w * 0.044715), static_cast<float>(k2w), -0.0f};
     } else if (op == unary_op::sigmoid) {
       c = {1.0f, exp_scale, -0.0f, -120.0f};
       c.insert(c.begin() + 1, exp_tail.begin(), exp_tail.end());
@@ -264,9 +286,9 @@ class math {
   // at most |x| 2^-150 off in the product, within gelu_tanh's bound (math_bounds.hpp).
   void gelu_tanh(const lanes_t& ls) {
     raise_to(ls, -13.0f, 2);  // t2 = max(-13, x), NaN passes
-    gelu_tanh_arg(ls, 2);
-    for (auto& l : ls) g_.vorps(l.v, l.v, k(-0.0f));  // -|2u|
-    exp_scaled(ls, ln2_split::one);  // v = zS
+    gelu_tanh_arg(ls, 2, 8 * 1.44269504088896341);
+    for (auto& l : ls) g_.vorps(l.v, l.v, k(-0.0f));  // -|2u| 8 log2e
+    exp_eighths_of_w(ls, -120.0f, 64);  // v = zS
     sigmoid_of_scaled(ls);           // 2u has x's sign
     for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[2]);
   }
@@ -499,8 +521,8 @@ class math {
     g_.vpslld(r, r, 23);
   }
   // t[src] = x -> v = 2u = x (2 sqrt(2/pi) + 2 sqrt(2/pi) 0.044715 x^2); src < 0: x is in v.
-  void gelu_tanh_arg(const lanes_t& ls, int src) {
-    constexpr double c2 = 2 * 0.7978845608028654;
+  void gelu_tanh_arg(const lanes_t& ls, int src, double times = 1) {
+    const double c2 = 2 * 0.7978845608028654 * times;
     for (auto& l : ls) {
       const V& x = src < 0 ? l.v : l.t[src];
       g_.vmulps(l.t[0], x, x);
