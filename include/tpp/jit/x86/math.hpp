@@ -162,10 +162,10 @@ class math {
   // ---- exp_scaled: 2 temps -------------------------------------------------------------------
   // e^y S, S = 2^64, for y <= 0 (or NaN) raised to `floor` (default -120): exp_eighths at scale 64,
   // so the result is a normal float >= e^-120 S ~ 1.4e-33 with no subnormal 2^n to round, and
-  // callers that divide by a multiple of S get the one correctly placed rounding. One ln2
-  // constant where the caller tolerates a relative error 2.7e-9 |y| (gelu_tanh: |y| <= 4 where
-  // x >= -2, its ulp-bounded range), else two (sigmoid, gelu_tanh_inv, erfc).
-  void exp_scaled(const lanes_t& ls, ln2_split split, float floor = -120.0f) { exp_eighths(ls, floor, 64, split); }
+  // callers that divide by a multiple of S get the one correctly placed rounding. ln2 in two
+  // parts: its callers' |y| reaches 88-110 (sigmoid, gelu_tanh_inv, erfc); gelu_tanh, whose y
+  // carries its argument's rounding anyway, takes exp_eighths_of_w at the same scale.
+  void exp_scaled(const lanes_t& ls, float floor = -120.0f) { exp_eighths(ls, floor, 64, ln2_split::two); }
 
   // whether l names n temporaries of its own (make_lane repeats v for the unnamed)
   static bool has_temps(const lane<V>& l, int n) {
@@ -264,7 +264,7 @@ class math {
   void sigmoid(const lanes_t& ls) {
     for (auto& l : ls) g_.vmovaps(l.t[2], l.v);
     for (auto& l : ls) g_.vorps(l.v, l.v, k(-0.0f));  // -|x|
-    exp_scaled(ls, ln2_split::two);
+    exp_scaled(ls);
     sigmoid_of_scaled(ls);
   }
   // v = zS (z = e^-|w|) and the sign of w in t2 -> v = sigmoid(w) = N / (S + zS), N = S for
@@ -278,11 +278,12 @@ class math {
 
   // ---- gelu_tanh: 3 temps -------------------------------------------------------------------
   // x sigmoid(2u), u = sqrt(2/pi)(x + 0.044715 x^3): the same function as 0.5x(1 + tanh u)
-  // without its cancellation for negative x. With z = e^-|2u| scaled by S = 2^64 (exp_scaled):
+  // without its cancellation for negative x. With z = e^-|2u| scaled by S = 2^64 (exp_eighths_of_w,
+  // 8 log2e folded into the argument's two constants):
   //   sigmoid(2u) = N / (S + zS),  N = S for x >= 0 (1 / (1 + z)), zS for x < 0 (z / (1 + z))
   // one blend, one division, then times x (x N first would overflow for x >= 2^64). x is first
   // raised to -13, past which x e^2u < 2^-170 rounds to -0 (so x = -Inf gives -0, its limit), and
-  // exp_scaled's floor e^-120 gives sigmoid 0 there too. Below x ~ -10 sigmoid(2u) is subnormal:
+  // the exp's floor e^-120 gives sigmoid 0 there too. Below x ~ -10 sigmoid(2u) is subnormal:
   // at most |x| 2^-150 off in the product, within gelu_tanh's bound (math_bounds.hpp).
   void gelu_tanh(const lanes_t& ls) {
     raise_to(ls, -13.0f, 2);  // t2 = max(-13, x), NaN passes
@@ -352,7 +353,7 @@ class math {
     for (auto& l : ls) g_.vmovaps(l.t[2], l.t[4]);
     gelu_tanh_arg(u, -1);
     for (auto& l : ls) g_.vorps(l.t[2], l.t[2], k(-0.0f));
-    exp_scaled(u, ln2_split::two);                                    // zS
+    exp_scaled(u);                                                    // zS
     for (auto& l : ls) g_.vaddps(l.t[0], l.t[2], k(exp_scale));       // D = S + zS
     for (auto& l : ls) g_.vmovaps(l.t[1], k(1.0f));
     for (auto& l : ls) g_.vdivps(l.t[1], l.t[1], l.t[0]);             // 1 / D
@@ -471,7 +472,7 @@ class math {
     for (auto& l : ls) g_.vmulps(l.t[2], l.t[2], k(-half));              // -hi
     lanes_t e;
     for (auto& l : ls) e.push_back(make_lane(l.t[2], {l.t[0], l.t[1]}));
-    exp_scaled(e, ln2_split::two, -INFINITY);                              // t2 = e^-hi S (-hi >= -110.25)
+    exp_scaled(e, -INFINITY);                                              // t2 = e^-hi S (-hi >= -110.25)
     for (auto& l : ls) g_.vmulps(l.t[1], l.t[3], l.t[3]);                // c c rounded
     for (auto& l : ls) g_.vmovaps(l.t[0], l.t[3]);
     for (auto& l : ls) g_.vfmsub213ps(l.t[0], l.t[3], l.t[1]);           // its error: c c - hi
