@@ -126,10 +126,10 @@ class math {
   // polynomial takes r' with ln2/8 folded into its coefficients (exp8_pw): no FMA for the rounding
   // and none for the reduction, and two constants fewer per vector. w's rounding is an error of
   // |y| 2^-24 in y, where the FMA of exp_eighths saw y exactly: for callers whose y carries as
-  // much error already. `floor` is in y's units.
-  void exp_eighths_of_w(const lanes_t& ls, float floor, int scale) {
+  // much error already. `floor_w` is in w's units.
+  void exp_eighths_of_w(const lanes_t& ls, float floor_w, int scale) {
     const float magic = exp8_magic(scale);
-    if (floor > -INFINITY) raise_to(ls, floor * exp8_log2e, -1);
+    if (floor_w > -INFINITY) raise_to(ls, floor_w, -1);
     for (auto& l : ls) g_.vaddps(l.t[0], l.v, k(magic));
     for (auto& l : ls) g_.vsubps(l.t[1], l.t[0], k(magic));
     for (auto& l : ls) g_.vsubps(l.v, l.v, l.t[1]);  // r' = r 8/ln2, exact
@@ -144,7 +144,10 @@ class math {
   static std::vector<float> exp_nonpositive_ftz_constants() {
     return {exp8_magic(0), -88.0f, exp8_log2e, exp8_ln2, exp8_p[3], 1.0f, exp8_p[2]};
   }
-  static constexpr float exp8_log2e = 8 * 1.44269504088896341f;
+  static constexpr double exp8_log2e_d = 8 * 1.44269504088896341;
+  static constexpr float exp8_log2e = static_cast<float>(exp8_log2e_d);
+  // gelu_tanh's w = -|2u| 8 log2e: exp_scaled's floor -120 in w's units (its pin must match)
+  static constexpr float gelu_tanh_floor_w = -120.0f * exp8_log2e;
   static constexpr float exp8_ln2 = 0.693147182f / 8;
   static constexpr float exp8_ln2_hi = 0.693145751953125f / 8;  // y - m ln2_hi/8 exact in one FMA
   static constexpr float exp8_ln2_lo = 1.428606765330187e-06f / 8;
@@ -211,8 +214,8 @@ class math {
     const std::vector<float> exp_tail = {exp8_magic(64), exp8_log2e, exp8_p[3], exp8_p[2]};
     std::vector<float> c;
     if (op == unary_op::gelu_tanh) {  // exp_eighths_of_w: magic twice, then exp8_pw from the top
-      const double k2w = k2 * 8 * 1.44269504088896341;
-      c = {exp8_magic(64), exp8_pw[2], exp8_pw[1], exp8_pw[0], exp_scale, -13.0f, -120.0f * exp8_log2e,
+      const double k2w = k2 * exp8_log2e_d;  // gelu_tanh_arg's, times 8 log2e
+      c = {exp8_magic(64), exp8_pw[2], exp8_pw[1], exp8_pw[0], exp_scale, -13.0f, gelu_tanh_floor_w,
            static_cast<float>(k2w * 0.044715), static_cast<float>(k2w), -0.0f};
     } else if (op == unary_op::sigmoid) {
       c = {1.0f, exp_scale, -0.0f, -120.0f};
@@ -287,9 +290,9 @@ class math {
   // at most |x| 2^-150 off in the product, within gelu_tanh's bound (math_bounds.hpp).
   void gelu_tanh(const lanes_t& ls) {
     raise_to(ls, -13.0f, 2);  // t2 = max(-13, x), NaN passes
-    gelu_tanh_arg(ls, 2, 8 * 1.44269504088896341);
-    for (auto& l : ls) g_.vorps(l.v, l.v, k(-0.0f));  // -|2u| 8 log2e
-    exp_eighths_of_w(ls, -120.0f, 64);  // v = zS
+    gelu_tanh_arg(ls, 2, exp8_log2e_d);
+    for (auto& l : ls) g_.vorps(l.v, l.v, k(-0.0f));  // w = -|2u| 8 log2e
+    exp_eighths_of_w(ls, gelu_tanh_floor_w, 64);  // v = zS
     sigmoid_of_scaled(ls);           // 2u has x's sign
     for (auto& l : ls) g_.vmulps(l.v, l.v, l.t[2]);
   }
