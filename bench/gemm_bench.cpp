@@ -5,6 +5,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <random>
@@ -69,12 +70,22 @@ void set_flops(benchmark::State& st, const gemm_shape& s) {
                                             benchmark::Counter::kIsRate);
 }
 
-void peak_bench(benchmark::State& st, bench::peak_kind kind) {
+// The multiply loop on `threads` cores at once: at 2 threads both cores are busy, as in the
+// GEMM rows it limits (a busy neighbour core lowers this VM's boost clock). Each parallel
+// region runs ~0.4 ms, so its fork and join cost well under 1 %.
+void peak_bench(benchmark::State& st, bench::peak_kind kind, int threads) {
   const bench::peak_loop loop(kind);
-  const long iters = 20000;
-  for (auto _ : st) loop.run(iters);
-  st.counters["FLOPS"] = benchmark::Counter(loop.flops_per_iteration() * iters * static_cast<double>(st.iterations()),
-                                            benchmark::Counter::kIsRate);
+  const long iters = threads > 1 ? 200000 : 20000;
+  for (auto _ : st) {
+    if (threads > 1) {
+#pragma omp parallel num_threads(threads)
+      loop.run(iters);
+    } else {
+      loop.run(iters);
+    }
+  }
+  st.counters["FLOPS"] = benchmark::Counter(
+      loop.flops_per_iteration() * iters * threads * static_cast<double>(st.iterations()), benchmark::Counter::kIsRate);
 }
 
 // b_layout transposed (f32, bf16, u8 x i8): each B_i is read as n x k and staged by the transform
@@ -208,23 +219,52 @@ void tpp_gemm_bench(benchmark::State& st, gemm_shape s, tpp::dtype t, int thread
 const gemm_shape small_shapes[] = {{16, 16, 16, 1}, {32, 32, 32, 1}, {64, 64, 64, 1}, {23, 23, 23, 1},
                                    {64, 64, 256, 1}, {128, 128, 128, 1}, {64, 64, 64, 16}};
 
+// The thread counts of the multi-threaded rows: 1 and 2 (as far as the machine has cores), or
+// only TPP_BENCH_THREADS=<t>. scripts/bench.sh runs t = 1 pinned to one core and t = 2 on all,
+// so no one-thread row runs while the other core is still busy from a two-thread row.
+std::vector<int> thread_counts() {
+  const int max_threads = std::min(2, omp_get_num_procs());
+  std::vector<int> counts;
+  for (int t = 1; t <= max_threads; ++t) counts.push_back(t);
+  const char* only = std::getenv("TPP_BENCH_THREADS");
+  if (only && *only) {
+    const int t = std::atoi(only);
+    if (t < 1 || t > max_threads) {
+      std::fprintf(stderr, "TPP_BENCH_THREADS=%s: want 1..%d\n", only, max_threads);
+      std::exit(2);
+    }
+    counts.assign(1, t);
+  }
+  return counts;
+}
+
 void register_all() {
   using bench::peak_kind;
   const tpp::isa level = tpp::active_isa();
   const bool vnni = level >= tpp::isa::avx512_bf16;
 
-  if (level >= tpp::isa::avx512) benchmark::RegisterBenchmark("gemm/peak/f32/fma_zmm", peak_bench, peak_kind::fma_zmm);
-  else benchmark::RegisterBenchmark("gemm/peak/f32/fma_ymm", peak_bench, peak_kind::fma_ymm);
-  if (vnni) {
-    benchmark::RegisterBenchmark("gemm/peak/bf16/vdpbf16ps", peak_bench, peak_kind::dpbf16);
-    benchmark::RegisterBenchmark("gemm/peak/int8/vpdpbusd", peak_bench, peak_kind::dpbusd);
-  }
-  if (level >= tpp::isa::amx) {
-    benchmark::RegisterBenchmark("gemm/peak/bf16/tdpbf16ps", peak_bench, peak_kind::amx_bf16);
-    benchmark::RegisterBenchmark("gemm/peak/int8/tdpbusd", peak_bench, peak_kind::amx_int8);
+  const std::vector<int> counts = thread_counts();
+  const bool one = std::find(counts.begin(), counts.end(), 1) != counts.end();
+  // gemm/peak/<dtype>/<instruction>/threads:<t>, one per thread count the rows below use
+  for (int t : counts) {
+    const auto peak = [t](const char* what, peak_kind k) {
+      const std::string n = std::string("gemm/peak/") + what + "/threads:" + std::to_string(t);
+      benchmark::RegisterBenchmark(n.c_str(), peak_bench, k, t)->UseRealTime();
+    };
+    if (level >= tpp::isa::avx512) peak("f32/fma_zmm", peak_kind::fma_zmm);
+    else peak("f32/fma_ymm", peak_kind::fma_ymm);
+    if (vnni) {
+      peak("bf16/vdpbf16ps", peak_kind::dpbf16);
+      peak("int8/vpdpbusd", peak_kind::dpbusd);
+    }
+    if (level >= tpp::isa::amx) {
+      peak("bf16/tdpbf16ps", peak_kind::amx_bf16);
+      peak("int8/tdpbusd", peak_kind::amx_int8);
+    }
   }
   const tpp::gemm_layout normal = tpp::gemm_layout::normal;
   for (const gemm_shape& s : small_shapes) {
+    if (!one) break;
     const std::string n = shape_name(s) + "/threads:1";
     benchmark::RegisterBenchmark(("gemm/tpp/f32/" + n).c_str(), tpp_bench, s, tpp::dtype::f32, normal);
     benchmark::RegisterBenchmark(("gemm/tpp/bf16/" + n).c_str(), tpp_bench, s, tpp::dtype::bf16, normal);
@@ -249,9 +289,8 @@ void register_all() {
     benchmark::RegisterBenchmark(("gemm/onednn/f32/" + n).c_str(), onednn_bench, s, 1);
 #endif
   }
-  const int max_threads = std::min(2, omp_get_num_procs());
   for (const gemm_shape& s : {gemm_shape{1024, 1024, 1024, 1}, gemm_shape{4096, 1024, 1024, 1}})
-    for (int t = 1; t <= max_threads; ++t) {
+    for (int t : counts) {
       const std::string n = shape_name(s) + "/threads:" + std::to_string(t);
       benchmark::RegisterBenchmark(("gemm/tpp/f32/" + n).c_str(), tpp_gemm_bench, s, tpp::dtype::f32, t,
                                    b_packing::per_call)
@@ -274,7 +313,7 @@ void register_all() {
   // Inference-sized products (a batch of 32 or 64 rows through a layer's weights): B packed in
   // each call, or once ahead ("_packed": tpp::gemm_packed_b)
   for (const gemm_shape& s : {gemm_shape{32, 1024, 1024, 1}, gemm_shape{64, 4096, 1024, 1}})
-    for (int t = 1; t <= max_threads; ++t) {
+    for (int t : counts) {
       const std::string n = shape_name(s) + "/threads:" + std::to_string(t);
       for (tpp::dtype h : {tpp::dtype::f32, tpp::dtype::bf16}) {
         const std::string dt = tpp::name(h);

@@ -2,6 +2,7 @@
 """Google Benchmark JSON (from bench/ binaries) -> the tables the README shows.
 
     python3 bench/report.py build/bench/eltwise.json
+    python3 bench/report.py build/bench/gemm.json+build/bench/gemm_threads.json   (one table)
 
 Uses the median of repetitions when the run has them (scripts/bench.sh runs five, randomly
 interleaved across the suite, so tpp, its anchors and its limit sample the same noise). Each element-wise row gives tpp's GB/s,
@@ -49,14 +50,17 @@ def gemm_report(ctx, runs):
     """GEMM/BRGEMM rows: tpp GFLOP/s, % of the FMA peak of the same run, anchors, tpp / best."""
     rows = defaultdict(dict)  # (dtype, shape, threads) -> impl -> bench
     order = []
-    peaks = {}  # dtype -> (GFLOP/s, instruction): the best multiply loop measured for it
+    # (dtype, threads) -> (GFLOP/s, instruction): the best multiply loop measured for it on that
+    # many cores at once (older files: one core, no threads field)
+    peaks = {}
     for name, b in runs.items():
         parts = name.split("/")
         if parts[0] != "gemm":
             continue
         if parts[1] == "peak":
-            if gflops(b) and gflops(b) > peaks.get(parts[2], (0, ""))[0]:
-                peaks[parts[2]] = (gflops(b), parts[3])
+            th = parts[4].split(":")[-1] if len(parts) > 4 and parts[4].startswith("threads:") else "1"
+            if gflops(b) and gflops(b) > peaks.get((parts[2], th), (0, ""))[0]:
+                peaks[(parts[2], th)] = (gflops(b), parts[3])
             continue
         if len(parts) < 5:
             continue
@@ -68,8 +72,9 @@ def gemm_report(ctx, runs):
     if not order:
         return
     product = f" (bf16 product {ctx['tpp_bf16_product']})" if "tpp_bf16_product" in ctx else ""
-    print(f"tpp GEMM / BRGEMM (m x n x k [x batch]), ISA {ctx.get('tpp_isa', '?')}{product}; peaks per core "
-          "measured in this run: " + ", ".join(f"{dt} {v:.1f} ({ins})" for dt, (v, ins) in peaks.items()))
+    print(f"tpp GEMM / BRGEMM (m x n x k [x batch]), ISA {ctx.get('tpp_isa', '?')}{product}; peaks measured in "
+          "this run: " + ", ".join(f"{dt} {v:.1f} ({ins}, {th} thread{'s' if th != '1' else ''})"
+                                   for (dt, th), (v, ins) in sorted(peaks.items(), key=lambda kv: kv[0][1])))
     print()
     anchors = ["libxsmm", "openblas", "onednn"]
     print("| shape | dtype | threads | tpp GFLOP/s | % of peak | " + " | ".join(anchors) + " | tpp / best anchor |")
@@ -87,8 +92,10 @@ def gemm_report(ctx, runs):
         # bf16 widened to f32 (bf16 product fma, outside AMX) multiplies at the f32 FMA peak
         if base == "bf16" and ctx.get("tpp_bf16_product") == "fma" and ctx.get("tpp_isa") != "amx":
             base = "f32"
-        peak = peaks.get(base, (0, "") if base == "int8" else peaks.get("f32", (0, "")))[0]
-        limit = peak * int(th) if peak else None
+        def peak_at(threads):
+            return peaks.get((base, threads), (0, "") if base == "int8" else peaks.get(("f32", threads), (0, "")))[0]
+        # the loop on as many cores as the row, where the run measured it; else n x one core's
+        limit = peak_at(th) or (peak_at("1") * int(th)) or None
         # a "_packed" row (B packed ahead of the calls) compares with its dtype's anchors
         same = rows.get((dt[: -len("_packed")], shape, th), {}) if dt.endswith("_packed") else {}
         a = {k: gflops(r.get(k) or same.get(k)) for k in anchors}
@@ -102,7 +109,7 @@ def gemm_report(ctx, runs):
         if dt == "f32" and limit:
             want = {"64x64x64": 92, "23x23x23": 55, "64x64x256": 92, "128x128x128": 92, "64x64x64x16": 90}.get(shape)
             if want and th == "1":
-                targets.append((f"{shape} >= {want} % of peak", 100 * t / limit >= want, f"{100 * t / limit:.0f} %"))
+                targets.append((f"{shape} >= {want} % of peak", 100 * t / limit >= want, f"{100 * t / limit:.1f} %"))
         if dt == "bf16" and shape == "64x64x64x16" and th == "1" and ctx.get("tpp_isa") == "amx":  # an AMX target
             targets.append(("bf16 BRGEMM 64x64x64x16 >= 800 GFLOP/s", t >= 800, f"{t:.0f} GFLOP/s"))
         if dt == "f32" and shape in ("1024x1024x1024", "4096x1024x1024") and best:
@@ -185,10 +192,16 @@ def equation_report(ctx, runs):
     print()
 
 
-def main(path):
-    ctx, runs = load(path)
+def main(paths):
+    """One report from one or more files of the same suite (scripts/bench.sh runs the GEMM suite's
+    one-thread rows pinned and its two-thread rows in a second pass: one table from both)."""
+    ctx, runs = {}, {}
+    for path in paths:
+        c, r = load(path)
+        ctx = ctx or c
+        runs.update(r)
     if not runs:
-        print(f"{path}: no benchmarks ran")
+        print(f"{', '.join(paths)}: no benchmarks ran")
         return
     if any(n.startswith("eq/") for n in runs):
         equation_report(ctx, runs)
@@ -261,5 +274,6 @@ def main(path):
 
 
 if __name__ == "__main__":
-    for p in sys.argv[1:] or ["build/bench-release/eltwise.json"]:
-        main(p)
+    # files joined by "+" make one report: report.py eltwise.json gemm.json+gemm_threads.json
+    for arg in sys.argv[1:] or ["build/bench-release/eltwise.json"]:
+        main(arg.split("+"))
