@@ -96,17 +96,20 @@ inline bool brgemm_f32_b_in_l1(const detail::brgemm_desc& d) {
 // measured on Zen 3, 128^3 runs 4x16 at 85 GFLOP/s and 5x16 at 97, while L1-resident 32^3 runs
 // 4x16 at 97 and 6x16 at 87. So the latency floor is 4 cycles for L1-resident operands and 5
 // otherwise.
-// Plain f32 on ymm (A and B normal, converted types and u8 not measured) counts as L1-resident
-// where B alone is (brgemm_f32_b_in_l1; 64^3, A + B + C 48 KiB, is), and there a block of more
-// than 8 accumulators costs 4 % more per step: Zen 3, kernels of each shape built with both
-// blocks in one process, 21 rounds, GFLOP/s medians (FMA peak 102.6): 16^3 6x16 85.5 -> 4x16
-// 102.4, 48^3 96.4 -> 103.5, 64^3 98.5 -> 102.5, 20x64x64 4x24 99.4 -> 4x16 103.2; 40^3 keeps
-// 4x24 (96.9, 4x16 90.6: five vectors). bf16 and f16 (widened as loaded) ran 4x16 slower (16^3
-// 73-75 against 77-82, 64^3 82-83 against 88-94), and B of 32 KiB or more favours 6x16 (128^3
-// 97.4 against 78.7, 64x128x64 97.7 against 95.1); those keep the rule above.
+// Off Intel, plain f32 on ymm (A and B normal; converted types and u8 not measured) counts as
+// L1-resident where B alone is (brgemm_f32_b_in_l1; 64^3, A + B + C 48 KiB, is), and there a
+// block of more than 8 accumulators costs 4 % more per step. Zen 3, kernels of each shape built
+// with both blocks in one process, 21 rounds, GFLOP/s medians (FMA peak 102.6): 16^3 6x16 85.5
+// -> 4x16 102.4, 48^3 96.4 -> 103.5, 64^3 98.5 -> 102.5, 20x64x64 4x24 99.4 -> 4x16 103.2; 40^3
+// keeps 4x24 (96.9, 4x16 90.6: five vectors). bf16 and f16 (widened as loaded) ran 4x16 slower
+// (16^3 73-75 against 77-82, 64^3 82-83 against 88-94), and B of 32 KiB or more favours 6x16
+// (128^3 97.4 against 78.7, 64x128x64 97.7 against 95.1): those keep the rule above. So does
+// Intel, whose ymm code ran 6x16 5-8 % faster than 4x16 at the same shapes (Sapphire Rapids at
+// the avx2 level: 16^3 55.8 against 52.9, 48^3 59.3 / 54.3, 64^3 61.7 / 57.1).
 inline brgemm_block choose_block(const detail::brgemm_desc& d, int lanes, int vregs) {
-  const bool plain_f32 = lanes == 8 && d.a_type == dtype::f32 && d.b_type == dtype::f32 &&
-                         d.a_layout == gemm_layout::normal && d.b_layout == gemm_layout::normal;
+  const bool plain_f32 = lanes == 8 && !detail::detected_features().intel && d.a_type == dtype::f32 &&
+                         d.b_type == dtype::f32 && d.a_layout == gemm_layout::normal &&
+                         d.b_layout == gemm_layout::normal;
   const bool resident = plain_f32 ? brgemm_f32_b_in_l1(d) : !detail::brgemm_streams(d);
   const double floor = resident ? 4.0 : 5.0, wide = plain_f32 && resident ? 1.04 : 1.0;
   return detail::choose_brgemm_block(
