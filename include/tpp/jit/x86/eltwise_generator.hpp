@@ -94,7 +94,9 @@ class eltwise_generator : public Xbyak::CodeGenerator {
     const bool bf16_emulated = d_.dst.type == dtype::bf16 && !(avx512 && d_.level >= isa::avx512_bf16);
     temps_ = std::max(op_temps(d_), bf16_emulated ? 2 : 0);
     const int per_lane = 1 + (reads_src1() ? 1 : 0) + temps_;
-    const int max_u = temps_ <= 1 ? 8 : 4;
+    const bool activation = d_.fam == detail::family::unary && is_activation(d_.uop());
+    const int pinned_lanes = !avx512 && activation ? math<V>::pinned_lanes_avx2(d_.uop()) : 0;
+    const int max_u = pinned_lanes ? pinned_lanes : temps_ <= 1 ? 8 : 4;
     unroll_ = std::max(1, std::min(max_u, top / per_lane));
     int r = 0;
     for (int u = 0; u < unroll_; ++u) {
@@ -105,7 +107,7 @@ class eltwise_generator : public Xbyak::CodeGenerator {
       lanes_.push_back(l);
     }
     // registers the lanes leave hold the activation's most-read constants, loaded once
-    if (d_.fam == detail::family::unary && is_activation(d_.uop()))
+    if (activation)
       for (float c : math<V>::pinnable_constants(d_.uop()))
         if (r < top) pins_.push_back({c, V(r++)});
   }

@@ -206,7 +206,7 @@ class math {
   // 12 of their ~20 at 4 temps, 1.02x and 1.07x), none on AVX2 at 4 lanes, 1.0 and exp's magic
   // for gelu_erf and erf at 2.
   // Giving up an AVX2 lane for pins measured gelu_tanh 1.02x, sigmoid 1.10x (Zen 3, one A/B
-  // each): not taken, for a gain inside this VM's noise.
+  // each); sigmoid takes it (pinned_lanes_avx2).
   static std::vector<float> pinnable_constants(unary_op op) {
     constexpr double k2 = 2 * 0.7978845608028654;
     // exp_eighths' reads at scale 64 after the floor: magic (twice), 8 log2e, the ln2 constant(s)
@@ -231,6 +231,13 @@ class math {
     }
     return c;
   }
+
+  // The lanes the element-wise generator runs op with on AVX2 so that the rest of the 16
+  // registers hold pinnable_constants; 0: as many lanes as fit. sigmoid at 2 lanes and 8 pins
+  // against 4 lanes and none, Zen 3, the two builds alternating twice (gl4.cpp), ns per element:
+  // 64x256 0.321-0.323 -> 0.290, 1024x4096 0.341-0.348 -> 0.310-0.316 (3 lanes: 0.304, 0.325-0.329).
+  // gelu_tanh, whose chain is longer, ran 0.94-0.95x at 3 lanes and at 2, so keeps 4.
+  static int pinned_lanes_avx2(unary_op op) { return op == unary_op::sigmoid ? 2 : 0; }
 
   // ---- expm1: 2 temps -----------------------------------------------------------------------
   // e^x - 1 = 2^n (r q(r)) + (2^n - 1): no cancellation near 0. Clamped to [-30, 88].
