@@ -221,6 +221,9 @@ class math {
       c = {1.0f, exp_scale, -0.0f, -120.0f};
       c.insert(c.begin() + 1, exp_tail.begin(), exp_tail.end());
       c.insert(c.end(), {exp8_ln2_hi, exp8_ln2_lo});
+    } else if (op == unary_op::exp) {  // exp(any): its clamp, then reduce_ln2, then exp_p's Horner
+      c = {89.0f, -104.0f, ln2_log2e, ln2_hi, ln2_lo};
+      for (int i = 6; i >= 0; --i) c.push_back(exp_p[i]);
     } else if (op == unary_op::gelu_erf || op == unary_op::erf) {
       // 1.0 is read 5-7 times (exp8_p's two lowest, 1 + a/2, the division, 1 - E ...), the rest
       // once; erfc_scaled passes exp_scaled no floor
@@ -240,9 +243,11 @@ class math {
   static int pinned_lanes_avx2(unary_op op) { return op == unary_op::sigmoid ? 2 : 0; }
 
   // ---- expm1: 2 temps -----------------------------------------------------------------------
-  // e^x - 1 = 2^n (r q(r)) + (2^n - 1): no cancellation near 0. Clamped to [-30, 88].
-  void expm1(const lanes_t& ls) {
-    clamp(ls, -30.0f, 88.0f);
+  // e^x - 1 = 2^n (r q(r)) + (2^n - 1): no cancellation near 0. Clamped to [-30, 88] unless
+  // the caller's x is there already (in_range; NaN passes either way).
+  enum class expm1_input { any, in_range };
+  void expm1(const lanes_t& ls, expm1_input x = expm1_input::any) {
+    if (x == expm1_input::any) clamp(ls, -30.0f, 88.0f);
     reduce_ln2(ls);
     horner(ls, 1, expm1_q, 8);
     for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], l.v);   // r q(r) = p(r) - 1
@@ -254,13 +259,14 @@ class math {
 
   // ---- tanh: 3 temps ------------------------------------------------------------------------
   // tanh|x| = m / (m + 2), m = expm1(2|x|), |x| clamped to 9 (tanh 9 rounds to 1); sign restored.
+  // 2|x| is in [0, 18], so expm1 skips its clamp.
   void tanh(const lanes_t& ls) {
     for (auto& l : ls) g_.vandps(l.t[2], l.v, c_.u32(0x80000000u));
     for (auto& l : ls) g_.vandps(l.v, l.v, c_.u32(0x7FFFFFFFu));
     for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(9.0f));
     for (auto& l : ls) g_.vminps(l.v, l.t[0], l.v);
     for (auto& l : ls) g_.vaddps(l.v, l.v, l.v);
-    expm1(ls);
+    expm1(ls, expm1_input::in_range);
     for (auto& l : ls) g_.vaddps(l.t[0], l.v, c_.f(2.0f));
     for (auto& l : ls) g_.vdivps(l.v, l.v, l.t[0]);
     for (auto& l : ls) g_.vorps(l.v, l.v, l.t[2]);
@@ -497,11 +503,12 @@ class math {
   }
 
   // v <- min(hi, max(lo, v)), NaN passes through (the register operand is the second source).
+  // v <- min(hi, max(lo, v)), NaN passes; hi and lo read from their pins when they have them
   void clamp(const lanes_t& ls, float lo, float hi) {
-    for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(hi));
-    for (auto& l : ls) g_.vminps(l.v, l.t[0], l.v);
-    for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(lo));
-    for (auto& l : ls) g_.vmaxps(l.v, l.t[0], l.v);
+    const V* top = pinned(hi);
+    if (!top) for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(hi));
+    for (auto& l : ls) g_.vminps(l.v, top ? *top : l.t[0], l.v);
+    raise_to(ls, lo, -1);
   }
   // t[dst] (dst < 0: v) <- max(lo, v); NaN passes (the second source); lo read from its pin
   // when it has one
@@ -516,15 +523,17 @@ class math {
     for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(lo));
     for (auto& l : ls) g_.vmaxps(l.t[which], l.t[0], l.t[which]);
   }
-  // v = x -> t0 = n = round(x log2e), v = r = x - n ln2
+  // v = x -> t0 = n = round(x log2e), v = r = x - n ln2 (ln2 in two parts: n ln2_hi is exact)
+  static constexpr float ln2_log2e = 1.44269504088896341f, ln2_hi = 0.693145751953125f,
+                         ln2_lo = 1.428606765330187e-06f;
   void reduce_ln2(const lanes_t& ls) {
-    for (auto& l : ls) g_.vmulps(l.t[0], l.v, c_.f(1.44269504088896341f));
+    for (auto& l : ls) g_.vmulps(l.t[0], l.v, k(ln2_log2e));
     for (auto& l : ls) {
       if constexpr (avx512) g_.vrndscaleps(l.t[0], l.t[0], 0);
       else g_.vroundps(l.t[0], l.t[0], 0);
     }
-    for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[0], c_.f(0.693145751953125f));
-    for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[0], c_.f(1.428606765330187e-06f));
+    for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[0], k(ln2_hi));
+    for (auto& l : ls) g_.vfnmadd231ps(l.v, l.t[0], k(ln2_lo));
   }
   // integer n in r -> float 2^n in r (n in [-126, 127])
   void pow2_of_int(const V& r) {
