@@ -502,8 +502,8 @@ class math {
     for (auto& l : ls) g_.vfmadd213ps(l.t[3], l.t[1], k(erfc_r_map[1]));  // u
   }
 
-  // v <- min(hi, max(lo, v)), NaN passes through (the register operand is the second source).
-  // v <- min(hi, max(lo, v)), NaN passes; hi and lo read from their pins when they have them
+  // v <- min(hi, max(lo, v)), NaN passes through (the register operand is the second source);
+  // hi and lo read from their pins when they have them
   void clamp(const lanes_t& ls, float lo, float hi) {
     const V* top = pinned(hi);
     if (!top) for (auto& l : ls) g_.vmovaps(l.t[0], c_.f(hi));
