@@ -128,10 +128,14 @@ class math {
   }
 
   // ---- expm1: 3 temps -----------------------------------------------------------------------
-  // e^x - 1 = 2^n (r q(r)) + (2^n - 1): no cancellation near 0. Clamped to [-30, 88].
-  void expm1(const lanes_t& ls) {
-    each(ls, 88.0f, [&](const lane& l, vreg k) { a_.fmin(l.v, l.v, k); });
-    each(ls, -30.0f, [&](const lane& l, vreg k) { a_.fmax(l.v, l.v, k); });
+  // e^x - 1 = 2^n (r q(r)) + (2^n - 1): no cancellation near 0. Clamped to [-30, 88] unless
+  // the caller's x is there already (in_range; NaN passes either way).
+  enum class expm1_input { any, in_range };
+  void expm1(const lanes_t& ls, expm1_input x = expm1_input::any) {
+    if (x == expm1_input::any) {
+      each(ls, 88.0f, [&](const lane& l, vreg k) { a_.fmin(l.v, l.v, k); });
+      each(ls, -30.0f, [&](const lane& l, vreg k) { a_.fmax(l.v, l.v, k); });
+    }
     reduce_ln2(ls);
     horner(ls, 1, 2, expm1_q, 8);
     for (auto& l : ls) a_.fmul(l.t[1], l.t[1], l.v);  // r q(r)
@@ -142,13 +146,14 @@ class math {
   }
 
   // ---- tanh: 4 temps ------------------------------------------------------------------------
-  // tanh|x| = m / (m + 2), m = expm1(2|x|), |x| clamped to 9; the sign (t3) restored.
+  // tanh|x| = m / (m + 2), m = expm1(2|x|), |x| clamped to 9; the sign (t3) restored. 2|x| is in
+  // [0, 18], so expm1 skips its clamp.
   void tanh(const lanes_t& ls) {
     each_bits(ls, 0x80000000u, [&](const lane& l, vreg k) { a_.and_(l.t[3], l.v, k); });
     each_bits(ls, 0x7FFFFFFFu, [&](const lane& l, vreg k) { a_.and_(l.v, l.v, k); });
     each(ls, 9.0f, [&](const lane& l, vreg k) { a_.fmin(l.v, l.v, k); });
     for (auto& l : ls) a_.fadd(l.v, l.v, l.v);
-    expm1(ls);
+    expm1(ls, expm1_input::in_range);
     each(ls, 2.0f, [&](const lane& l, vreg k) { a_.fadd(l.t[0], l.v, k); });
     for (auto& l : ls) a_.fdiv(l.v, l.v, l.t[0]);
     for (auto& l : ls) a_.orr(l.v, l.v, l.t[3]);
