@@ -129,13 +129,12 @@ class math {
 
   // ---- expm1: 3 temps -----------------------------------------------------------------------
   // e^x - 1 = 2^n (r q(r)) + (2^n - 1): no cancellation near 0. Clamped to [-30, 88] unless
-  // the caller's x is there already (in_range; NaN passes either way).
-  enum class expm1_input { any, in_range };
+  // the caller's x is there already (in_range), or only raised to -30 where the caller discards
+  // the lanes with x > 0 (positive_unused). NaN passes either way (x86's expm1).
+  enum class expm1_input { any, in_range, positive_unused };
   void expm1(const lanes_t& ls, expm1_input x = expm1_input::any) {
-    if (x == expm1_input::any) {
-      each(ls, 88.0f, [&](const lane& l, vreg k) { a_.fmin(l.v, l.v, k); });
-      each(ls, -30.0f, [&](const lane& l, vreg k) { a_.fmax(l.v, l.v, k); });
-    }
+    if (x == expm1_input::any) each(ls, 88.0f, [&](const lane& l, vreg k) { a_.fmin(l.v, l.v, k); });
+    if (x != expm1_input::in_range) each(ls, -30.0f, [&](const lane& l, vreg k) { a_.fmax(l.v, l.v, k); });
     reduce_ln2(ls);
     horner(ls, 1, 2, expm1_q, 8);
     for (auto& l : ls) a_.fmul(l.t[1], l.t[1], l.v);  // r q(r)
@@ -216,7 +215,7 @@ class math {
   // x > 0 (or +0) -> x, else alpha (e^x - 1); NaN kept
   void elu(const lanes_t& ls, float alpha) {
     for (auto& l : ls) a_.orr(l.t[3], l.v, l.v);
-    expm1(ls);
+    expm1(ls, expm1_input::positive_unused);  // x > 0 takes x
     each(ls, alpha, [&](const lane& l, vreg k) { a_.fmul(l.v, l.v, k); });
     for (auto& l : ls) select_by_sign(l.v, l.t[3], l.v, l.t[3]);
   }

@@ -244,10 +244,13 @@ class math {
 
   // ---- expm1: 2 temps -----------------------------------------------------------------------
   // e^x - 1 = 2^n (r q(r)) + (2^n - 1): no cancellation near 0. Clamped to [-30, 88] unless
-  // the caller's x is there already (in_range; NaN passes either way).
-  enum class expm1_input { any, in_range };
+  // the caller's x is there already (in_range), or only raised to -30 where the caller discards
+  // the lanes with x > 0 (positive_unused: what 88 guards, n <= 127, matters there only). NaN
+  // passes either way.
+  enum class expm1_input { any, in_range, positive_unused };
   void expm1(const lanes_t& ls, expm1_input x = expm1_input::any) {
     if (x == expm1_input::any) clamp(ls, -30.0f, 88.0f);
+    if (x == expm1_input::positive_unused) raise_to(ls, -30.0f, -1);
     reduce_ln2(ls);
     horner(ls, 1, expm1_q, 8);
     for (auto& l : ls) g_.vmulps(l.t[1], l.t[1], l.v);   // r q(r) = p(r) - 1

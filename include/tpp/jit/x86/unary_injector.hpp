@@ -84,9 +84,9 @@ class unary_injector {
         for (auto& l : ls) g_.vmulps(l.t[0], l.v, c_.f(alpha));
         for (auto& l : ls) math_.select_by_sign(l.v, l.v, l.t[0], l.v);
         break;
-      case unary_op::elu:
+      case unary_op::elu:  // x > 0 takes x: expm1 need not clamp those lanes
         for (auto& l : ls) g_.vmovaps(l.t[2], l.v);
-        math_.expm1(ls);
+        math_.expm1(ls, math<V>::expm1_input::positive_unused);
         for (auto& l : ls) g_.vmulps(l.v, l.v, c_.f(alpha));
         for (auto& l : ls) math_.select_by_sign(l.v, l.t[2], l.v, l.t[2]);
         break;
