@@ -32,6 +32,7 @@
 #include <xbyak/xbyak.h>
 #include <xbyak/xbyak_util.h>
 
+#include "tpp/core/cpu.hpp"
 #include "tpp/detail/brgemm_block.hpp"
 #include "tpp/detail/brgemm_desc.hpp"
 #include "tpp/jit/x86/brgemm_batch.hpp"
