@@ -28,6 +28,7 @@
 #include <cstddef>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include <xbyak/xbyak.h>
@@ -159,9 +160,11 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
   // as many as fit; where not all fit and the pass has more than 2 lanes it retries with one
   // fewer (out_of_registers): on AVX2 2 lanes and 6-7 constants run 6-13 % faster than 3 lanes
   // and none (softmax 1024 x 4096 and 64 x 4096, in-process A/B). AVX-512 pins all 10 at 4 lanes.
-  // The exp's 2^(j/8) table takes the first register (AVX2: the table and 6 constants, c2 read
-  // from memory): Zen 3, in-process A/B against 7 constants and the table as vpermps' memory
-  // operand, 1024 x 4096 1.01-1.02x, 64 x 4096 1.03x.
+  // On AVX2 the exp's 2^(j/8) table takes the first register (the table and 6 constants, c2
+  // read from memory): Zen 3, in-process A/B against 7 constants and the table as vpermps'
+  // memory operand, 1024 x 4096 1.01-1.02x, 64 x 4096 1.03x; the Xeon's avx2 level the same
+  // within its noise. zmm keeps the memory operand: pinned, the Xeon's avx512 level read 1024 x
+  // 4096 about 4 % slower over six ABBA rounds (64 x 4096 the same), and there is no Zen zmm here.
   //
   // Activations (gelu, sigmoid, erf ...) pin the constants math<V>::pinnable_constants lists in
   // the registers `pins_` grants the pass: those its first build never used, so the lanes stay.
@@ -179,12 +182,15 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
     if (!exp_pass) return;
     const std::vector<float> constants = math<V>::exp_nonpositive_ftz_constants();
     const int room = walker::available() - (1 + injector_temps(unary_op::exp)) * u_;
-    if (room < 1 + static_cast<int>(constants.size()) && u_ > 2) throw out_of_registers{p_.q};
+    const int tables = std::is_same<V, Xbyak::Ymm>::value ? 1 : 0;  // the 2^(j/8) table first (below)
+    if (room < tables + static_cast<int>(constants.size()) && u_ > 2) throw out_of_registers{p_.q};
     if (room < 1) return;
-    const int table = alloc();  // the 2^(j/8) table first: its vpermps is the costliest memory operand
-    inj_.maths().load_table_pin(V(table));
-    pinned_.push_back(table);
-    for (int c = 0; c < std::min(room - 1, static_cast<int>(constants.size())); ++c) {
+    if (tables) {
+      const int table = alloc();
+      inj_.maths().load_table_pin(V(table));
+      pinned_.push_back(table);
+    }
+    for (int c = 0; c < std::min(room - tables, static_cast<int>(constants.size())); ++c) {
       const int r = alloc();
       inj_.maths().load_pin(constants[c], V(r));
       pinned_.push_back(r);

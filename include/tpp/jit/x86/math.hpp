@@ -113,10 +113,10 @@ class math {
   }
   // t0 = t (the magic sum), v = r -> v = s + (s r)(c1 + r (c2 + c3 r)), s = 2^(m/8) from t's bits
   void exp8_product(const lanes_t& ls, float c3, float c2, float c1) {
-    // index: the low 3 (zmm: 4) bits of t. The table from its pin, else on AVX2 loaded by its own
-    // move: Zen 3 ran vpermps with a memory operand slower than a load and a register vpermps
-    // (softmax 1024 x 4096 1.01-1.02x, gelu_tanh 1.01-1.02x, in-process A/B), and a pinned table
-    // faster still (softmax 1.01-1.03x). zmm keeps the memory operand (one fused uop on Intel).
+    // index: the low 3 (zmm: 4) bits of t. The table from its pin (softmax's exp on AVX2), else
+    // on AVX2 loaded by its own move: Zen 3 ran vpermps with a memory operand slower than a load
+    // and a register vpermps (in-process A/B: softmax 1024 x 4096 1.01-1.02x, gelu_tanh
+    // 1.01-1.02x, sigmoid 1.00-1.04x). zmm keeps the memory operand (one fused uop on Intel).
     if (table_pin_) {
       for (auto& l : ls) g_.vpermps(l.t[1], l.t[0], *table_pin_);
     } else if (std::is_same<V, Xbyak::Ymm>::value) {
