@@ -182,10 +182,9 @@ class equation_generator : public Xbyak::CodeGenerator, public equation_walker<e
     if (!exp_pass) return;
     const std::vector<float> constants = math<V>::exp_nonpositive_ftz_constants();
     const int room = walker::available() - (1 + injector_temps(unary_op::exp)) * u_;
-    const int tables = std::is_same<V, Xbyak::Ymm>::value ? 1 : 0;  // the 2^(j/8) table first (below)
+    const int tables = std::is_same<V, Xbyak::Ymm>::value ? 1 : 0;  // the 2^(j/8) table first (above)
     if (room < tables + static_cast<int>(constants.size()) && u_ > 2) throw out_of_registers{p_.q};
-    if (room < 1) return;
-    if (tables) {
+    if (tables && room > 0) {
       const int table = alloc();
       inj_.maths().load_table_pin(V(table));
       pinned_.push_back(table);

@@ -13,9 +13,9 @@
 #include <cmath>
 #include <cstring>
 #include <deque>
+#include <optional>
 #include <type_traits>
 #include <utility>
-#include <optional>
 #include <vector>
 
 #include <xbyak/xbyak.h>
