@@ -79,7 +79,7 @@ def gemm_report(ctx, runs):
     anchors = ["libxsmm", "openblas", "onednn"]
     print("| shape | dtype | threads | tpp GFLOP/s | % of peak | " + " | ".join(anchors) + " | tpp / best anchor |")
     print("|---|---|---|---|---|" + "---|" * len(anchors) + "---|")
-    targets = []
+    targets, goals = [], []
     for key in order:
         dt, shape, th = key
         r = rows[key]
@@ -106,10 +106,15 @@ def gemm_report(ctx, runs):
         print(f"| {shape} | {dt} | {th} | {t:.1f} | {pk} | " + " | ".join(cells) + f" | {ratio} |")
         if dt == "f32" and a.get("libxsmm") and th == "1":
             targets.append((f"{shape} >= 1.0x LIBXSMM", t / a["libxsmm"] >= 1.0, f"{t / a['libxsmm']:.2f}x"))
-        if dt == "f32" and limit:
-            want = {"64x64x64": 92, "23x23x23": 55, "64x64x256": 92, "128x128x128": 92, "64x64x64x16": 90}.get(shape)
-            if want and th == "1":
+        if dt == "f32" and limit and th == "1":
+            # the lines (64^3, 23^3, BRGEMM 64^3 x 16), then tpp's own for the other
+            # cache-resident shapes, printed apart so the MISSED list is the issue's
+            want = {"64x64x64": 92, "23x23x23": 55, "64x64x64x16": 90}.get(shape)
+            if want:
                 targets.append((f"{shape} >= {want} % of peak", 100 * t / limit >= want, f"{100 * t / limit:.1f} %"))
+            own = {"64x64x256": 92, "128x128x128": 92}.get(shape)
+            if own:
+                goals.append((f"{shape} >= {own} % of peak", 100 * t / limit >= own, f"{100 * t / limit:.1f} %"))
         if dt == "bf16" and shape == "64x64x64x16" and th == "1" and ctx.get("tpp_isa") == "amx":  # an AMX target
             targets.append(("bf16 BRGEMM 64x64x64x16 >= 800 GFLOP/s", t >= 800, f"{t:.0f} GFLOP/s"))
         if dt == "f32" and shape in ("1024x1024x1024", "4096x1024x1024") and best:
@@ -118,6 +123,10 @@ def gemm_report(ctx, runs):
     print("Targets:")
     for what, ok, fig in targets:
         print(f"  {'met   ' if ok else 'MISSED'} {what}: {fig}")
+    if goals:
+        print("tpp's own goals (not the issue's):")
+        for what, ok, fig in goals:
+            print(f"  {'met   ' if ok else 'short '} {what}: {fig}")
     print()
 
 
