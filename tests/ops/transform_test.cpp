@@ -208,6 +208,31 @@ TEST_CASE("transpose with row strides that alias in L1", "[transform]") {
   }
 }
 
+// Operands larger than 4 x 4 blocks of 16 run the x86 transpose's super-blocks
+// (transpose_generator::super_blocks: 4 x 4 blocks for 32- and 16-bit, 1 x 2 for 8-bit), with the
+// block rows and panels left over (rows or cols not a multiple of 64, or of 32 for 8-bit), the
+// tails past them, and row strides that alias in L1 (staged 32-bit blocks inside super-blocks).
+TEST_CASE("transpose in super-blocks, with block rows and panels left over", "[transform]") {
+  std::mt19937 rng(35);
+  for (dtype t : {dtype::f32, dtype::bf16, dtype::i8})
+    for (auto [rows, cols, ldi, ldo] : {std::tuple{64, 64, 0, 0}, std::tuple{100, 150, 0, 0},
+                                        std::tuple{150, 100, 103, 157}, std::tuple{80, 112, 1024, 0},
+                                        std::tuple{128, 72, 0, 1024}}) {
+      tpp::transform_params p;
+      p.op = transform_op::transpose;
+      p.rows = rows;
+      p.cols = cols;
+      p.in = {t, ldi};
+      p.out = {t, ldo};
+      for (tpp::isa level : levels()) {
+        isa_scope cap(level);
+        const std::string why = check(p, (rows + cols) % 2 == 0, rng);
+        INFO(name(t) << " " << rows << " x " << cols << ", ld " << ldi << " / " << ldo << " at " << tpp::name(level));
+        CHECK(why.empty());
+      }
+    }
+}
+
 TEST_CASE("transform: bad params throw tpp::error", "[transform][errors]") {
   const auto bad = [](tpp::transform_params p) { REQUIRE_THROWS_AS(tpp::transform(p), tpp::error); };
   tpp::transform_params p;

@@ -1,8 +1,12 @@
 // The x86 transpose generator for 32-bit (f32, i32), 16-bit (bf16, f16) and 8-bit elements, in ymm
 // registers. One loop nest for every size, in 16 x 16 blocks:
 //
-//   for j0 in column panels of 16:                     whole 16 x 16 blocks
-//     for i0 in row blocks of 16:   in[i0..+16)[j0..+16) -> out[j0..+16)[i0..+16)
+//   for j0 in column panels of 16 g.cols:              whole 16 x 16 blocks, g = super_blocks()
+//     for i0 in row blocks of 16 g.rows:   the g.rows x g.cols blocks of the super-block at
+//                                          (i0, j0), in[i0..][j0..] -> out[j0..][i0..], in an
+//                                          order that moves to other L1 sets block by block
+//     then the rows left over, as 1 x g.cols super-blocks
+//   then the panels left over one block wide (g 1 x 1: the same walk as the first loop),
 //   then the right strip (cols % 16) and the bottom strip (rows % 16), block by block.
 //
 // 32-bit blocks are four 8 x 8 tiles:
@@ -46,6 +50,7 @@
 #include <xbyak/xbyak.h>
 #include <xbyak/xbyak_util.h>
 
+#include "tpp/core/cache.hpp"
 #include "tpp/detail/transform_desc.hpp"
 #include "tpp/jit/x86/const_table.hpp"
 #include "tpp/jit/x86/io.hpp"
@@ -86,19 +91,12 @@ class transpose_generator : public Xbyak::CodeGenerator {
     mov(in_, ptr[args]);
     mov(out_, ptr[args + 8]);
     const int ni = d_.rows / 16, nj = d_.cols / 16, ir = d_.rows % 16, jr = d_.cols % 16;
-    if (ni && nj) {  // whole blocks, column panel by column panel
+    if (ni && nj) {  // whole blocks: panels of super-blocks, then the panels left over, one wide
       mov(di_, in_);
       mov(do_, out_);
-      Label panel;
-      mov(j_, nj);
-      L(panel);
-      mov(pi_, di_);
-      mov(po_, do_);
-      walk(ni, 16L * d_.ldi * es_, 16 * es_, [&] { emit_block(16, 16); });
-      add(di_, 16 * es_);
-      add_big(do_, 16L * d_.ldo * es_);
-      dec(j_);
-      jnz(panel, T_NEAR);
+      const super_shape g = super_blocks();
+      panels(nj / g.cols, g);
+      panels(nj % g.cols, super_shape{1, 1});
     }
     if (jr && ni) {  // the right strip: rows [0, 16 ni) x cols [16 nj, cols)
       lea(pi_, ptr[in_ + nj * 16 * es_]);
@@ -118,6 +116,65 @@ class transpose_generator : public Xbyak::CodeGenerator {
     consts_.emit(*this);
   }
 
+  // ---- whole 16 x 16 blocks in super-blocks -----------------------------------------------------
+  // A super-block is rows x cols blocks, visited so that blocks back to back differ in their
+  // block column and, where it has more than one row, in their block row too: block
+  // (r, (r + t) % cols) for t, then r. A block's 16 input lines share the L1 sets of its column
+  // and its 16 output lines those of its row, and Zen 3 fills the lines of one set nearly one at
+  // a time: 4 KiB apart, reading 1024 rows x 64 bytes down a column ran at 19 GB/s and 4 lines of
+  // each row back to back at 34 (writes 15 and 31). Blocks back to back in other sets overlap
+  // their misses. Zen 3, n^2, medians of 400 calls (4000 at 256^2 and below) against one-block
+  // panels, alternating runs, GB/s in + out:
+  //   f32 4 x 2:   512^2 41 -> 49-50, 768^2 51 -> 56-61, 1024^2 29-31 -> 32-33.5
+  //                (4 x 4 about the same, 2 x 2 less; 8 x 8, 128 KiB of operands, lost)
+  //   16-bit 4 x 4: 768^2 35 -> 44, 1024^2 22.5 -> 25.6 (4 x 2 and 1 x 2 less)
+  //   8-bit 1 x 2:  768^2 31 -> 35, 1024^2 16.2-16.5 -> 21.1-21.4 (each 64-byte input line is
+  //                 then read by 2 panels instead of 4; 4 x 4 lost 10 %)
+  // Where in + out fit the private L2 they lost or tied (64^2 f32 106-142 -> 86-108, 128^2 and
+  // 256^2 even within the noise), and past the cache one core can count on the wider sweep
+  // lost too (2048^2 f32 0.89-0.93x, 1536^2 0.8-1.0x): those keep one-block panels.
+  struct super_shape {
+    int rows, cols;
+  };
+  super_shape super_blocks() const {
+    const double bytes = 2.0 * d_.rows * d_.cols * es_;
+    if (bytes <= static_cast<double>(detail::caches().private_bytes) || bytes > static_cast<double>(core_cache_bytes()))
+      return {1, 1};
+    return es_ == 4 ? super_shape{4, 2} : es_ == 2 ? super_shape{4, 4} : super_shape{1, 2};
+  }
+
+  // n panels of g.cols blocks from di_ / do_ (which end past them): super-blocks down the rows,
+  // then the rows left over as 1 x g.cols super-blocks
+  void panels(int n, super_shape g) {
+    using namespace Xbyak;
+    if (n == 0) return;
+    const int ni = d_.rows / 16;
+    Label panel;
+    mov(j_, n);
+    L(panel);
+    mov(pi_, di_);
+    mov(po_, do_);
+    if (ni / g.rows) walk(ni / g.rows, 16L * g.rows * d_.ldi * es_, 16 * g.rows * es_, [&] { super_block(g); });
+    if (ni % g.rows) walk(ni % g.rows, 16L * d_.ldi * es_, 16 * es_, [&] { super_block({1, g.cols}); });
+    add(di_, 16 * es_ * g.cols);
+    add_big(do_, 16L * d_.ldo * es_ * g.cols);
+    dec(j_);
+    jnz(panel, T_NEAR);
+  }
+
+  void super_block(super_shape g) {
+    for (int t = 0; t < g.cols; ++t)
+      for (int r = 0; r < g.rows; ++r) {
+        const int c = (r + t) % g.cols;
+        const long in = (16L * r * d_.ldi + 16L * c) * es_, out = (16L * c * d_.ldo + 16L * r) * es_;
+        add_big(pi_, in);
+        add_big(po_, out);
+        emit_block(16, 16);
+        add_big(pi_, -in);
+        add_big(po_, -out);
+      }
+  }
+
   // n steps of body(), moving pi_ / po_ by the given bytes after each
   template <class Body>
   void walk(int n, long in_step, long out_step, Body body) {
@@ -134,6 +191,7 @@ class transpose_generator : public Xbyak::CodeGenerator {
 
   // r += bytes, through a register where bytes does not fit an imm32
   void add_big(const Xbyak::Reg64& r, long bytes) {
+    if (bytes == 0) return;
     if (bytes == static_cast<int>(bytes)) {
       add(r, static_cast<int>(bytes));
     } else {
