@@ -51,6 +51,7 @@
 #include <xbyak/xbyak_util.h>
 
 #include "tpp/core/cache.hpp"
+#include "tpp/core/cpu.hpp"
 #include "tpp/detail/transform_desc.hpp"
 #include "tpp/jit/x86/const_table.hpp"
 #include "tpp/jit/x86/io.hpp"
@@ -133,12 +134,16 @@ class transpose_generator : public Xbyak::CodeGenerator {
   // Where in + out fit the private L2 they lost or tied (64^2 f32 106-142 -> 86-108, 128^2 and
   // 256^2 even within the noise), and past the cache one core can count on the wider sweep
   // lost too (2048^2 f32 0.89-0.93x, 1536^2 0.8-1.0x): those keep one-block panels.
+  // Intel keeps them everywhere: on the Sapphire-Rapids-class device host (2 MiB L2), two
+  // alternating runs of each, the same shapes read f32 768^2 1.15-1.4x but 1024^2 1.0x, 16-bit
+  // 768^2 0.73-0.96x and 2048^2 1.15x, 8-bit 768^2 0.9x and 2048^2 1.2x: no rule to ship.
   struct super_shape {
     int rows, cols;
   };
   super_shape super_blocks() const {
     const double bytes = 2.0 * d_.rows * d_.cols * es_;
-    if (bytes <= static_cast<double>(detail::caches().private_bytes) || bytes > static_cast<double>(core_cache_bytes()))
+    if (detail::detected_features().intel || bytes <= static_cast<double>(detail::caches().private_bytes) ||
+        bytes > static_cast<double>(core_cache_bytes()))
       return {1, 1};
     return es_ == 4 ? super_shape{4, 2} : es_ == 2 ? super_shape{4, 4} : super_shape{1, 2};
   }
