@@ -1,6 +1,7 @@
 // Layout transforms against the index formulas written out here, for every op, element size and
 // ISA level, on a grid with tails, ld larger than needed and operands flush against guard pages.
 // Output bytes outside the transformed region must keep their sentinel.
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <sstream>
@@ -208,16 +209,19 @@ TEST_CASE("transpose with row strides that alias in L1", "[transform]") {
   }
 }
 
-// Operands larger than 4 x 4 blocks of 16 run the x86 transpose's super-blocks
-// (transpose_generator::super_blocks: 4 x 4 blocks for 32- and 16-bit, 1 x 2 for 8-bit), with the
-// block rows and panels left over (rows or cols not a multiple of 64, or of 32 for 8-bit), the
-// tails past them, and row strides that alias in L1 (staged 32-bit blocks inside super-blocks).
+// Off Intel, the x86 transpose sweeps whole blocks in super-blocks (transpose_generator::
+// super_blocks: 4 x 4 blocks for 16-bit, 1 x 2 for 32- and 8-bit) where in + out outgrow the
+// private L2 but fit the cache one core can count on. These shapes are sized from the L2 so they
+// take that path, with block rows and panels left over (rows / 16 not a multiple of 4, cols / 16
+// odd), tails past them, lds past the rows, and row strides that alias in L1.
 TEST_CASE("transpose in super-blocks, with block rows and panels left over", "[transform]") {
   std::mt19937 rng(35);
-  for (dtype t : {dtype::f32, dtype::bf16, dtype::i8})
-    for (auto [rows, cols, ldi, ldo] : {std::tuple{64, 64, 0, 0}, std::tuple{100, 150, 0, 0},
-                                        std::tuple{150, 100, 103, 157}, std::tuple{80, 112, 1024, 0},
-                                        std::tuple{128, 72, 0, 1024}}) {
+  const double l2 = static_cast<double>(tpp::detail::caches().private_bytes);
+  for (dtype t : {dtype::f32, dtype::bf16, dtype::i8}) {
+    const int es = tpp::size_of(t);
+    const int n = (static_cast<int>(std::sqrt(l2 / (2 * es))) / 64 + 1) * 64;  // 2 n^2 es > L2
+    for (auto [rows, cols, ldi, ldo] : {std::tuple{n + 7, n + 25, 0, 0}, std::tuple{n + 48, n + 16, n + 19, n + 53},
+                                        std::tuple{n + 16, n + 23, 4096 / es, 0}}) {
       tpp::transform_params p;
       p.op = transform_op::transpose;
       p.rows = rows;
@@ -231,6 +235,7 @@ TEST_CASE("transpose in super-blocks, with block rows and panels left over", "[t
         CHECK(why.empty());
       }
     }
+  }
 }
 
 TEST_CASE("transform: bad params throw tpp::error", "[transform][errors]") {

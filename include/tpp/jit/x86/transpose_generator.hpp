@@ -126,11 +126,16 @@ class transpose_generator : public Xbyak::CodeGenerator {
   // each row back to back at 34 (writes 15 and 31). Blocks back to back in other sets overlap
   // their misses. Zen 3, n^2, medians of 400 calls (4000 at 256^2 and below) against one-block
   // panels, alternating runs, GB/s in + out:
-  //   f32 4 x 2:   512^2 41 -> 49-50, 768^2 51 -> 56-61, 1024^2 29-31 -> 32-33.5
-  //                (4 x 4 about the same, 2 x 2 less; 8 x 8, 128 KiB of operands, lost)
-  //   16-bit 4 x 4: 768^2 35 -> 44, 1024^2 22.5 -> 25.6 (4 x 2 and 1 x 2 less)
+  //   f32 1 x 2:    768^2 37-50 -> 44-57, 1024^2 22-27 -> 26-30 (in a slow hour; 28-29 -> 30
+  //                 in a faster one). 4 x 2 and 4 x 4 read as high at best (1024^2 32-33.5) but
+  //                 fell into slow spells in some processes (13-21 GB/s for a whole suite
+  //                 repetition); they touch 96 and 128 pages a super-block, past the 64 entries of
+  //                 Zen 3's L1 DTLB, where 1 x 2 touches 48. 8 x 8 (128 KiB) lost.
+  //   16-bit 4 x 4: 768^2 35 -> 44, 1024^2 22.5 -> 25.6 (4 x 2 and 1 x 2 less); 64 pages
   //   8-bit 1 x 2:  768^2 31 -> 35, 1024^2 16.2-16.5 -> 21.1-21.4 (each 64-byte input line is
   //                 then read by 2 panels instead of 4; 4 x 4 lost 10 %)
+  // The suite's rows (1024^2, means over 0.1 s, three alternating runs of the two builds): bf16
+  // 19.3-20.6 -> 21.0-23.2, i8 13.5-14.7 -> 18.3-19.3; f32 moved within its noise either way.
   // Where in + out fit the private L2 they lost or tied (64^2 f32 106-142 -> 86-108, 128^2 and
   // 256^2 even within the noise), and past the cache one core can count on the wider sweep
   // lost too (2048^2 f32 0.89-0.93x, 1536^2 0.8-1.0x): those keep one-block panels.
@@ -145,7 +150,7 @@ class transpose_generator : public Xbyak::CodeGenerator {
     if (detail::detected_features().intel || bytes <= static_cast<double>(detail::caches().private_bytes) ||
         bytes > static_cast<double>(core_cache_bytes()))
       return {1, 1};
-    return es_ == 4 ? super_shape{4, 2} : es_ == 2 ? super_shape{4, 4} : super_shape{1, 2};
+    return es_ == 2 ? super_shape{4, 4} : super_shape{1, 2};
   }
 
   // n panels of g.cols blocks from di_ / do_ (which end past them): super-blocks down the rows,
