@@ -20,12 +20,14 @@
 // tiles write each output line whole, the parked half and their own back to back.
 // With a power-of-two ld a block's 16 lines share one 8-way L1 set, and a line touched in two
 // visits came in twice. Zen 3, 1024^2 f32, GB/s in + out (memcpy in the same run ~55-63):
-// unstaged 13.7, staged ~22-30 (at other strides staging only costs: staged()). Panels 32 or
-// 64 wide, super-rows of 32..256, a diagonal block order, software prefetch of the next block's
-// lines (either side) and non-temporal stores were each tried and were slower or no better; so
-// were (C++ prototypes) blocks of 8..64 x 8..64 through padded L1 buffers, output rows written
-// 2..16 per burst, prefetch 1..8 blocks ahead, and huge pages. A store burst to 16 lines of one set is the slow
-// part: writing 16 rows x 64 bytes of one column ran at ~22 GB/s, 8 rows x 128 bytes at ~40.
+// unstaged 13.7, staged ~22-30 (at other strides staging only costs: staged()). Before the
+// super-blocks (super_blocks(): blocks back to back in other L1 sets, which did gain), panels 32
+// or 64 wide walked block by block, super-rows of 32..256, a diagonal block order, software
+// prefetch of the next block's lines (either side, any hint) and non-temporal stores were each
+// tried and were slower or no better; so were (C++ prototypes) blocks of 8..64 x 8..64 through
+// padded L1 buffers, output rows written 2..16 per burst, prefetch 1..8 blocks ahead, and huge
+// pages. Bursts to the lines of one set are the slow part: writing 16 rows x 64 bytes of one
+// column ran at ~22 GB/s, 8 rows x 128 bytes at ~40.
 //
 // 16-bit blocks are two 8 x 16 halves (transpose16): ymm r = in[i0 + r][j0 .. j0+16) holds columns
 // 0-7 in lane 0 and 8-15 in lane 1; unpacks of words, dwords and qwords leave column c of the
