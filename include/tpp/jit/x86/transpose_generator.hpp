@@ -238,7 +238,7 @@ class transpose_generator : public Xbyak::CodeGenerator {
       for (long r = 0; r < 16; ++r) seen |= 1ull << ((r * stride / 64) % 64);
       return __builtin_popcountll(seen);
     };
-    return sets(4L * d_.ldi) <= 2 || sets(4L * d_.ldo) <= 2;
+    return sets(static_cast<long>(es_) * d_.ldi) <= 2 || sets(static_cast<long>(es_) * d_.ldo) <= 2;
   }
 
   // ---- 16- and 8-bit blocks (see the header) --------------------------------------------------
