@@ -136,8 +136,9 @@ class transpose_generator : public Xbyak::CodeGenerator {
   //   16-bit 4 x 4: 768^2 35 -> 44, 1024^2 22.5 -> 25.6 (4 x 2 and 1 x 2 less); 64 pages
   //   8-bit 1 x 2:  768^2 31 -> 35, 1024^2 16.2-16.5 -> 21.1-21.4 (each 64-byte input line is
   //                 then read by 2 panels instead of 4; 4 x 4 lost 10 %)
-  // The suite's rows (1024^2, means over 0.1 s, three alternating runs of the two builds): bf16
-  // 19.3-20.6 -> 21.0-23.2, i8 13.5-14.7 -> 18.3-19.3; f32 moved within its noise either way.
+  // The suite's rows (1024^2, means over 0.1 s; two sets of three alternating runs of the two
+  // builds): bf16 17.2-20.6 -> 20.8-23.2, i8 13.5-14.7 -> 17.3-19.3; f32 (1 x 2, one set)
+  // 21.6-24.3 -> 22.8-25.1, inside its noise.
   // Where in + out fit the private L2 they lost or tied (64^2 f32 106-142 -> 86-108, 128^2 and
   // 256^2 even within the noise), and past the cache one core can count on the wider sweep
   // lost too (2048^2 f32 0.89-0.93x, 1536^2 0.8-1.0x): those keep one-block panels.
